@@ -3,8 +3,8 @@
  * Each rank prints one line:
  *   rank R/N host=H shm=LR/LS cpu=C
  * then (rank 0) "RESULT np=N mib=M iters=I allreduce_s=T work_max_s=W work_rank=R"
- * where T is the median over iterations of the slowest rank's allreduce time and
- * work_* the slowest rank's timed compute (work = millions of multiply-adds per
+ * where T is the median over iterations of the slowest rank's allreduce time,
+ * work_max_s/work_rank the slowest rank's total timed compute, work_min_s the fastest's (work = millions of multiply-adds per
  * iteration). */
 #define _GNU_SOURCE
 #include <mpi.h>
@@ -75,12 +75,14 @@ int main(int argc, char **argv)
     for (int it = 0; it < iters; it++) wmine += w[it];
     double in[2] = {wmine, (double)rank};
     MPI_Reduce(in, wmax, 1, MPI_2DOUBLE_PRECISION, MPI_MAXLOC, 0, MPI_COMM_WORLD);
+    double wmin = 0;
+    MPI_Reduce(&wmine, &wmin, 1, MPI_DOUBLE, MPI_MIN, 0, MPI_COMM_WORLD);
     int badsum = 0;
     MPI_Reduce(&bad, &badsum, 1, MPI_INT, MPI_SUM, 0, MPI_COMM_WORLD);
     if (rank == 0) {
         qsort(tmax, iters, sizeof *tmax, cmpd);
-        printf("RESULT np=%d mib=%g iters=%d allreduce_s=%.6f work_max_s=%.6f work_rank=%d bad=%d\n",
-               np, mib, iters, tmax[iters / 2], wmax[0], (int)wmax[1], badsum);
+        printf("RESULT np=%d mib=%g iters=%d allreduce_s=%.6f work_max_s=%.6f work_rank=%d work_min_s=%.6f bad=%d\n",
+               np, mib, iters, tmax[iters / 2], wmax[0], (int)wmax[1], wmin, badsum);
     }
     MPI_Comm_free(&shm);
     free(a); free(b); free(t); free(w); free(tmax);
