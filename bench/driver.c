@@ -1,0 +1,67 @@
+/* Driver services for phases: progress, messages, the abort path. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "llmbench.h"
+
+void llmb_progress(struct llmb_ctx *ctx, const char *phase, int n, int m, const char *what)
+{
+    static double last_s = -1e9, phase_t0;
+    static char last_phase[32];
+    if (ctx->rank != 0 || ctx->opt->quiet)
+        return;
+    double now = MPI_Wtime();
+    if (strncmp(last_phase, phase, sizeof last_phase - 1) != 0 || n <= 1) {
+        snprintf(last_phase, sizeof last_phase, "%s", phase);
+        phase_t0 = now;
+        last_s = -1e9;
+    }
+    if (now - last_s < 2.0 && n < m)
+        return;
+    last_s = now;
+    double elapsed = now - phase_t0;
+    char left[48] = "";
+    if (n > 0 && n < m)
+        snprintf(left, sizeof left, "  left ~%.0f s", elapsed / n * (m - n));
+    fprintf(stderr, "[%s] point %d/%d  elapsed %.1f s%s%s%s\n", phase, n, m, elapsed, left,
+            what ? "  " : "", what ? what : "");
+    fflush(stderr);
+}
+
+_Noreturn void llmb_abort(int status, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    int rank = -1, init = 0;
+    MPI_Initialized(&init);
+    if (init)
+        MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    llmb_error("rank %d: %s", rank, msg);
+    if (init)
+        MPI_Abort(MPI_COMM_WORLD, status);
+    abort(); /* MPI not initialised: nothing else to stop */
+}
+
+void llmb_say(struct llmb_ctx *ctx, const char *fmt, ...)
+{
+    if (ctx->rank != 0 || ctx->opt->quiet)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    fflush(stdout);
+}
+
+json_t *llmb_phase_result(struct llmb_ctx *ctx, const char *name)
+{
+    if (!ctx->doc)
+        return NULL;
+    return json_object_get(json_object_get(ctx->doc, "phases"), name);
+}

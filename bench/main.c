@@ -1,0 +1,267 @@
+/* llmbench: the MPI driver.  Parses options on every rank, maps ranks to nodes, runs the
+ * selected phases in registry order and writes the results file after each one. */
+#include "config.h"
+#include "llmb_version.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "llmbench.h"
+#include "model.h"
+#include "results.h"
+#include "util.h"
+
+static void print_version(void)
+{
+    printf("llmbench %s\n", LLMB_VERSION_STRING);
+    printf("features: cpu");
+#ifdef LLMB_HAVE_CUDA
+    printf(" cuda");
+#endif
+#ifdef LLMB_HAVE_NCCL
+    printf(" nccl");
+#endif
+    printf("\nblas: %s\ncompiler: %s\n", LLMB_BLAS_NAME, LLMB_CC_VERSION);
+}
+
+/* Rank -> node map, node communicators and host names. */
+static int map_nodes(struct llmb_ctx *ctx)
+{
+    MPI_Comm_split_type(ctx->world, MPI_COMM_TYPE_SHARED, ctx->rank, MPI_INFO_NULL, &ctx->node);
+    MPI_Comm_rank(ctx->node, &ctx->node_rank);
+    MPI_Comm_size(ctx->node, &ctx->node_size);
+    MPI_Comm_split(ctx->world, ctx->node_rank == 0 ? 0 : MPI_UNDEFINED, ctx->rank, &ctx->leaders);
+    int ids[2] = {0, 0};
+    if (ctx->leaders != MPI_COMM_NULL) {
+        MPI_Comm_rank(ctx->leaders, &ids[0]);
+        MPI_Comm_size(ctx->leaders, &ids[1]);
+    }
+    MPI_Bcast(ids, 2, MPI_INT, 0, ctx->node);
+    ctx->node_id = ids[0];
+    ctx->nnodes = ids[1];
+
+    if (gethostname(ctx->host, sizeof ctx->host) < 0)
+        strcpy(ctx->host, "unknown");
+    ctx->host[sizeof ctx->host - 1] = '\0';
+    ctx->rank_node = malloc((size_t)ctx->size * sizeof *ctx->rank_node);
+    char (*hosts)[LLMB_HOST_MAX] = malloc((size_t)ctx->size * LLMB_HOST_MAX);
+    ctx->node_names = malloc((size_t)ctx->nnodes * LLMB_HOST_MAX);
+    if (!ctx->rank_node || !hosts || !ctx->node_names)
+        llmb_abort(LLMB_EFAIL, "out of memory mapping %d ranks", ctx->size);
+    MPI_Allgather(&ctx->node_id, 1, MPI_INT, ctx->rank_node, 1, MPI_INT, ctx->world);
+    MPI_Allgather(ctx->host, LLMB_HOST_MAX, MPI_CHAR, hosts, LLMB_HOST_MAX, MPI_CHAR, ctx->world);
+    for (int r = ctx->size - 1; r >= 0; r--) /* lowest rank of each node names it */
+        memcpy(ctx->node_names[ctx->rank_node[r]], hosts[r], LLMB_HOST_MAX);
+    free(hosts);
+    return 0;
+}
+
+static void read_cpu_model(char *buf, size_t len)
+{
+    snprintf(buf, len, "unknown");
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (!f)
+        return;
+    char line[512];
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, "model name", 10) == 0) {
+            char *v = strchr(line, ':');
+            if (v) {
+                v += strspn(v + 1, " \t") + 1;
+                v[strcspn(v, "\n")] = '\0';
+                snprintf(buf, len, "%s", v);
+            }
+            break;
+        }
+    }
+    fclose(f);
+}
+
+/* The run-level part of the document (rank 0). */
+static json_t *new_document(struct llmb_ctx *ctx, const char *run_id)
+{
+    const struct llmb_options *opt = ctx->opt;
+    char iso[32], cpu[256], mpi_lib[MPI_MAX_LIBRARY_VERSION_STRING];
+    int len, ver, sub;
+    llmb_utc_iso(iso, sizeof iso);
+    read_cpu_model(cpu, sizeof cpu);
+    MPI_Get_library_version(mpi_lib, &len);
+    mpi_lib[strcspn(mpi_lib, "\n")] = '\0';
+    MPI_Get_version(&ver, &sub);
+    struct utsname un;
+    char kernel[600] = "unknown";
+    if (uname(&un) == 0)
+        snprintf(kernel, sizeof kernel, "%s %s %s", un.sysname, un.release, un.machine);
+
+    json_t *cmd = json_array();
+    for (int i = 0; i < opt->argc; i++)
+        json_array_append_new(cmd, json_string(opt->argv[i]));
+    json_t *map = json_array(), *names = json_array(), *per = json_array();
+    for (int r = 0; r < ctx->size; r++)
+        json_array_append_new(map, json_integer(ctx->rank_node[r]));
+    for (int n = 0; n < ctx->nnodes; n++) {
+        int count = 0;
+        for (int r = 0; r < ctx->size; r++)
+            count += ctx->rank_node[r] == n;
+        json_array_append_new(names, json_string(ctx->node_names[n]));
+        json_array_append_new(per, json_integer(count));
+    }
+    char mpi_std[16];
+    snprintf(mpi_std, sizeof mpi_std, "%d.%d", ver, sub);
+    return json_pack(
+        "{s:s, s:s, s:s, s:o, s:o, s:s, s:n, s:s, s:[], s:{s:i, s:i, s:o, s:o, s:o},"
+        " s:{s:s, s:s, s:s, s:s, s:s}, s:{s:s, s:s}, s:{s:i}, s:{}}",
+        "schema", LLMB_SCHEMA, "run_id", run_id, "llmbench_version", LLMB_VERSION_STRING,
+        "command_line", cmd, "options", (json_t *)llmb_options_json(opt), "start_time", iso,
+        "end_time", "status", "running", "phases_completed",
+        "world", "ranks", ctx->size, "nodes", ctx->nnodes, "rank_node", map, "node_names", names,
+        "ranks_per_node", per,
+        "software", "mpi_library", mpi_lib, "mpi_standard", mpi_std, "compiler", LLMB_CC_VERSION,
+        "kernel", kernel, "blas", LLMB_BLAS_NAME,
+        "host", "name", ctx->node_names[0], "cpu_model", cpu,
+        "errors", "wrong_elements", 0,
+        "phases");
+}
+
+/* Rank 0 writes; every rank learns whether it worked. */
+static int write_results(struct llmb_ctx *ctx, const char *name, int first)
+{
+    int rc = 0;
+    if (ctx->rank == 0)
+        rc = llmb_results_write(ctx->doc, ctx->opt->output, name, first) < 0 ? 1 : 0;
+    MPI_Bcast(&rc, 1, MPI_INT, 0, ctx->world);
+    return rc;
+}
+
+static int run(struct llmb_ctx *ctx)
+{
+    const struct llmb_options *opt = ctx->opt;
+    char name[512], run_id[400];
+
+    /* The run id: UTC timestamp, tag or host, 6 random hex digits (rank 0 decides). */
+    if (ctx->rank == 0) {
+        char stamp[32];
+        uint64_t st = (uint64_t)getpid() ^ (uint64_t)(llmb_now_s() * 1e9);
+        llmb_utc_compact(stamp, sizeof stamp);
+        snprintf(run_id, sizeof run_id, "%s-%s-%06x", stamp, opt->tag[0] ? opt->tag : ctx->host,
+                 (unsigned)(llmb_splitmix64(&st) & 0xffffff));
+        snprintf(name, sizeof name, "%s.json", run_id);
+    }
+    int rc = 0;
+    if (ctx->rank == 0) {
+        ctx->doc = new_document(ctx, run_id);
+        rc = ctx->doc && llmb_mkdir_p(opt->output) == 0 ? 0 : LLMB_EINPUT;
+    }
+    MPI_Bcast(&rc, 1, MPI_INT, 0, ctx->world);
+    if (rc)
+        return rc;
+    if (write_results(ctx, name, 1))
+        return LLMB_EINPUT; /* the output directory is not writable: an input error */
+
+    int status = 0;
+    for (const struct llmb_phase *p = llmb_phases; p->name; p++) {
+        if (!(opt->phases & p->bit))
+            continue;
+        json_t *out = json_object();
+        double t0 = MPI_Wtime();
+        int prc = p->run(ctx, out);
+        int worst = 0;
+        MPI_Allreduce(&prc, &worst, 1, MPI_INT, MPI_MAX, ctx->world);
+        if (ctx->rank == 0) {
+            json_object_set_new(out, "elapsed_s", json_real(MPI_Wtime() - t0));
+            json_object_set_new(out, "status", json_string(worst == 0 ? "ok" : worst == 1 ? "failed" : "input-error"));
+            json_object_set_new(json_object_get(ctx->doc, "phases"), p->name, out);
+            if (worst != LLMB_EINPUT)
+                json_array_append_new(json_object_get(ctx->doc, "phases_completed"), json_string(p->name));
+        } else {
+            json_decref(out);
+        }
+        if (worst == LLMB_EINPUT) {
+            status = LLMB_EINPUT;
+            break;
+        }
+        if (worst)
+            status = LLMB_EFAIL;
+        if (write_results(ctx, name, 0))
+            return LLMB_EFAIL;
+    }
+
+    long long wrong = 0;
+    MPI_Reduce(&ctx->wrong, &wrong, 1, MPI_LONG_LONG, MPI_SUM, 0, ctx->world);
+    if (ctx->rank == 0) {
+        char iso[32];
+        llmb_utc_iso(iso, sizeof iso);
+        json_object_set_new(ctx->doc, "end_time", json_string(iso));
+        json_object_set_new(ctx->doc, "status", json_string(status == 0 ? "complete" : status == 1 ? "failed" : "input-error"));
+        json_object_set_new(json_object_get(ctx->doc, "errors"), "wrong_elements", json_integer(wrong));
+        if (wrong > 0) {
+            llmb_error("verification failed: %lld wrong elements in total (see the results file)", wrong);
+            if (status == 0)
+                status = LLMB_EFAIL;
+        }
+    }
+    if (write_results(ctx, name, 0))
+        return LLMB_EFAIL;
+    if (ctx->rank == 0 && !opt->quiet)
+        printf("llmbench: results in %s/%s\n", opt->output, name);
+    MPI_Bcast(&status, 1, MPI_INT, 0, ctx->world);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    static struct llmb_options opt;
+    char errbuf[1024];
+    int rc = llmb_options_parse(&opt, argc, argv, errbuf, sizeof errbuf);
+
+    /* Modes that need no MPI. */
+    if (rc == 0 && opt.help) {
+        llmb_options_usage(stdout);
+        return 0;
+    }
+    if (rc == 0 && opt.version) {
+        print_version();
+        return 0;
+    }
+    if (rc == 0 && opt.describe_model[0])
+        return llmb_describe_model(stdout, opt.describe_model, opt.layers, opt.batch, opt.seq) ? LLMB_EINPUT : 0;
+
+    int provided;
+    MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
+    struct llmb_ctx ctx = {.opt = &opt, .world = MPI_COMM_WORLD, .t_start = MPI_Wtime()};
+    MPI_Comm_rank(ctx.world, &ctx.rank);
+    MPI_Comm_size(ctx.world, &ctx.size);
+
+    if (rc != 0) {
+        if (ctx.rank == 0)
+            llmb_error("%s", errbuf);
+        MPI_Finalize();
+        return LLMB_EINPUT;
+    }
+    /* srun without PMI starts N independent singletons: refuse instead of running N jobs. */
+    const char *ntasks = getenv("SLURM_NTASKS");
+    if (ctx.size == 1 && ntasks && atoi(ntasks) > 1) {
+        llmb_error("SLURM_NTASKS=%s but MPI sees one rank: the launcher did not wire up MPI "
+                   "(use srun --mpi=pmix or mpirun inside the allocation)", ntasks);
+        MPI_Finalize();
+        return LLMB_EINPUT;
+    }
+
+    map_nodes(&ctx);
+    ctx.threads = opt.threads > 0 ? opt.threads : llmb_binding_pus();
+    llmb_set_threads(ctx.threads);
+
+    int status = run(&ctx);
+    json_decref(ctx.doc);
+    free(ctx.rank_node);
+    free(ctx.node_names);
+    if (ctx.leaders != MPI_COMM_NULL)
+        MPI_Comm_free(&ctx.leaders);
+    MPI_Comm_free(&ctx.node);
+    MPI_Finalize();
+    return status;
+}

@@ -1,0 +1,404 @@
+#include "options.h"
+#include "metrics.h"
+#include "error.h"
+#include "model.h"
+#include "util.h"
+
+#include <getopt.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    OPT_PHASES = 256, OPT_QUICK, OPT_QUIET, OPT_BACKEND, OPT_MODEL, OPT_LAYERS, OPT_BATCH,
+    OPT_SEQ, OPT_OUTPUT, OPT_TAG, OPT_WARMUP, OPT_MIN_ITERS, OPT_TIME_PER_POINT, OPT_SIZES,
+    OPT_SEED, OPT_THREADS, OPT_COLLECTIVES, OPT_GROUPS, OPT_NO_LINK_MATRIX, OPT_STEPS, OPT_ACCUM,
+    OPT_BUCKET_SIZE, OPT_NO_OVERLAP, OPT_ZERO, OPT_TOPOLOGY_XML, OPT_DESCRIBE_MODEL, OPT_HELP,
+    OPT_VERSION
+};
+
+static const struct option long_opts[] = {
+    {"phases", required_argument, NULL, OPT_PHASES},
+    {"quick", no_argument, NULL, OPT_QUICK},
+    {"quiet", no_argument, NULL, OPT_QUIET},
+    {"backend", required_argument, NULL, OPT_BACKEND},
+    {"model", required_argument, NULL, OPT_MODEL},
+    {"layers", required_argument, NULL, OPT_LAYERS},
+    {"batch", required_argument, NULL, OPT_BATCH},
+    {"seq", required_argument, NULL, OPT_SEQ},
+    {"output", required_argument, NULL, OPT_OUTPUT},
+    {"tag", required_argument, NULL, OPT_TAG},
+    {"warmup", required_argument, NULL, OPT_WARMUP},
+    {"min-iters", required_argument, NULL, OPT_MIN_ITERS},
+    {"time-per-point", required_argument, NULL, OPT_TIME_PER_POINT},
+    {"sizes", required_argument, NULL, OPT_SIZES},
+    {"seed", required_argument, NULL, OPT_SEED},
+    {"threads", required_argument, NULL, OPT_THREADS},
+    {"collectives", required_argument, NULL, OPT_COLLECTIVES},
+    {"groups", required_argument, NULL, OPT_GROUPS},
+    {"no-link-matrix", no_argument, NULL, OPT_NO_LINK_MATRIX},
+    {"steps", required_argument, NULL, OPT_STEPS},
+    {"accum", required_argument, NULL, OPT_ACCUM},
+    {"bucket-size", required_argument, NULL, OPT_BUCKET_SIZE},
+    {"no-overlap", no_argument, NULL, OPT_NO_OVERLAP},
+    {"zero", no_argument, NULL, OPT_ZERO},
+    {"topology-xml", required_argument, NULL, OPT_TOPOLOGY_XML},
+    {"describe-model", required_argument, NULL, OPT_DESCRIBE_MODEL},
+    {"help", no_argument, NULL, OPT_HELP},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {NULL, 0, NULL, 0},
+};
+
+static const char *const phase_names[] = {"probe", "compute", "comm", "train"};
+static const char *const group_names[] = {"world", "intra", "inter"};
+
+void llmb_options_defaults(struct llmb_options *opt)
+{
+    memset(opt, 0, sizeof *opt);
+    opt->phases = LLMB_PHASE_ALL;
+    opt->backend = LLMB_BACKEND_AUTO;
+    strcpy(opt->model, "gpt2-124m");
+    opt->batch = 4;
+    opt->seq = 64;
+    strcpy(opt->output, "results");
+    opt->warmup = 3;
+    opt->min_iters = 10;
+    opt->time_per_point_s = 0.2;
+    opt->size_min = 8;
+    opt->size_max = (size_t)256 << 20;
+    opt->size_factor = 2;
+    opt->seed = 1234;
+    opt->collectives = (1u << LLMB_COLL_COUNT) - 1;
+    opt->groups = LLMB_GROUP_ALL;
+    opt->link_matrix = 1;
+    opt->steps = 10;
+    opt->accum = 1;
+    opt->bucket_bytes = (size_t)25 << 20;
+    opt->overlap = 1;
+}
+
+static int bad(char *errbuf, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(errbuf, errlen, fmt, ap);
+    va_end(ap);
+    return 2;
+}
+
+/* "a,b,c" of names -> bit mask; returns 0 or the first unknown name in *unknown. */
+static int parse_list(const char *text, const char *const *names, int n, unsigned *mask,
+                      char *unknown, size_t ulen)
+{
+    char buf[256];
+    if (llmb_strlcpy(buf, text, sizeof buf) < 0 || !*text) {
+        llmb_strlcpy(unknown, text, ulen);
+        return -1;
+    }
+    *mask = 0;
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        int i = strcmp(tok, "all") == 0 ? -2 : llmb_list_index(names, n, tok);
+        if (i == -1) {
+            llmb_strlcpy(unknown, tok, ulen);
+            return -1;
+        }
+        *mask |= i == -2 ? (1u << n) - 1 : 1u << i;
+    }
+    if (!*mask) {
+        llmb_strlcpy(unknown, text, ulen);
+        return -1;
+    }
+    return 0;
+}
+
+static int parse_int(const char *name, const char *arg, long lo, long hi, int *out,
+                     char *errbuf, size_t errlen)
+{
+    long v;
+    if (llmb_parse_long(arg, lo, hi, &v) < 0)
+        return bad(errbuf, errlen, "%s: bad value '%s': expected an integer from %ld to %ld",
+                   name, arg, lo, hi);
+    *out = (int)v;
+    return 0;
+}
+
+static int check_model(struct llmb_options *opt, char *errbuf, size_t errlen)
+{
+    const struct llmb_model_preset *m = llmb_model_find(opt->model);
+    if (!m) {
+        char names[512] = "";
+        FILE *f = fmemopen(names, sizeof names - 1, "w");
+        if (f) {
+            llmb_model_list(f);
+            fclose(f);
+        }
+        names[strcspn(names, "\n")] = '\0';
+        return bad(errbuf, errlen, "--model: unknown preset '%s' (known: %s)", opt->model, names);
+    }
+    /* The model library names the bad value; capture its line instead of printing it. */
+    struct llmb_model_config cfg;
+    llmb_error_capture(errbuf, errlen);
+    int rc = llmb_model_config_init(&cfg, opt->model, opt->layers, opt->batch, opt->seq);
+    llmb_error_capture(NULL, 0);
+    if (rc < 0)
+        return 2;
+    return 0;
+}
+
+int llmb_options_parse(struct llmb_options *opt, int argc, char **argv, char *errbuf,
+                       size_t errlen)
+{
+    llmb_options_defaults(opt);
+    opt->argc = argc;
+    opt->argv = argv;
+    errbuf[0] = '\0';
+    int quick_given = 0, time_given = 0, iters_given = 0, steps_given = 0;
+
+    /* getopt_long permutes its argv: work on a copy. */
+    char **args = malloc((size_t)(argc + 1) * sizeof *args);
+    if (!args)
+        return bad(errbuf, errlen, "out of memory parsing options");
+    memcpy(args, argv, (size_t)argc * sizeof *args);
+    args[argc] = NULL;
+    optind = 0; /* full re-initialisation (glibc), so the parser can run more than once */
+    opterr = 0;
+    int rc = 0, c;
+    long lv;
+    double dv;
+    char unknown[128];
+    const char *why;
+
+    while (rc == 0 && (c = getopt_long(argc, args, ":", long_opts, NULL)) != -1) {
+        const char *name = optind > 0 && optind <= argc ? args[optind - 1] : "?";
+        switch (c) {
+        case OPT_PHASES:
+            if (parse_list(optarg, phase_names, 4, &opt->phases, unknown, sizeof unknown) < 0)
+                rc = bad(errbuf, errlen,
+                         "--phases: bad value '%s': unknown phase '%s' (known: probe, compute, "
+                         "comm, train, all)", optarg, unknown);
+            break;
+        case OPT_QUICK: opt->quick = 1; quick_given = 1; break;
+        case OPT_QUIET: opt->quiet = 1; break;
+        case OPT_BACKEND:
+            if (strcmp(optarg, "cpu") == 0) opt->backend = LLMB_BACKEND_CPU;
+            else if (strcmp(optarg, "cuda") == 0) opt->backend = LLMB_BACKEND_CUDA;
+            else if (strcmp(optarg, "auto") == 0) opt->backend = LLMB_BACKEND_AUTO;
+            else rc = bad(errbuf, errlen, "--backend: bad value '%s': expected cpu, cuda or auto", optarg);
+            break;
+        case OPT_MODEL:
+            if (llmb_strlcpy(opt->model, optarg, sizeof opt->model) < 0)
+                rc = bad(errbuf, errlen, "--model: bad value '%s': name too long", optarg);
+            break;
+        case OPT_LAYERS: rc = parse_int("--layers", optarg, 1, 1000, &opt->layers, errbuf, errlen); break;
+        case OPT_BATCH: rc = parse_int("--batch", optarg, 1, 65536, &opt->batch, errbuf, errlen); break;
+        case OPT_SEQ: rc = parse_int("--seq", optarg, 1, 1 << 20, &opt->seq, errbuf, errlen); break;
+        case OPT_OUTPUT:
+            if (!*optarg || llmb_strlcpy(opt->output, optarg, sizeof opt->output) < 0)
+                rc = bad(errbuf, errlen, "--output: bad value '%s': expected a directory name", optarg);
+            break;
+        case OPT_TAG:
+            if (!*optarg || strlen(optarg) >= sizeof opt->tag ||
+                strspn(optarg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != strlen(optarg))
+                rc = bad(errbuf, errlen, "--tag: bad value '%s': expected 1-63 characters of "
+                         "letters, digits, '.', '_' or '-'", optarg);
+            else
+                strcpy(opt->tag, optarg);
+            break;
+        case OPT_WARMUP: rc = parse_int("--warmup", optarg, 0, 1000000, &opt->warmup, errbuf, errlen); break;
+        case OPT_MIN_ITERS:
+            rc = parse_int("--min-iters", optarg, 1, 10000000, &opt->min_iters, errbuf, errlen);
+            iters_given = 1;
+            break;
+        case OPT_TIME_PER_POINT:
+            if (llmb_parse_double(optarg, 0.0, 3600.0, &dv) < 0)
+                rc = bad(errbuf, errlen, "--time-per-point: bad value '%s': expected seconds "
+                         "from 0 to 3600", optarg);
+            else
+                opt->time_per_point_s = dv, time_given = 1;
+            break;
+        case OPT_SIZES:
+            if (llmb_parse_size_range(optarg, &opt->size_min, &opt->size_max, &opt->size_factor, &why) < 0)
+                rc = bad(errbuf, errlen, "--sizes: bad value '%s': %s", optarg, why);
+            else
+                opt->sizes_given = 1;
+            break;
+        case OPT_SEED:
+            if (llmb_parse_long(optarg, 0, 0x7fffffffffffffffL, &lv) < 0)
+                rc = bad(errbuf, errlen, "--seed: bad value '%s': expected a non-negative integer", optarg);
+            else
+                opt->seed = (unsigned long long)lv;
+            break;
+        case OPT_THREADS: rc = parse_int("--threads", optarg, 0, 4096, &opt->threads, errbuf, errlen); break;
+        case OPT_COLLECTIVES: {
+            const char *names[LLMB_COLL_COUNT];
+            for (int i = 0; i < LLMB_COLL_COUNT; i++)
+                names[i] = llmb_coll_name(i);
+            if (parse_list(optarg, names, LLMB_COLL_COUNT, &opt->collectives, unknown, sizeof unknown) < 0)
+                rc = bad(errbuf, errlen, "--collectives: bad value '%s': unknown collective '%s' "
+                         "(known: allreduce, reduce_scatter, allgather, alltoall, broadcast, "
+                         "sendrecv, all)", optarg, unknown);
+            break;
+        }
+        case OPT_GROUPS:
+            if (parse_list(optarg, group_names, 3, &opt->groups, unknown, sizeof unknown) < 0)
+                rc = bad(errbuf, errlen, "--groups: bad value '%s': unknown group '%s' (known: "
+                         "world, intra, inter, all)", optarg, unknown);
+            break;
+        case OPT_NO_LINK_MATRIX: opt->link_matrix = 0; break;
+        case OPT_STEPS:
+            rc = parse_int("--steps", optarg, 1, 1000000, &opt->steps, errbuf, errlen);
+            steps_given = 1;
+            break;
+        case OPT_ACCUM: rc = parse_int("--accum", optarg, 1, 100000, &opt->accum, errbuf, errlen); break;
+        case OPT_BUCKET_SIZE:
+            if (llmb_parse_size(optarg, &opt->bucket_bytes) < 0 || opt->bucket_bytes < 4)
+                rc = bad(errbuf, errlen, "--bucket-size: bad value '%s': expected a size of at "
+                         "least 4 bytes (K, M, G suffixes)", optarg);
+            break;
+        case OPT_NO_OVERLAP: opt->overlap = 0; break;
+        case OPT_ZERO: opt->zero = 1; break;
+        case OPT_TOPOLOGY_XML:
+            if (!*optarg || llmb_strlcpy(opt->topology_xml, optarg, sizeof opt->topology_xml) < 0)
+                rc = bad(errbuf, errlen, "--topology-xml: bad value '%s': expected a file name", optarg);
+            break;
+        case OPT_DESCRIBE_MODEL:
+            if (llmb_strlcpy(opt->describe_model, optarg, sizeof opt->describe_model) < 0)
+                rc = bad(errbuf, errlen, "--describe-model: bad value '%s': name too long", optarg);
+            break;
+        case OPT_HELP: opt->help = 1; break;
+        case OPT_VERSION: opt->version = 1; break;
+        case ':':
+            rc = bad(errbuf, errlen, "%s: missing value", name);
+            break;
+        default:
+            rc = bad(errbuf, errlen, "%s: unknown option (see --help)", name);
+            break;
+        }
+    }
+    if (rc == 0 && optind < argc)
+        rc = bad(errbuf, errlen, "'%s': unexpected argument (options start with --)", args[optind]);
+    free(args);
+    if (rc)
+        return rc;
+    if (quick_given) {
+        /* A whole run in under a minute on a 2-core machine. */
+        if (!time_given)
+            opt->time_per_point_s = 0.01;
+        if (!iters_given)
+            opt->min_iters = 5;
+        if (!steps_given)
+            opt->steps = 3;
+        if (!opt->sizes_given) {
+            opt->size_min = 8;
+            opt->size_max = (size_t)1 << 20;
+            opt->size_factor = 4;
+        }
+    }
+    if (opt->help || opt->version)
+        return 0;
+    if (opt->describe_model[0])
+        return 0;
+    return check_model(opt, errbuf, errlen);
+}
+
+void llmb_options_usage(FILE *f)
+{
+    fputs(
+"Usage: mpirun -np N llmbench [OPTIONS]\n"
+"       llmbench --describe-model PRESET [--layers N] [--batch N] [--seq N]\n"
+"\n"
+"Measures what a cluster delivers for training a transformer, phase by phase, and writes one\n"
+"JSON results file per run (explain it with llmbench-report).\n"
+"\n"
+"Phases and output:\n"
+"  --phases LIST          probe,compute,comm,train (default: all)\n"
+"  --quick                a short run: small sizes and few iterations (under a minute on 2 cores)\n"
+"  --output DIR           results directory (default: results)\n"
+"  --tag NAME             name in the results file name (default: the host name)\n"
+"  --quiet                no progress and no summary on stderr/stdout\n"
+"  --backend KIND         cpu, cuda or auto (default: auto)\n"
+"  --threads N            compute threads per rank (default: the PUs of the rank's binding)\n"
+"  --seed N               seed of every synthetic input (default: 1234)\n"
+"\n"
+"Model (compute, train):\n"
+"  --model PRESET         model preset (default: gpt2-124m; --describe-model lists them)\n"
+"  --layers N             run N layers of the preset (accounting stays right)\n"
+"  --batch N              micro-batch in sequences (default: 4)\n"
+"  --seq N                sequence length in tokens (default: 64)\n"
+"  --describe-model PRESET  print parameters, FLOPs per token, memory and GEMM shapes; no MPI\n"
+"\n"
+"Timing (compute, comm):\n"
+"  --warmup N             warm-up iterations per point, warm-up steps in train (default: 3)\n"
+"  --min-iters N          minimum timed iterations per point (default: 10; --quick 5)\n"
+"  --time-per-point SEC   time budget per point (default: 0.2; --quick 0.01)\n"
+"  --sizes MIN:MAX[:F]    message sizes, K/M/G suffixes, factor F (default: 8:256M:2;\n"
+"                         --quick 8:1M:4)\n"
+"\n"
+"Collectives (comm):\n"
+"  --collectives LIST     allreduce,reduce_scatter,allgather,alltoall,broadcast,sendrecv (all)\n"
+"  --groups LIST          world,intra,inter communicators (default: all)\n"
+"  --no-link-matrix       skip the node-pair link matrix\n"
+"\n"
+"Training (train):\n"
+"  --steps N              timed steps (default: 10; --quick 3)\n"
+"  --accum N              gradient accumulation micro-steps (default: 1)\n"
+"  --bucket-size SIZE     gradient bucket (default: 25M)\n"
+"  --no-overlap           reduce gradients after the backward pass, not during it\n"
+"  --zero                 sharded optimizer: reduce-scatter, update a shard, allgather\n"
+"\n"
+"Topology (probe):\n"
+"  --topology-xml FILE    use this hwloc XML as every node's topology (tests, re-analysis)\n"
+"\n"
+"  --help                 this text\n"
+"  --version              version and build features\n"
+"\n"
+"Exit status: 0 success; 1 a measurement or verification failed; 2 bad input.\n"
+"See llmbench(1).\n", f);
+}
+
+void *llmb_options_json(const struct llmb_options *opt)
+{
+    json_t *o = json_object();
+    json_t *ph = json_array();
+    for (int i = 0; i < 4; i++)
+        if (opt->phases & (1u << i))
+            json_array_append_new(ph, json_string(phase_names[i]));
+    json_object_set_new(o, "phases", ph);
+    json_object_set_new(o, "quick", json_boolean(opt->quick));
+    json_object_set_new(o, "backend", json_string(opt->backend == LLMB_BACKEND_CPU ? "cpu" :
+                                                  opt->backend == LLMB_BACKEND_CUDA ? "cuda" : "auto"));
+    json_object_set_new(o, "model", json_string(opt->model));
+    json_object_set_new(o, "layers", json_integer(opt->layers));
+    json_object_set_new(o, "batch", json_integer(opt->batch));
+    json_object_set_new(o, "seq", json_integer(opt->seq));
+    json_object_set_new(o, "output", json_string(opt->output));
+    json_object_set_new(o, "tag", json_string(opt->tag));
+    json_object_set_new(o, "warmup", json_integer(opt->warmup));
+    json_object_set_new(o, "min_iters", json_integer(opt->min_iters));
+    json_object_set_new(o, "time_per_point_s", json_real(opt->time_per_point_s));
+    json_object_set_new(o, "size_min_bytes", json_integer((json_int_t)opt->size_min));
+    json_object_set_new(o, "size_max_bytes", json_integer((json_int_t)opt->size_max));
+    json_object_set_new(o, "size_factor", json_integer(opt->size_factor));
+    json_object_set_new(o, "seed", json_integer((json_int_t)opt->seed));
+    json_object_set_new(o, "threads", json_integer(opt->threads));
+    json_t *co = json_array();
+    for (int i = 0; i < LLMB_COLL_COUNT; i++)
+        if (opt->collectives & (1u << i))
+            json_array_append_new(co, json_string(llmb_coll_name(i)));
+    json_object_set_new(o, "collectives", co);
+    json_t *gr = json_array();
+    for (int i = 0; i < 3; i++)
+        if (opt->groups & (1u << i))
+            json_array_append_new(gr, json_string(group_names[i]));
+    json_object_set_new(o, "groups", gr);
+    json_object_set_new(o, "link_matrix", json_boolean(opt->link_matrix));
+    json_object_set_new(o, "steps", json_integer(opt->steps));
+    json_object_set_new(o, "accum", json_integer(opt->accum));
+    json_object_set_new(o, "bucket_bytes", json_integer((json_int_t)opt->bucket_bytes));
+    json_object_set_new(o, "overlap", json_boolean(opt->overlap));
+    json_object_set_new(o, "zero", json_boolean(opt->zero));
+    json_object_set_new(o, "topology_xml", opt->topology_xml[0] ? json_string(opt->topology_xml) : json_null());
+    return o;
+}

@@ -1,0 +1,8 @@
+/* The phase registry: one line per phase, in run order. */
+#include "llmbench.h"
+
+const struct llmb_phase llmb_phases[] = {
+    {"probe", LLMB_PHASE_PROBE, 0, llmb_phase_probe,
+     "topology, binding, devices, software and machine state of every node"},
+    {NULL, 0, 0, NULL, NULL},
+};

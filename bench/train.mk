@@ -1,0 +1,1 @@
+# automake fragment (included by the top Makefile.am); use += only

@@ -1,0 +1,2 @@
+# automake fragment (included by the top Makefile.am); use += only
+llmbench_SOURCES += cluster/binding.c

@@ -1,0 +1,56 @@
+#include "metrics.h"
+
+#include <string.h>
+
+static const char *const coll_names[LLMB_COLL_COUNT] = {
+    "allreduce", "reduce_scatter", "allgather", "alltoall", "broadcast", "sendrecv",
+};
+
+const char *llmb_coll_name(enum llmb_coll c)
+{
+    return (unsigned)c < LLMB_COLL_COUNT ? coll_names[c] : "?";
+}
+
+int llmb_coll_from_name(const char *name)
+{
+    for (int i = 0; i < LLMB_COLL_COUNT; i++)
+        if (strcmp(coll_names[i], name) == 0)
+            return i;
+    return -1;
+}
+
+double llmb_busbw_factor(enum llmb_coll c, int n)
+{
+    if (n < 1)
+        return 0.0;
+    switch (c) {
+    case LLMB_COLL_ALLREDUCE:
+        return 2.0 * (n - 1) / n;
+    case LLMB_COLL_REDUCE_SCATTER:
+    case LLMB_COLL_ALLGATHER:
+    case LLMB_COLL_ALLTOALL:
+        return (double)(n - 1) / n;
+    case LLMB_COLL_BROADCAST:
+    case LLMB_COLL_SENDRECV:
+        return 1.0;
+    default:
+        return 0.0;
+    }
+}
+
+double llmb_algbw_gbs(double bytes, double seconds)
+{
+    return seconds > 0 ? bytes / seconds / 1e9 : 0.0;
+}
+
+double llmb_busbw_gbs(enum llmb_coll c, int n, double bytes, double seconds)
+{
+    return llmb_algbw_gbs(bytes, seconds) * llmb_busbw_factor(c, n);
+}
+
+double llmb_mfu(double flops_per_step, int ranks, double peak_gflops_per_rank, double step_s)
+{
+    if (flops_per_step <= 0 || ranks <= 0 || peak_gflops_per_rank <= 0 || step_s <= 0)
+        return 0.0;
+    return flops_per_step / ((double)ranks * peak_gflops_per_rank * 1e9 * step_s);
+}

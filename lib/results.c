@@ -1,0 +1,298 @@
+#include "results.h"
+#include "error.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int llmb_mkdir_p(const char *dir)
+{
+    char buf[4096];
+    if (strlen(dir) >= sizeof buf)
+        return llmb_error("output directory name too long: %s", dir);
+    strcpy(buf, dir);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0777) < 0 && errno != EEXIST)
+            return llmb_error("cannot create directory %s: %s", buf, strerror(errno));
+        *p = '/';
+    }
+    if (mkdir(buf, 0777) < 0 && errno != EEXIST)
+        return llmb_error("cannot create directory %s: %s", buf, strerror(errno));
+    struct stat st;
+    if (stat(buf, &st) < 0 || !S_ISDIR(st.st_mode))
+        return llmb_error("%s is not a directory", buf);
+    return 0;
+}
+
+static int dump_cb(const char *buffer, size_t size, void *data)
+{
+    int fd = *(int *)data;
+    while (size > 0) {
+        ssize_t w = write(fd, buffer, size);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        buffer += w;
+        size -= (size_t)w;
+    }
+    return 0;
+}
+
+int llmb_results_write(const json_t *doc, const char *dir, const char *name, int first)
+{
+    char path[4096], tmp[4096];
+    if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path ||
+        snprintf(tmp, sizeof tmp, "%s/.%s.tmp.%ld", dir, name, (long)getpid()) >= (int)sizeof tmp)
+        return llmb_error("results path too long in %s", dir);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0)
+        return llmb_error("cannot create %s: %s", tmp, strerror(errno));
+    int rc = json_dump_callback(doc, dump_cb, &fd, JSON_INDENT(1) | JSON_REAL_PRECISION(9));
+    if (rc == 0 && dump_cb("\n", 1, &fd) < 0)
+        rc = -1;
+    int saved = errno;
+    if (rc == 0 && fsync(fd) < 0) {
+        rc = -1;
+        saved = errno;
+    }
+    if (close(fd) < 0 && rc == 0) {
+        rc = -1;
+        saved = errno;
+    }
+    if (rc < 0) {
+        unlink(tmp);
+        return llmb_error("cannot write %s: %s", tmp, strerror(saved));
+    }
+    if (first) {
+        if (link(tmp, path) < 0) {
+            saved = errno;
+            unlink(tmp);
+            return llmb_error("cannot create %s: %s", path, strerror(saved));
+        }
+        unlink(tmp);
+    } else if (rename(tmp, path) < 0) {
+        saved = errno;
+        unlink(tmp);
+        return llmb_error("cannot rename %s to %s: %s", tmp, path, strerror(saved));
+    }
+    return 0;
+}
+
+int llmb_results_error(const char *file, const char *path, const char *fmt, ...)
+{
+    char msg[1536];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (path && *path)
+        return llmb_error("%s: %s: %s", file, path, msg);
+    return llmb_error("%s: %s", file, msg);
+}
+
+const char *llmb_jpath_key(char *buf, size_t len, const char *parent, const char *key)
+{
+    if (parent && *parent)
+        snprintf(buf, len, "%s.%s", parent, key);
+    else
+        snprintf(buf, len, "%s", key);
+    return buf;
+}
+
+const char *llmb_jpath_index(char *buf, size_t len, const char *parent, size_t i)
+{
+    snprintf(buf, len, "%s[%zu]", parent ? parent : "", i);
+    return buf;
+}
+
+static const char *type_word(int type)
+{
+    switch (type) {
+    case JSON_OBJECT: return "an object";
+    case JSON_ARRAY: return "an array";
+    case JSON_STRING: return "a string";
+    case JSON_INTEGER: return "an integer";
+    case JSON_REAL: return "a number";
+    case JSON_TRUE: case JSON_FALSE: return "a boolean";
+    case JSON_NULL: return "null";
+    default: return "a value";
+    }
+}
+
+static int type_ok(const json_t *v, int type)
+{
+    switch (type) {
+    case JSON_REAL: return json_is_number(v);
+    case JSON_TRUE: case JSON_FALSE: return json_is_boolean(v);
+    default: return json_typeof(v) == (json_type)type;
+    }
+}
+
+json_t *llmb_jget(const char *file, const char *path, json_t *obj, const char *key, int type,
+                  int required, int *bad)
+{
+    char p[1024];
+    llmb_jpath_key(p, sizeof p, path, key);
+    json_t *v = json_is_object(obj) ? json_object_get(obj, key) : NULL;
+    if (!v) {
+        if (required) {
+            if (bad)
+                *bad = 1;
+            llmb_results_error(file, p, "missing; expected %s", type_word(type));
+        }
+        return NULL;
+    }
+    if (!type_ok(v, type)) {
+        if (bad)
+            *bad = 1;
+        llmb_results_error(file, p, "expected %s, found %s", type_word(type),
+                           type_word(json_typeof(v)));
+        return NULL;
+    }
+    return v;
+}
+
+static int check_number(const char *file, const char *p, const json_t *v, double lo, double hi,
+                        double *out)
+{
+    if (!json_is_number(v))
+        return llmb_results_error(file, p, "expected a number, found %s",
+                                  type_word(json_typeof(v)));
+    double x = json_number_value(v);
+    if (!isfinite(x) || x < lo || x > hi)
+        return llmb_results_error(file, p, "expected a number in [%g, %g], found %g", lo, hi, x);
+    *out = x;
+    return 0;
+}
+
+int llmb_jnum(const char *file, const char *path, json_t *obj, const char *key, double lo,
+              double hi, int required, double *out)
+{
+    char p[1024];
+    llmb_jpath_key(p, sizeof p, path, key);
+    json_t *v = json_is_object(obj) ? json_object_get(obj, key) : NULL;
+    if (!v || json_is_null(v)) {
+        if (required)
+            return llmb_results_error(file, p, "missing; expected a number in [%g, %g]", lo, hi);
+        return 1;
+    }
+    return check_number(file, p, v, lo, hi, out);
+}
+
+int llmb_jnum_array(const char *file, const char *path, json_t *obj, const char *key, double lo,
+                    double hi, int required, double **out, size_t *n)
+{
+    char p[1024], q[1100];
+    llmb_jpath_key(p, sizeof p, path, key);
+    *out = NULL;
+    *n = 0;
+    json_t *a = json_is_object(obj) ? json_object_get(obj, key) : NULL;
+    if (!a || json_is_null(a)) {
+        if (required)
+            return llmb_results_error(file, p, "missing; expected an array of numbers");
+        return 1;
+    }
+    if (!json_is_array(a))
+        return llmb_results_error(file, p, "expected an array of numbers, found %s",
+                                  type_word(json_typeof(a)));
+    size_t len = json_array_size(a);
+    double *x = malloc((len ? len : 1) * sizeof *x);
+    if (!x)
+        return llmb_error("out of memory reading %s", p);
+    for (size_t i = 0; i < len; i++) {
+        if (check_number(file, llmb_jpath_index(q, sizeof q, p, i), json_array_get(a, i), lo, hi,
+                         &x[i]) < 0) {
+            free(x);
+            return -1;
+        }
+    }
+    *out = x;
+    *n = len;
+    return 0;
+}
+
+/* Run-level checks: schema, world.ranks, world.nodes, world.rank_node, world.node_names. */
+static int check_world(const char *file, json_t *doc)
+{
+    json_t *world = llmb_jget(file, "", doc, "world", JSON_OBJECT, 1, NULL);
+    if (!world)
+        return -1;
+    double ranks, nodes;
+    if (llmb_jnum(file, "world", world, "ranks", 1, 1e7, 1, &ranks) != 0 ||
+        llmb_jnum(file, "world", world, "nodes", 1, ranks, 1, &nodes) != 0)
+        return -1;
+    if (ranks != floor(ranks) || nodes != floor(nodes))
+        return llmb_results_error(file, "world", "ranks and nodes must be integers");
+    double *map;
+    size_t n;
+    if (llmb_jnum_array(file, "world", world, "rank_node", 0, nodes - 1, 1, &map, &n) != 0)
+        return -1;
+    free(map);
+    if (n != (size_t)ranks)
+        return llmb_results_error(file, "world.rank_node",
+                                  "expected %.0f entries (one per rank), found %zu", ranks, n);
+    json_t *names = llmb_jget(file, "world", world, "node_names", JSON_ARRAY, 1, NULL);
+    if (!names)
+        return -1;
+    if (json_array_size(names) != (size_t)nodes)
+        return llmb_results_error(file, "world.node_names",
+                                  "expected %.0f names (one per node), found %zu", nodes,
+                                  json_array_size(names));
+    size_t i;
+    json_t *v;
+    json_array_foreach(names, i, v) {
+        if (!json_is_string(v)) {
+            char p[64];
+            return llmb_results_error(file, llmb_jpath_index(p, sizeof p, "world.node_names", i),
+                                      "expected a string");
+        }
+    }
+    return 0;
+}
+
+json_t *llmb_results_load(const char *path)
+{
+    json_error_t jerr;
+    json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+    if (!doc) {
+        if (jerr.line < 0 || strstr(jerr.text, "unable to open"))
+            llmb_results_error(path, NULL, "%s", jerr.text);
+        else
+            llmb_results_error(path, NULL, "not valid JSON at line %d, column %d: %s", jerr.line,
+                               jerr.column, jerr.text);
+        return NULL;
+    }
+    if (!json_is_object(doc)) {
+        llmb_results_error(path, NULL, "expected a JSON object at the top level");
+        json_decref(doc);
+        return NULL;
+    }
+    json_t *schema = llmb_jget(path, "", doc, "schema", JSON_STRING, 1, NULL);
+    if (!schema) {
+        json_decref(doc);
+        return NULL;
+    }
+    if (strcmp(json_string_value(schema), LLMB_SCHEMA) != 0) {
+        llmb_results_error(path, "schema", "expected \"%s\", found \"%s\" (unsupported version)",
+                           LLMB_SCHEMA, json_string_value(schema));
+        json_decref(doc);
+        return NULL;
+    }
+    if (!llmb_jget(path, "", doc, "run_id", JSON_STRING, 1, NULL) ||
+        !llmb_jget(path, "", doc, "phases", JSON_OBJECT, 1, NULL) || check_world(path, doc) < 0) {
+        json_decref(doc);
+        return NULL;
+    }
+    return doc;
+}

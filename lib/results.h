@@ -1,0 +1,53 @@
+/* The results file: one JSON document per run, schema "llmbench/1" (doc/results-schema.md).
+ *
+ * Writing: rank 0 writes the whole document after every phase through a temporary file in the
+ * same directory, fsync and rename, so a crash leaves the last finished phase on disk.  The first
+ * write uses link(2), which never replaces an existing file, so a run never overwrites another.
+ *
+ * Reading: llmb_results_load() parses a file and checks the schema version and the run-level
+ * fields; the llmb_j*() getters check one member each.  Every error is one line on stderr naming
+ * the file, the JSON path of the bad field and what was expected, e.g.
+ *   llmbench-report: runs/a.json: world.rank_node[3]: expected an integer in [0, 1], found -1 */
+#ifndef LLMB_RESULTS_H
+#define LLMB_RESULTS_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#define LLMB_SCHEMA "llmbench/1"
+
+/* mkdir -p; 0 or -1 (message printed). */
+int llmb_mkdir_p(const char *dir);
+
+/* Write doc to dir/name atomically.  first != 0: the file must not exist yet (link(2));
+ * otherwise it is replaced by rename(2).  0, or -1 with a message naming the path and errno. */
+int llmb_results_write(const json_t *doc, const char *dir, const char *name, int first);
+
+/* Parse and check a results file.  Returns a new reference, or NULL after printing one line. */
+json_t *llmb_results_load(const char *path);
+
+/* Print "<file>: <path>: <message>" (path may be NULL or ""); always returns -1. */
+int llmb_results_error(const char *file, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Build "parent.key" or "parent[i]" into buf; returns buf. */
+const char *llmb_jpath_key(char *buf, size_t len, const char *parent, const char *key);
+const char *llmb_jpath_index(char *buf, size_t len, const char *parent, size_t i);
+
+/* Member `key` of object `obj` (at JSON path `path` in `file`) with the given jansson type
+ * (JSON_OBJECT, JSON_ARRAY, JSON_STRING, JSON_INTEGER, JSON_REAL = any number, JSON_TRUE = any
+ * boolean).  Missing: NULL, with a message only when required.  Wrong type: NULL with a message,
+ * and *bad (if given) set to 1. */
+json_t *llmb_jget(const char *file, const char *path, json_t *obj, const char *key, int type,
+                  int required, int *bad);
+
+/* A number in [lo, hi] (finite).  Returns 0, 1 when absent or null and !required, -1 after a
+ * message (missing and required, wrong type, out of range). */
+int llmb_jnum(const char *file, const char *path, json_t *obj, const char *key, double lo,
+              double hi, int required, double *out);
+
+/* An array of numbers in [lo, hi]; *out is malloc'd (free it), *n its length.  Same returns. */
+int llmb_jnum_array(const char *file, const char *path, json_t *obj, const char *key, double lo,
+                    double hi, int required, double **out, size_t *n);
+
+#endif

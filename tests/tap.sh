@@ -1,0 +1,13 @@
+# Tiny TAP emitter for shell tests.  Source it, call tap_plan N, then ok/not_ok/skip.
+tap_n=0
+tap_failed=0
+tap_plan() { echo "1..$1"; }
+tap_ok() { tap_n=$((tap_n + 1)); echo "ok $tap_n - $*"; }
+tap_not_ok() { tap_n=$((tap_n + 1)); tap_failed=$((tap_failed + 1)); echo "not ok $tap_n - $*"; }
+tap_skip() { tap_n=$((tap_n + 1)); echo "ok $tap_n # SKIP $*"; }
+# tap_check "description" command...: ok when the command succeeds.
+tap_check() { d=$1; shift; if "$@"; then tap_ok "$d"; else tap_not_ok "$d"; fi; }
+tap_diag() { printf '%s\n' "$@" | sed 's/^/# /'; }
+# Run mpirun with a hard timeout so that a hang is a failure, not a stuck CI.
+tap_mpirun() { t=$1; shift; timeout -k 5 "$t" "$MPIRUN" "$@"; }
+tap_tmpdir() { mktemp -d "${TMPDIR:-/tmp}/llmbench-test.XXXXXX"; }

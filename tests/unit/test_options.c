@@ -1,0 +1,138 @@
+/* Option parsing: defaults, every option's good and bad values, the one-line error. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "metrics.h"
+#include "options.h"
+
+static struct llmb_options opt;
+static char err[1024];
+
+static int parse(const char *first, ...)
+{
+    char *argv[32] = {"llmbench"};
+    int argc = 1;
+    va_list ap;
+    va_start(ap, first);
+    for (const char *a = first; a; a = va_arg(ap, const char *))
+        argv[argc++] = (char *)a;
+    va_end(ap);
+    return llmb_options_parse(&opt, argc, argv, err, sizeof err);
+}
+
+static void test_defaults(void **state)
+{
+    assert_int_equal(parse(NULL), 0);
+    assert_int_equal(opt.phases, LLMB_PHASE_ALL);
+    assert_string_equal(opt.model, "gpt2-124m");
+    assert_string_equal(opt.output, "results");
+    assert_int_equal(opt.size_min, 8);
+    assert_int_equal(opt.size_max, 256u << 20);
+    assert_int_equal(opt.size_factor, 2);
+    assert_int_equal(opt.overlap, 1);
+    assert_int_equal(opt.collectives, (1u << LLMB_COLL_COUNT) - 1);
+}
+
+static void test_good_values(void **state)
+{
+    assert_int_equal(parse("--phases", "probe,comm", "--sizes", "1K:64M:4", "--tag", "a-1.b",
+                           "--seed", "7", "--warmup", "0", "--min-iters", "3",
+                           "--time-per-point", "0.5", "--backend", "cpu", "--model", "tiny",
+                           "--layers", "1", "--batch", "2", "--seq", "8", "--bucket-size", "1M",
+                           "--no-overlap", "--zero", "--collectives", "allreduce,sendrecv",
+                           "--groups", "intra", "--quiet", NULL), 0);
+    assert_int_equal(opt.phases, LLMB_PHASE_PROBE | LLMB_PHASE_COMM);
+    assert_int_equal(opt.size_min, 1024);
+    assert_int_equal(opt.size_max, 64u << 20);
+    assert_int_equal(opt.size_factor, 4);
+    assert_string_equal(opt.tag, "a-1.b");
+    assert_int_equal(opt.seed, 7);
+    assert_int_equal(opt.warmup, 0);
+    assert_int_equal(opt.min_iters, 3);
+    assert_true(opt.time_per_point_s == 0.5);
+    assert_int_equal(opt.backend, LLMB_BACKEND_CPU);
+    assert_int_equal(opt.layers, 1);
+    assert_int_equal(opt.bucket_bytes, 1u << 20);
+    assert_int_equal(opt.overlap, 0);
+    assert_int_equal(opt.zero, 1);
+    assert_int_equal(opt.collectives, (1u << LLMB_COLL_ALLREDUCE) | (1u << LLMB_COLL_SENDRECV));
+    assert_int_equal(opt.groups, LLMB_GROUP_INTRA);
+    assert_int_equal(opt.quiet, 1);
+}
+
+static void test_quick(void **state)
+{
+    assert_int_equal(parse("--quick", NULL), 0);
+    assert_int_equal(opt.size_max, 1u << 20);
+    assert_int_equal(opt.steps, 3);
+    /* explicit values win over --quick */
+    assert_int_equal(parse("--quick", "--sizes", "8:64", "--steps", "5", NULL), 0);
+    assert_int_equal(opt.size_max, 64);
+    assert_int_equal(opt.steps, 5);
+}
+
+/* Each bad value: status 2, and the message names the option and the value. */
+static void expect_bad(const char *option, const char *value, const char *words)
+{
+    int rc = value ? parse(option, value, NULL) : parse(option, NULL);
+    assert_int_equal(rc, 2);
+    assert_non_null(strstr(err, option));
+    if (value)
+        assert_non_null(strstr(err, value));
+    if (words)
+        assert_non_null(strstr(err, words));
+    assert_null(strchr(err, '\n'));
+}
+
+static void test_bad_values(void **state)
+{
+    expect_bad("--sizes", "1X:2", "not a size");
+    expect_bad("--sizes", "64:8", "MIN is larger");
+    expect_bad("--sizes", "8:64:1", "FACTOR");
+    expect_bad("--sizes", "8", "MIN:MAX");
+    expect_bad("--phases", "probe,bogus", "bogus");
+    expect_bad("--backend", "tpu", "cpu, cuda or auto");
+    expect_bad("--warmup", "-1", "integer");
+    expect_bad("--min-iters", "0", NULL);
+    expect_bad("--time-per-point", "abc", "seconds");
+    expect_bad("--tag", "a/b", NULL);
+    expect_bad("--model", "gpt5", "known:");
+    expect_bad("--collectives", "allreduce,bcast", "bcast");
+    expect_bad("--groups", "rack", "rack");
+    expect_bad("--bucket-size", "2", NULL);
+    expect_bad("--seed", "x1", NULL);
+    expect_bad("--layers", "0", NULL);
+    expect_bad("--no-such-option", NULL, "unknown option");
+    expect_bad("--sizes", NULL, "missing value");
+}
+
+static void test_model_limits(void **state)
+{
+    assert_int_equal(parse("--model", "tiny", "--layers", "1000", NULL), 2);
+    assert_non_null(strstr(err, "1000"));
+    assert_int_equal(parse("stray", NULL), 2);
+    assert_non_null(strstr(err, "stray"));
+}
+
+static void test_modes(void **state)
+{
+    assert_int_equal(parse("--help", NULL), 0);
+    assert_int_equal(opt.help, 1);
+    assert_int_equal(parse("--version", NULL), 0);
+    assert_int_equal(opt.version, 1);
+    assert_int_equal(parse("--describe-model", "tiny", NULL), 0);
+    assert_string_equal(opt.describe_model, "tiny");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_defaults),   cmocka_unit_test(test_good_values),
+        cmocka_unit_test(test_quick),      cmocka_unit_test(test_bad_values),
+        cmocka_unit_test(test_model_limits), cmocka_unit_test(test_modes),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
