@@ -1,0 +1,170 @@
+/* kernels/kernels.h - the transformer kernel interface every backend implements.
+ *
+ * A backend is one table of function pointers (struct llmb_kernels):
+ *   llmb_kernels_cpu   kernels/cpu/   OpenMP + CBLAS sgemm, fp32
+ *   llmb_kernels_ref   kernels/ref/   naive loops, single thread, double accumulators: the
+ *                                     obviously correct reference every kernel is checked against
+ *   (a CUDA backend implements the same table; its pointers are device pointers)
+ *
+ * Conventions (llm.c style):
+ * - fp32 everywhere; N = B*T rows (tokens); row-major, the last dimension contiguous.
+ * - Weights (OC,C): out = inp @ W^T + bias, one output channel's weights contiguous.
+ * - Every backward ACCUMULATES (+=) into its input gradients and its parameter gradients,
+ *   except softmax_xent_backward, which writes dlogits (it may alias probs).
+ * - Pointers are in the backend's memory (alloc/to_device/to_host); for cpu and ref that is
+ *   ordinary host memory.
+ * - Kernels create no more threads than omp_get_max_threads(); the CPU backend's GEMMs use
+ *   the BLAS library's own threads (the driver sets both to the PUs of the rank's binding).
+ */
+#ifndef LLMB_KERNELS_H
+#define LLMB_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct llmb_kernels {
+    const char *name;                        /* "cpu", "ref", "cuda" */
+
+    /* memory */
+    void *(*alloc)(size_t bytes);            /* zeroed; NULL on failure */
+    void (*free)(void *p);
+    void (*to_device)(void *dst, const void *host_src, size_t bytes);
+    void (*to_host)(void *host_dst, const void *src, size_t bytes);
+    void (*zero)(float *p, size_t n);
+    void (*sync)(void);                      /* wait for queued kernels (timing) */
+
+    /* token (+ position) embedding
+     * fwd: tokens (B,T), wte (V,C), wpe (maxT,C) or NULL -> out (B,T,C)
+     * bwd: dout (B,T,C), tokens -> dwte (V,C) +=, dwpe (maxT,C) += (dwpe NULL: none) */
+    void (*encoder_forward)(float *out, const int *tokens, const float *wte, const float *wpe,
+                            int B, int T, int C);
+    void (*encoder_backward)(float *dwte, float *dwpe, const float *dout, const int *tokens,
+                             int B, int T, int C);
+
+    /* LayerNorm, eps 1e-5
+     * fwd: inp (N,C), w (C), b (C) -> out (N,C), mean (N), rstd (N)
+     * bwd: dout (N,C), inp, w, mean, rstd -> dinp (N,C) +=, dw (C) +=, db (C) += */
+    void (*layernorm_forward)(float *out, float *mean, float *rstd, const float *inp,
+                              const float *w, const float *b, int N, int C);
+    void (*layernorm_backward)(float *dinp, float *dw, float *db, const float *dout,
+                               const float *inp, const float *w, const float *mean,
+                               const float *rstd, int N, int C);
+
+    /* RMSNorm, eps 1e-5
+     * fwd: inp (N,C), w (C) -> out (N,C), rstd (N)
+     * bwd: dout (N,C), inp, w, rstd -> dinp (N,C) +=, dw (C) += */
+    void (*rmsnorm_forward)(float *out, float *rstd, const float *inp, const float *w, int N,
+                            int C);
+    void (*rmsnorm_backward)(float *dinp, float *dw, const float *dout, const float *inp,
+                             const float *w, const float *rstd, int N, int C);
+
+    /* projection
+     * fwd: inp (N,C), w (OC,C), bias (OC) or NULL -> out (N,OC) = inp @ w^T + bias
+     * bwd: dout (N,OC), inp, w -> dinp (N,C) += dout @ w, dw (OC,C) += dout^T @ inp,
+     *      dbias (OC) += column sums of dout (dbias NULL: no bias) */
+    void (*matmul_forward)(float *out, const float *inp, const float *w, const float *bias,
+                           int N, int C, int OC);
+    void (*matmul_backward)(float *dinp, float *dw, float *dbias, const float *dout,
+                            const float *inp, const float *w, int N, int C, int OC);
+
+    /* rotary position embedding (base 10000, pairs (2i, 2i+1) of each head), in place on the
+     * query and key parts of qkv (B,T,Cqkv), Cqkv = (NH + 2*KVH)*HD, layout [q | k | v].
+     * fwd rotates by +theta; bwd applies the inverse rotation to dqkv (its q and k parts) */
+    void (*rope_forward)(float *qkv, int B, int T, int NH, int KVH, int HD);
+    void (*rope_backward)(float *dqkv, int B, int T, int NH, int KVH, int HD);
+
+    /* causal multi-head attention, grouped kv heads (query head h uses kv head h/(NH/KVH))
+     * fwd: qkv (B,T,Cqkv) -> out (B,T,NH*HD), att (B,NH,T,T) softmax probabilities
+     *      (row t holds t+1 valid entries; the rest are 0)
+     * bwd: dout (B,T,NH*HD), qkv, att -> dqkv (B,T,Cqkv) += ; O(T^2*HD) per head */
+    void (*attention_forward)(float *out, float *att, const float *qkv, int B, int T, int NH,
+                              int KVH, int HD);
+    void (*attention_backward)(float *dqkv, const float *dout, const float *qkv,
+                               const float *att, int B, int T, int NH, int KVH, int HD);
+
+    /* residual: fwd a (n), b (n) -> out (n) = a + b;  bwd dout (n) -> da +=, db += */
+    void (*residual_forward)(float *out, const float *a, const float *b, size_t n);
+    void (*residual_backward)(float *da, float *db, const float *dout, size_t n);
+
+    /* GELU, tanh approximation: fwd inp (n) -> out (n); bwd inp, dout -> dinp (n) += */
+    void (*gelu_forward)(float *out, const float *inp, size_t n);
+    void (*gelu_backward)(float *dinp, const float *inp, const float *dout, size_t n);
+
+    /* SwiGLU: fwd inp (N,2F) = [gate | up] per row -> out (N,F) = silu(gate) * up
+     *         bwd inp, dout (N,F) -> dinp (N,2F) += */
+    void (*swiglu_forward)(float *out, const float *inp, int N, int F);
+    void (*swiglu_backward)(float *dinp, const float *inp, const float *dout, int N, int F);
+
+    /* softmax + cross-entropy
+     * fwd: logits (N,V), targets (N) -> probs (N,V) (may alias logits), losses (N)
+     * bwd: probs (N,V), targets, dloss (one scalar: dL/dloss_n, e.g. 1/N) ->
+     *      dlogits (N,V) = (probs - onehot) * dloss, WRITTEN (may alias probs) */
+    void (*softmax_xent_forward)(float *probs, float *losses, const float *logits,
+                                 const int *targets, int N, int V);
+    void (*softmax_xent_backward)(float *dlogits, const float *probs, const int *targets,
+                                  float dloss, int N, int V);
+
+    /* AdamW (decoupled weight decay), step t >= 1:
+     * params (n), grads (n), m (n), v (n) updated in place */
+    void (*adamw)(float *params, const float *grads, float *m, float *v, size_t n, float lr,
+                  float beta1, float beta2, float eps, float weight_decay, int t);
+};
+
+extern const struct llmb_kernels llmb_kernels_cpu;
+extern const struct llmb_kernels llmb_kernels_ref;
+
+/* ---- kernel catalogue, FLOP and byte accounting (kernels/cost.c) ---- */
+
+enum llmb_kernel_id {
+    LLMB_K_ENCODER,
+    LLMB_K_LAYERNORM,
+    LLMB_K_RMSNORM,
+    LLMB_K_MATMUL,
+    LLMB_K_ROPE,
+    LLMB_K_ATTENTION,
+    LLMB_K_RESIDUAL,
+    LLMB_K_GELU,
+    LLMB_K_SWIGLU,
+    LLMB_K_SOFTMAX_XENT,
+    LLMB_K_ADAMW,
+    LLMB_K_COUNT
+};
+
+/* The shape one kernel call sees.  N = B*T.  Fields a kernel does not use are ignored:
+ *   encoder B,T,C,pos (1: with wpe) | layernorm, rmsnorm N,C | matmul N,C,OC,bias |
+ *   rope B,T,NH,KVH,HD | attention B,T,NH,KVH,HD | residual, gelu n | swiglu N,F |
+ *   softmax_xent N,V | adamw n */
+struct llmb_kshape {
+    int B, T, C, OC, NH, KVH, HD, F, V;
+    int N;
+    int bias, pos;
+    size_t n;
+};
+
+const char *llmb_kernel_name(enum llmb_kernel_id id);   /* "matmul", ... */
+
+/* FLOPs and compulsory memory traffic (bytes: every input read once, every output written
+ * once, an accumulated (+=) output read and written) of one call.  bwd 0: forward, 1:
+ * backward.  Counting rules in kernels/cost.c; transcendental functions count 1 FLOP. */
+void llmb_kernel_cost(enum llmb_kernel_id id, int bwd, const struct llmb_kshape *s,
+                      double *flops, double *bytes);
+
+/* ---- validation (kernels/validate.c) ---- */
+
+/* The relative L2 error a kernel may have against its reference, and still be timed. */
+#define LLMB_KERNEL_TOL 1e-4
+
+/* ||x - ref|| / max(||ref||, tiny), accumulated in double. */
+double llmb_rel_l2(const float *x, const float *ref, size_t n);
+
+/* Run kernel `id` (pass bwd) of backend k and of the reference on the same random inputs
+ * (from seed) at shape s and store the worst relative L2 error over its outputs in *err.
+ * Returns 0, or -1 (message printed) when memory runs out. */
+int llmb_kernel_validate(const struct llmb_kernels *k, enum llmb_kernel_id id, int bwd,
+                         const struct llmb_kshape *s, uint64_t seed, double *err);
+
+/* deterministic random numbers (splitmix64 / xorshift): uniform in [lo, hi) */
+void llmb_fill_uniform(float *x, size_t n, float lo, float hi, uint64_t *state);
+uint64_t llmb_rand_u64(uint64_t *state);
+
+#endif

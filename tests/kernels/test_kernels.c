@@ -1,0 +1,144 @@
+/* tests/kernels/test_kernels.c - every CPU kernel, forward and backward, against its naive
+ * reference on random shapes, odd sizes included; and the validator catches a wrong kernel. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "kernels/kernels.h"
+
+static uint64_t seed = 12345;
+
+static void check(enum llmb_kernel_id id, const struct llmb_kshape *s)
+{
+    for (int bwd = 0; bwd < 2; bwd++) {
+        if (id == LLMB_K_ADAMW && bwd)
+            continue;
+        double err = -1;
+        assert_int_equal(llmb_kernel_validate(&llmb_kernels_cpu, id, bwd, s, seed++, &err), 0);
+        if (!(err < LLMB_KERNEL_TOL))
+            fail_msg("%s %s B=%d T=%d C=%d OC=%d NH=%d KVH=%d HD=%d F=%d V=%d n=%zu: rel L2 %g",
+                     llmb_kernel_name(id), bwd ? "bwd" : "fwd", s->B, s->T, s->C, s->OC, s->NH,
+                     s->KVH, s->HD, s->F, s->V, s->n, err);
+    }
+}
+
+/* random size in [lo, hi] */
+static int rnd(uint64_t *st, int lo, int hi)
+{
+    return lo + (int)(llmb_rand_u64(st) % (uint64_t)(hi - lo + 1));
+}
+
+static void test_encoder(void **state)
+{
+    uint64_t st = 1;
+    for (int r = 0; r < 6; r++) {
+        struct llmb_kshape s = {.B = rnd(&st, 1, 3), .T = rnd(&st, 1, 17), .C = rnd(&st, 1, 70),
+                                .V = rnd(&st, 1, 13), .pos = r & 1};
+        check(LLMB_K_ENCODER, &s);
+    }
+}
+
+static void test_norms(void **state)
+{
+    uint64_t st = 2;
+    for (int r = 0; r < 6; r++) {
+        struct llmb_kshape s = {.N = rnd(&st, 1, 37), .C = rnd(&st, 1, 131)};
+        check(LLMB_K_LAYERNORM, &s);
+        check(LLMB_K_RMSNORM, &s);
+    }
+}
+
+static void test_matmul(void **state)
+{
+    uint64_t st = 3;
+    for (int r = 0; r < 8; r++) {
+        struct llmb_kshape s = {.N = rnd(&st, 1, 45), .C = rnd(&st, 1, 77),
+                                .OC = rnd(&st, 1, 91), .bias = r & 1};
+        check(LLMB_K_MATMUL, &s);
+    }
+    struct llmb_kshape big = {.N = 64, .C = 768, .OC = 97, .bias = 1}; /* long K */
+    check(LLMB_K_MATMUL, &big);
+}
+
+static void test_attention(void **state)
+{
+    uint64_t st = 4;
+    for (int r = 0; r < 6; r++) {
+        int kvh = rnd(&st, 1, 3), grp = rnd(&st, 1, 3);
+        struct llmb_kshape s = {.B = rnd(&st, 1, 3), .T = rnd(&st, 1, 19), .NH = kvh * grp,
+                                .KVH = kvh, .HD = 2 * rnd(&st, 1, 9)};
+        check(LLMB_K_ATTENTION, &s);
+        check(LLMB_K_ROPE, &s);
+    }
+    struct llmb_kshape s = {.B = 1, .T = 33, .NH = 3, .KVH = 3, .HD = 7}; /* odd head dim */
+    check(LLMB_K_ATTENTION, &s);
+}
+
+static void test_elementwise(void **state)
+{
+    uint64_t st = 5;
+    for (int r = 0; r < 5; r++) {
+        struct llmb_kshape s = {.n = (size_t)rnd(&st, 1, 100000), .N = rnd(&st, 1, 29),
+                                .F = rnd(&st, 1, 83)};
+        check(LLMB_K_RESIDUAL, &s);
+        check(LLMB_K_GELU, &s);
+        check(LLMB_K_SWIGLU, &s);
+        check(LLMB_K_ADAMW, &s);
+    }
+}
+
+static void test_softmax_xent(void **state)
+{
+    uint64_t st = 6;
+    for (int r = 0; r < 5; r++) {
+        struct llmb_kshape s = {.N = rnd(&st, 1, 21), .V = rnd(&st, 1, 1000)};
+        check(LLMB_K_SOFTMAX_XENT, &s);
+    }
+}
+
+/* A validator that cannot fail is no validator: a kernel with an off-by-one bug is caught. */
+static void bad_gelu(float *out, const float *inp, size_t n)
+{
+    llmb_kernels_cpu.gelu_forward(out, inp, n);
+    out[n / 2] += 0.5f;
+}
+
+static void bad_attention(float *out, float *att, const float *qkv, int B, int T, int NH,
+                          int KVH, int HD)
+{ /* not causal: attends one step into the future on the last row of one head */
+    llmb_kernels_cpu.attention_forward(out, att, qkv, B, T, NH, KVH, HD);
+    out[(size_t)(T - 2) * NH * HD] += 0.01f;
+}
+
+static void test_validator_catches(void **state)
+{
+    struct llmb_kernels bad = llmb_kernels_cpu;
+    bad.gelu_forward = bad_gelu;
+    bad.attention_forward = bad_attention;
+    double err = 0;
+    struct llmb_kshape s = {.n = 1000};
+    assert_int_equal(llmb_kernel_validate(&bad, LLMB_K_GELU, 0, &s, 1, &err), 0);
+    assert_true(err > LLMB_KERNEL_TOL);
+    struct llmb_kshape a = {.B = 1, .T = 8, .NH = 2, .KVH = 2, .HD = 4};
+    assert_int_equal(llmb_kernel_validate(&bad, LLMB_K_ATTENTION, 0, &a, 1, &err), 0);
+    assert_true(err > LLMB_KERNEL_TOL);
+    /* and the relative L2 measure itself */
+    float x[4] = {1, 2, 3, 4}, y[4] = {1, 2, 3, 4.4f};
+    assert_true(llmb_rel_l2(x, x, 4) == 0.0);
+    assert_true(llmb_rel_l2(y, x, 4) > 0.07 && llmb_rel_l2(y, x, 4) < 0.08);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_encoder),     cmocka_unit_test(test_norms),
+        cmocka_unit_test(test_matmul),      cmocka_unit_test(test_attention),
+        cmocka_unit_test(test_elementwise), cmocka_unit_test(test_softmax_xent),
+        cmocka_unit_test(test_validator_catches),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
