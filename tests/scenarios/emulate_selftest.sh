@@ -61,7 +61,7 @@ if [ "${1:-}" = --inner ]; then
     if [ -z "$why" ]; then
         "$EMU" quota 1 20
         check "quota: cgroup llmbe_n1 limits to 20% of a core" \
-            test "$(cat /sys/fs/cgroup/cpu/llmbe_n1/cpu.cfs_quota_us 2>/dev/null)" = 20000
+            test "$(cat /sys/fs/cgroup/cpu/llmbe_n1/cpu.cfs_quota_us 2>/dev/null)" = 2000
         "$EMU" run --timeout 60 --bin "$P" 1 3 25 > "$out" 2>&1
         w1=$(sed -n 's/.*work_max_s=\([0-9.]*\).*/\1/p' "$out")
         w0=$(sed -n 's/.*work_min_s=\([0-9.]*\).*/\1/p' "$out")
