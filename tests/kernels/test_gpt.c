@@ -1,0 +1,290 @@
+/* tests/kernels/test_gpt.c - the model on top of the kernels: finite-difference gradient
+ * checks (one whole block, and the tiny model's loss, both families), CPU model against the
+ * reference backend, gradient-ready callback order and finality, accumulation, sharded AdamW,
+ * checksum, and a few AdamW steps lowering the loss. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <math.h>
+
+#include <cmocka.h>
+
+#include "kernels/gpt.h"
+
+static void tiny_cfg(struct llmb_model_config *cfg, int llama, int layers)
+{
+    struct llmb_model_preset p = *llmb_model_find("tiny");
+    if (llama) { /* llama-style tiny: GQA 4 heads on 2 kv heads, untied head */
+        p.family = "llama";
+        p.kv_heads = 2;
+        p.tied = 0;
+        p.d_ff = 48;
+    }
+    assert_int_equal(llmb_model_config_from(cfg, &p, layers, 2, 9), 0);
+}
+
+static void make(struct llmb_gpt *g, const struct llmb_model_config *cfg,
+                 const struct llmb_kernels *k, uint64_t seed)
+{
+    assert_int_equal(llmb_gpt_init(g, cfg, k, seed), 0);
+    int n = g->B * g->T + 1;
+    int *tok = malloc(n * sizeof *tok);
+    llmb_synthetic_tokens(tok, n, g->V, seed + 1);
+    llmb_gpt_set_batch(g, tok, tok + 1);
+    free(tok);
+}
+
+/* GPT-2 init (std 0.02) keeps a tiny model nearly linear; the gradient checks scale the
+ * parameters up so that the nonlinearities (GELU, SwiGLU, softmax) are exercised */
+static void scale_params(struct llmb_gpt *g, float f)
+{
+    for (size_t i = 0; i < g->num_params; i++)
+        g->params[i] *= f;
+}
+
+static double loss_at(struct llmb_gpt *g)
+{
+    llmb_gpt_forward(g);
+    double s = 0;
+    for (int i = 0; i < g->B * g->T; i++)
+        s += g->losses_host[i];
+    return s / (g->B * g->T);
+}
+
+/* directional derivative along a random unit direction restricted to [off, off+n) */
+static void fd_check(struct llmb_gpt *g, size_t off, size_t n, const char *what, uint64_t seed)
+{
+    float *d = malloc(n * sizeof *d), *save = malloc(n * sizeof *save);
+    uint64_t st = seed;
+    llmb_fill_uniform(d, n, -1, 1, &st);
+    double nn = 0;
+    for (size_t i = 0; i < n; i++)
+        nn += (double)d[i] * d[i];
+    double analytic = 0;
+    for (size_t i = 0; i < n; i++) {
+        d[i] = (float)(d[i] / sqrt(nn));
+        analytic += (double)d[i] * g->grads[off + i];
+    }
+    memcpy(save, g->params + off, n * sizeof *save);
+    const double h = 1e-2;
+    for (size_t i = 0; i < n; i++)
+        g->params[off + i] = save[i] + (float)(h * d[i]);
+    double lp = loss_at(g);
+    for (size_t i = 0; i < n; i++)
+        g->params[off + i] = save[i] - (float)(h * d[i]);
+    double lm = loss_at(g);
+    memcpy(g->params + off, save, n * sizeof *save);
+    double fd = (lp - lm) / (2 * h);
+    double err = fabs(fd - analytic) / fmax(fabs(analytic), 1e-4);
+    if (!(err < 1e-2))
+        fail_msg("%s: finite difference %.6g vs backward %.6g (rel err %.3g)", what, fd,
+                 analytic, err);
+    free(d);
+    free(save);
+}
+
+static void grads_of(struct llmb_gpt *g)
+{
+    llmb_gpt_zero_grad(g);
+    llmb_gpt_forward(g);
+    assert_int_equal(llmb_gpt_backward(g, NULL, NULL), 0);
+}
+
+static void check_block(int llama)
+{
+    struct llmb_model_config cfg;
+    struct llmb_gpt g;
+    tiny_cfg(&cfg, llama, 1);
+    make(&g, &cfg, &llmb_kernels_cpu, 7);
+    scale_params(&g, 4.0f);
+    grads_of(&g);
+    const struct llmb_gpt_layer_offsets *lo = &g.lo;
+    size_t b = llmb_gpt_layer_offset(&g, 0), C = g.C;
+    struct { const char *name; size_t off, n; } t[] = {
+        {"ln1w", lo->ln1w, C}, {"ln1b", lo->ln1b, C},
+        {"qkvw", lo->qkvw, (size_t)g.Cqkv * C}, {"qkvb", lo->qkvb, (size_t)g.Cqkv},
+        {"attprojw", lo->attprojw, C * C}, {"attprojb", lo->attprojb, C},
+        {"ln2w", lo->ln2w, C}, {"ln2b", lo->ln2b, C},
+        {"fcw", lo->fcw, (size_t)g.Ffc * C}, {"fcb", lo->fcb, (size_t)g.Ffc},
+        {"fcprojw", lo->fcprojw, (size_t)g.F * C}, {"fcprojb", lo->fcprojb, C},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+        if (t[i].off != (size_t)-1)
+            fd_check(&g, b + t[i].off, t[i].n, t[i].name, 100 + i);
+    fd_check(&g, b, g.layer_size, "whole block", 99);
+    llmb_gpt_free(&g);
+}
+
+static void test_fd_block_gpt2(void **s) { check_block(0); }
+static void test_fd_block_llama(void **s) { check_block(1); }
+
+static void check_model(int llama)
+{
+    struct llmb_model_config cfg;
+    struct llmb_gpt g;
+    tiny_cfg(&cfg, llama, 2);
+    make(&g, &cfg, &llmb_kernels_cpu, 11);
+    scale_params(&g, 4.0f);
+    grads_of(&g);
+    fd_check(&g, g.off_wte, (size_t)g.V * g.C, "wte", 1);
+    if (g.off_wpe != (size_t)-1)
+        fd_check(&g, g.off_wpe, (size_t)cfg.max_seq * g.C, "wpe", 2);
+    fd_check(&g, llmb_gpt_layer_offset(&g, 0), g.layer_size, "layer 0", 3);
+    fd_check(&g, llmb_gpt_layer_offset(&g, 1), g.layer_size, "layer 1", 4);
+    fd_check(&g, g.off_final, g.num_params - g.off_final, "final norm (+ head)", 5);
+    fd_check(&g, 0, g.num_params, "all parameters", 6);
+    llmb_gpt_free(&g);
+}
+
+static void test_fd_tiny_gpt2(void **s) { check_model(0); }
+static void test_fd_tiny_llama(void **s) { check_model(1); }
+
+/* the CPU model and the reference-backend model agree: loss and every gradient */
+static void test_cpu_matches_ref(void **s)
+{
+    for (int llama = 0; llama < 2; llama++) {
+        struct llmb_model_config cfg;
+        struct llmb_gpt a, r;
+        tiny_cfg(&cfg, llama, 2);
+        make(&a, &cfg, &llmb_kernels_cpu, 5);
+        make(&r, &cfg, &llmb_kernels_ref, 5);
+        assert_int_equal(a.num_params, r.num_params);
+        assert_true(llmb_gpt_checksum(&a) == llmb_gpt_checksum(&r));
+        grads_of(&a);
+        grads_of(&r);
+        assert_true(fabs(a.loss - r.loss) < 1e-5 * r.loss);
+        double e = llmb_rel_l2(a.grads, r.grads, a.num_params);
+        if (!(e < 1e-4))
+            fail_msg("llama=%d: gradient rel L2 %g", llama, e);
+        llmb_gpt_free(&a);
+        llmb_gpt_free(&r);
+    }
+}
+
+struct cbrec {
+    int n;
+    size_t off[16], cnt[16];
+    float *snap; /* grads as seen at each callback, for the slice reported */
+    const struct llmb_gpt *g;
+};
+
+static void record(void *arg, size_t off, size_t cnt)
+{
+    struct cbrec *r = arg;
+    assert_true(r->n < 16);
+    r->off[r->n] = off;
+    r->cnt[r->n] = cnt;
+    r->n++;
+    memcpy(r->snap + off, r->g->grads + off, cnt * sizeof(float));
+}
+
+static void test_grad_ready(void **s)
+{
+    for (int llama = 0; llama < 2; llama++) {
+        struct llmb_model_config cfg;
+        struct llmb_gpt g;
+        tiny_cfg(&cfg, llama, 2);
+        make(&g, &cfg, &llmb_kernels_cpu, 3);
+        struct cbrec r = {.snap = calloc(g.num_params, sizeof(float)), .g = &g};
+        llmb_gpt_zero_grad(&g);
+        llmb_gpt_forward(&g);
+        assert_int_equal(llmb_gpt_backward(&g, record, &r), 0);
+        /* order: final (+head), layer 1, layer 0, embeddings; together they tile the buffer */
+        assert_int_equal(r.n, 4);
+        assert_int_equal(r.off[0], g.off_final);
+        assert_int_equal(r.off[0] + r.cnt[0], g.num_params);
+        assert_int_equal(r.off[1], llmb_gpt_layer_offset(&g, 1));
+        assert_int_equal(r.cnt[1], g.layer_size);
+        assert_int_equal(r.off[2], llmb_gpt_layer_offset(&g, 0));
+        assert_int_equal(r.off[3], 0);
+        assert_int_equal(r.cnt[3], g.off_layers);
+        assert_int_equal(g.off_layers + 2 * g.layer_size, g.off_final);
+        /* every slice was final when reported */
+        assert_memory_equal(r.snap, g.grads, g.num_params * sizeof(float));
+        /* backward needs a fresh forward */
+        assert_int_equal(llmb_gpt_backward(&g, NULL, NULL), -1);
+        free(r.snap);
+        llmb_gpt_free(&g);
+    }
+}
+
+static void test_accumulate_and_shards(void **s)
+{
+    struct llmb_model_config cfg;
+    struct llmb_gpt a, b;
+    tiny_cfg(&cfg, 0, 2);
+    make(&a, &cfg, &llmb_kernels_cpu, 9);
+    make(&b, &cfg, &llmb_kernels_cpu, 9);
+    grads_of(&a);
+    float *one = malloc(a.num_params * sizeof(float));
+    memcpy(one, a.grads, a.num_params * sizeof(float));
+    llmb_gpt_forward(&a);
+    llmb_gpt_backward(&a, NULL, NULL); /* accumulates: now 2x */
+    for (size_t i = 0; i < a.num_params; i += 97)
+        assert_true(fabsf(a.grads[i] - 2 * one[i]) <= 1e-6f + 1e-5f * fabsf(one[i]));
+    /* sharded AdamW = whole AdamW */
+    memcpy(a.grads, one, a.num_params * sizeof(float));
+    memcpy(b.grads, one, a.num_params * sizeof(float));
+    size_t half = a.num_params / 3;
+    assert_int_equal(llmb_gpt_update(&a, 1e-3f, 0.9f, 0.95f, 1e-8f, 0.1f, 1, 0, a.num_params), 0);
+    assert_int_equal(llmb_gpt_update(&b, 1e-3f, 0.9f, 0.95f, 1e-8f, 0.1f, 1, 0, half), 0);
+    assert_true(llmb_gpt_checksum(&a) != llmb_gpt_checksum(&b));
+    assert_int_equal(llmb_gpt_update(&b, 1e-3f, 0.9f, 0.95f, 1e-8f, 0.1f, 1, half,
+                                     b.num_params - half), 0);
+    assert_true(llmb_gpt_checksum(&a) == llmb_gpt_checksum(&b));
+    assert_int_equal(llmb_gpt_update(&b, 1e-3f, 0.9f, 0.95f, 1e-8f, 0.1f, 1, half, b.num_params),
+                     -1);
+    free(one);
+    llmb_gpt_free(&a);
+    llmb_gpt_free(&b);
+}
+
+static void test_adamw_lowers_loss(void **s)
+{
+    for (int llama = 0; llama < 2; llama++) {
+        struct llmb_model_config cfg;
+        struct llmb_gpt g;
+        tiny_cfg(&cfg, llama, 2);
+        make(&g, &cfg, &llmb_kernels_cpu, 21);
+        float first = 0, last = 0;
+        for (int step = 1; step <= 15; step++) {
+            llmb_gpt_zero_grad(&g);
+            last = llmb_gpt_forward(&g);
+            if (step == 1)
+                first = last;
+            llmb_gpt_backward(&g, NULL, NULL);
+            llmb_gpt_update(&g, 3e-3f, 0.9f, 0.95f, 1e-8f, 0.0f, step, 0, g.num_params);
+        }
+        last = llmb_gpt_forward(&g);
+        if (!(last < first - 0.5f))
+            fail_msg("llama=%d: loss %.4f -> %.4f after 15 AdamW steps", llama, first, last);
+        llmb_gpt_free(&g);
+    }
+}
+
+static void test_tokens_deterministic(void **s)
+{
+    int a[64], b[64], c[64];
+    llmb_synthetic_tokens(a, 64, 50257, 42);
+    llmb_synthetic_tokens(b, 64, 50257, 42);
+    llmb_synthetic_tokens(c, 64, 50257, 43);
+    assert_memory_equal(a, b, sizeof a);
+    assert_memory_not_equal(a, c, sizeof a);
+    for (int i = 0; i < 64; i++)
+        assert_true(a[i] >= 0 && a[i] < 50257);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fd_block_gpt2),       cmocka_unit_test(test_fd_block_llama),
+        cmocka_unit_test(test_fd_tiny_gpt2),        cmocka_unit_test(test_fd_tiny_llama),
+        cmocka_unit_test(test_cpu_matches_ref),     cmocka_unit_test(test_grad_ready),
+        cmocka_unit_test(test_accumulate_and_shards), cmocka_unit_test(test_adamw_lowers_loss),
+        cmocka_unit_test(test_tokens_deterministic),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
