@@ -2,14 +2,21 @@
 #
 # The emulated multi-node cluster (llmbench-emulate) and the scenario tests
 # that run llmbench on it.  The tests need root and netns/veth/bridge/tbf;
-# without them they report SKIP (never PASS).
+# without them they report SKIP (never PASS).  They serialize among themselves
+# (a lock under /run/llmbench-emulate), so make -j check is safe.
 
 dist_bin_SCRIPTS += cluster/emulate/llmbench-emulate
 EXTRA_DIST += tests/scenarios/common.sh \
+	tests/scenarios/scenario.sh \
+	tests/scenarios/check_report.py \
 	tests/scenarios/emulate_probe.c
 
 EMULATE_TESTS = \
-	tests/scenarios/emulate_selftest.sh
+	tests/scenarios/emulate_selftest.sh \
+	tests/scenarios/scenario_slow_link.sh \
+	tests/scenarios/scenario_cpu_quota.sh \
+	tests/scenarios/scenario_shared_core.sh \
+	tests/scenarios/scenario_all_links.sh
 
 dist_check_SCRIPTS += $(EMULATE_TESTS)
 TESTS += $(EMULATE_TESTS)

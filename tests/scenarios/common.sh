@@ -56,6 +56,16 @@ emu_require() {
     esac
 }
 
+# Serialize the emulated-cluster tests among themselves (make -j check): the
+# tool allows one cluster per machine, and the timings need a quiet machine.
+# The lock is held (fd 8) until the test exits.  Not the tool's own lock.
+emu_test_lock() {
+    mkdir -p /run/llmbench-emulate && chmod 700 /run/llmbench-emulate
+    exec 8>>/run/llmbench-emulate/tests.lock
+    flock -w "${LLMBENCH_EMULATE_TEST_WAIT:-900}" 8 ||
+        skip_all "another emulated-cluster test held the machine for too long"
+}
+
 emu_require_cgroup() {  # emu_require_cgroup cpu|cpuset -> 0 or prints why
     if [ -f "/sys/fs/cgroup/$1/cgroup.procs" ]; then return 0; fi
     echo "no cgroup v1 $1 controller at /sys/fs/cgroup/$1"

@@ -99,6 +99,7 @@ fi
 
 # ---- outside any session ---------------------------------------------------
 emu_require
+emu_test_lock
 tap_init $PLAN
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/llmbe-selftest.XXXXXX")
 export WORK
