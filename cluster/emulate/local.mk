@@ -6,6 +6,8 @@
 # (a lock under /run/llmbench-emulate), so make -j check is safe.
 
 dist_bin_SCRIPTS += cluster/emulate/llmbench-emulate
+dist_man1_MANS += doc/llmbench-emulate.1
+dist_doc_DATA += doc/llmbench-emulate.md
 EXTRA_DIST += tests/scenarios/common.sh \
 	tests/scenarios/scenario.sh \
 	tests/scenarios/check_report.py \
