@@ -84,6 +84,25 @@ emu_leftovers() {
     return 0
 }
 
+# Wait (up to LLMBENCH_EMULATE_BUSY_WAIT s, default 300) until no cluster exists: another
+# user of the tool (a CI job, a person) may hold the machine.  Skips the whole
+# test if one stays up; a cluster left by a killed session is removed by the
+# tool's next session anyway.
+emu_wait_clean() {
+    _t=0
+    while [ -n "$(emu_leftovers)" ]; do
+        _pid=$(sed -n 's/^owner session \([0-9]*\)-.*/\1/p' /run/llmbench-emulate/state 2>/dev/null)
+        if [ -n "$_pid" ] && ! kill -0 "$_pid" 2>/dev/null; then
+            diag "removing the cluster of a session that was killed (pid $_pid)"
+            "$EMU" down >/dev/null 2>&1
+        fi
+        [ -n "$(emu_leftovers)" ] || break
+        [ $_t -lt "${LLMBENCH_EMULATE_BUSY_WAIT:-300}" ] ||
+            skip_all "an llmbench-emulate cluster is in use by someone else: $(emu_leftovers | tr '\n' ' ')"
+        sleep 2; _t=$((_t + 2))
+    done
+}
+
 # Run a python3 snippet on a JSON file: py_json FILE 'expr using d'
 py_json() {
     "$PYTHON3" - "$1" "$2" <<'EOF'

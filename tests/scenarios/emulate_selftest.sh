@@ -100,6 +100,7 @@ fi
 # ---- outside any session ---------------------------------------------------
 emu_require
 emu_test_lock
+emu_wait_clean
 tap_init $PLAN
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/llmbe-selftest.XXXXXX")
 export WORK

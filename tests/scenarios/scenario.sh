@@ -129,13 +129,7 @@ scenario_main() {
     [ -x "$LLMBENCH_REPORT" ] || skip_all "llmbench-report not built yet ($LLMBENCH_REPORT)"
     command -v "$PYTHON3" >/dev/null 2>&1 || skip_all "python3 not found (needed to read the report JSON)"
     emu_test_lock
-    left=$(emu_leftovers)
-    if [ -n "$left" ]; then
-        echo "1..1"
-        echo "not ok 1 - objects of another llmbench-emulate cluster exist; run 'llmbench-emulate down'"
-        diag "$left"
-        exit 1
-    fi
+    emu_wait_clean
     WORK=$(mktemp -d "${TMPDIR:-/tmp}/llmbe-scenario.XXXXXX")
     export WORK
     trap 'rm -rf "$WORK"' EXIT
