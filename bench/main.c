@@ -18,14 +18,15 @@
 static void print_version(void)
 {
     printf("llmbench %s\n", LLMB_VERSION_STRING);
-    printf("features: cpu");
+    printf("backends: cpu\n");
 #ifdef LLMB_HAVE_CUDA
-    printf(" cuda");
-#endif
+    printf("cuda toolkit: found at build time (cuBLAS");
 #ifdef LLMB_HAVE_NCCL
-    printf(" nccl");
+    printf(", NCCL");
 #endif
-    printf("\nblas: %s\ncompiler: %s\n", LLMB_BLAS_NAME, LLMB_CC_VERSION);
+    printf("); CUDA backend: not implemented yet\n");
+#endif
+    printf("blas: %s\ncompiler: %s\n", LLMB_BLAS_NAME, LLMB_CC_VERSION);
 }
 
 /* Rank -> node map, node communicators and host names. */

@@ -183,7 +183,10 @@ int llmb_options_parse(struct llmb_options *opt, int argc, char **argv, char *er
         case OPT_QUIET: opt->quiet = 1; break;
         case OPT_BACKEND:
             if (strcmp(optarg, "cpu") == 0) opt->backend = LLMB_BACKEND_CPU;
-            else if (strcmp(optarg, "cuda") == 0) opt->backend = LLMB_BACKEND_CUDA;
+            else if (strcmp(optarg, "cuda") == 0)
+                /* The CUDA kernels and NCCL collectives are not written yet: say so plainly. */
+                rc = bad(errbuf, errlen, "--backend: bad value 'cuda': this llmbench has no CUDA "
+                         "backend yet (use cpu or auto)");
             else if (strcmp(optarg, "auto") == 0) opt->backend = LLMB_BACKEND_AUTO;
             else rc = bad(errbuf, errlen, "--backend: bad value '%s': expected cpu, cuda or auto", optarg);
             break;

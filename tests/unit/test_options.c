@@ -95,6 +95,7 @@ static void test_bad_values(void **state)
     expect_bad("--sizes", "8", "MIN:MAX");
     expect_bad("--phases", "probe,bogus", "bogus");
     expect_bad("--backend", "tpu", "cpu, cuda or auto");
+    expect_bad("--backend", "cuda", "no CUDA backend");
     expect_bad("--warmup", "-1", "integer");
     expect_bad("--min-iters", "0", NULL);
     expect_bad("--time-per-point", "abc", "seconds");
