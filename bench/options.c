@@ -154,7 +154,7 @@ int llmb_options_parse(struct llmb_options *opt, int argc, char **argv, char *er
     opt->argc = argc;
     opt->argv = argv;
     errbuf[0] = '\0';
-    int quick_given = 0, time_given = 0, iters_given = 0, steps_given = 0;
+    int quick_given = 0, time_given = 0, iters_given = 0, steps_given = 0, warmup_given = 0;
 
     /* getopt_long permutes its argv: work on a copy. */
     char **args = malloc((size_t)(argc + 1) * sizeof *args);
@@ -209,7 +209,10 @@ int llmb_options_parse(struct llmb_options *opt, int argc, char **argv, char *er
             else
                 strcpy(opt->tag, optarg);
             break;
-        case OPT_WARMUP: rc = parse_int("--warmup", optarg, 0, 1000000, &opt->warmup, errbuf, errlen); break;
+        case OPT_WARMUP:
+            rc = parse_int("--warmup", optarg, 0, 1000000, &opt->warmup, errbuf, errlen);
+            warmup_given = 1;
+            break;
         case OPT_MIN_ITERS:
             rc = parse_int("--min-iters", optarg, 1, 10000000, &opt->min_iters, errbuf, errlen);
             iters_given = 1;
@@ -293,6 +296,8 @@ int llmb_options_parse(struct llmb_options *opt, int argc, char **argv, char *er
             opt->min_iters = 5;
         if (!steps_given)
             opt->steps = 3;
+        if (!warmup_given)
+            opt->warmup = 1;
         if (!opt->sizes_given) {
             opt->size_min = 8;
             opt->size_max = (size_t)1 << 20;
@@ -333,7 +338,8 @@ void llmb_options_usage(FILE *f)
 "  --describe-model PRESET  print parameters, FLOPs per token, memory and GEMM shapes; no MPI\n"
 "\n"
 "Timing (compute, comm):\n"
-"  --warmup N             warm-up iterations per point, warm-up steps in train (default: 3)\n"
+"  --warmup N             warm-up iterations per point, warm-up steps in train (default: 3;\n"
+"                         --quick 1)\n"
 "  --min-iters N          minimum timed iterations per point (default: 10; --quick 5)\n"
 "  --time-per-point SEC   time budget per point (default: 0.2; --quick 0.01)\n"
 "  --sizes MIN:MAX[:F]    message sizes, K/M/G suffixes, factor F (default: 8:256M:2;\n"
