@@ -28,6 +28,18 @@ command -v setup_b >/dev/null 2>&1 || setup_b() { :; }
 : "${LLMBENCH_SCENARIO_TIMEOUT:=150}"
 PHASES=${LLMBENCH_SCENARIO_PHASES:-$PHASES}     # for debugging the framework
 
+# Give every node its own core (cpuset), as real nodes have, when there are
+# enough cores and the cpuset controller exists; otherwise nodes share cores.
+own_cores() {
+    [ "$NODES" -le "$(nproc)" ] || return 0
+    [ -z "$(emu_require_cgroup cpuset)" ] || return 0
+    _i=0
+    while [ $_i -lt "$NODES" ]; do
+        "$EMU" cpus $_i $_i || return 1
+        _i=$((_i + 1))
+    done
+}
+
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
@@ -75,7 +87,7 @@ keep() {
 scenario_inner() {
     nchecks=$(echo $CHECKS | wc -w)
     plan=$((4 + nchecks))
-    setup_a
+    setup_a || { echo "Bail out! could not set up cluster A (setup_a)"; exit 1; }
     if ! run_cluster A || [ -z "$RESULT" ]; then
         echo "1..$plan"
         echo "not ok 1 - run A (clean, $NODES nodes x $RANKS ranks) exit $rc"
