@@ -48,6 +48,52 @@ double llmb_busbw_gbs(enum llmb_coll c, int n, double bytes, double seconds)
     return llmb_algbw_gbs(bytes, seconds) * llmb_busbw_factor(c, n);
 }
 
+size_t llmb_coll_counts(enum llmb_coll c, size_t bytes, size_t elem_bytes, int n,
+                        size_t *send_elems, size_t *recv_elems)
+{
+    size_t s = 0, r = 0, total = 0;
+    if (n < 1 || elem_bytes == 0)
+        return 0;
+    size_t elems = bytes / elem_bytes, un = (size_t)n;
+    switch (c) {
+    case LLMB_COLL_ALLREDUCE:
+    case LLMB_COLL_BROADCAST:
+    case LLMB_COLL_SENDRECV:
+        total = s = r = elems > 0 ? elems : 1;
+        break;
+    case LLMB_COLL_ALLGATHER:
+    case LLMB_COLL_REDUCE_SCATTER:
+    case LLMB_COLL_ALLTOALL: {
+        size_t chunk = elems / un > 0 ? elems / un : 1;
+        total = chunk * un;
+        s = c == LLMB_COLL_ALLGATHER ? chunk : total;
+        r = c == LLMB_COLL_REDUCE_SCATTER ? chunk : total;
+        break;
+    }
+    default:
+        return 0;
+    }
+    if (send_elems)
+        *send_elems = s;
+    if (recv_elems)
+        *recv_elems = r;
+    return total * elem_bytes;
+}
+
+size_t llmb_coll_osu_bytes(enum llmb_coll c, size_t bytes, int n)
+{
+    if (n < 1)
+        return 0;
+    switch (c) {
+    case LLMB_COLL_ALLGATHER:
+    case LLMB_COLL_REDUCE_SCATTER:
+    case LLMB_COLL_ALLTOALL:
+        return bytes / (size_t)n;
+    default:
+        return bytes;
+    }
+}
+
 double llmb_mfu(double flops_per_step, int ranks, double peak_gflops_per_rank, double step_s)
 {
     if (flops_per_step <= 0 || ranks <= 0 || peak_gflops_per_rank <= 0 || step_s <= 0)

@@ -1,0 +1,118 @@
+/* The collectives registry and the verification data every table shares (coll.h). */
+#include "coll.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "util.h"
+
+extern const struct llmb_coll_impl llmb_coll_allreduce_mpi, llmb_coll_reduce_scatter_mpi,
+    llmb_coll_allgather_mpi, llmb_coll_alltoall_mpi, llmb_coll_broadcast_mpi,
+    llmb_coll_sendrecv_mpi;
+
+const struct llmb_coll_impl *const llmb_coll_registry[] = {
+    &llmb_coll_allreduce_mpi,
+    &llmb_coll_reduce_scatter_mpi,
+    &llmb_coll_allgather_mpi,
+    &llmb_coll_alltoall_mpi,
+    &llmb_coll_broadcast_mpi,
+    &llmb_coll_sendrecv_mpi,
+    NULL,
+};
+
+const struct llmb_coll_impl *llmb_coll_find(enum llmb_coll c, const char *backend)
+{
+    for (int i = 0; llmb_coll_registry[i]; i++)
+        if (llmb_coll_registry[i]->coll == c && strcmp(llmb_coll_registry[i]->backend, backend) == 0)
+            return llmb_coll_registry[i];
+    return NULL;
+}
+
+void llmb_coll_table(uint64_t seed, float *tab)
+{
+    uint64_t st = seed ^ 0x636f6c6cULL;
+    for (int j = 0; j < LLMB_COLL_PERIOD; j++)
+        tab[j] = (float)((int)(llmb_splitmix64(&st) % 33) - 16);
+}
+
+void llmb_coll_sums(const float *tab, int n, float *sum)
+{
+    /* Integers of magnitude <= 16 n: exact in float for n < 2^20 ranks. */
+    for (int j = 0; j < LLMB_COLL_PERIOD; j++) {
+        double s = 0;
+        size_t k = (size_t)j;
+        for (int r = 0; r < n; r++) {
+            s += tab[k];
+            k = (k + LLMB_COLL_STRIDE) % LLMB_COLL_PERIOD;
+        }
+        sum[j] = (float)s;
+    }
+}
+
+static size_t start_index(int r, size_t first, const struct llmb_coll_data *d)
+{
+    return (size_t)((first % LLMB_COLL_PERIOD) + (size_t)r * LLMB_COLL_STRIDE % LLMB_COLL_PERIOD +
+                    d->off) % LLMB_COLL_PERIOD;
+}
+
+void llmb_coll_fill(float *x, size_t count, int r, size_t first, const struct llmb_coll_data *d)
+{
+    size_t j = start_index(r, first, d);
+    float add = d->corrupt && r == d->rank ? 1.0f : 0.0f;
+    for (size_t k = 0; k < count; k++) {
+        x[k] = d->tab[j] + add;
+        if (++j == LLMB_COLL_PERIOD)
+            j = 0;
+    }
+}
+
+long long llmb_coll_check_values(const float *x, size_t count, int r, size_t first,
+                                 const struct llmb_coll_data *d)
+{
+    size_t j = start_index(r, first, d);
+    long long wrong = 0;
+    for (size_t k = 0; k < count; k++) {
+        wrong += x[k] != d->tab[j]; /* NaN compares unequal: counted */
+        if (++j == LLMB_COLL_PERIOD)
+            j = 0;
+    }
+    return wrong;
+}
+
+long long llmb_coll_check_sums(const float *x, size_t count, size_t first,
+                               const struct llmb_coll_data *d)
+{
+    size_t j = start_index(0, first, d);
+    long long wrong = 0;
+    for (size_t k = 0; k < count; k++) {
+        wrong += x[k] != d->sum[j];
+        if (++j == LLMB_COLL_PERIOD)
+            j = 0;
+    }
+    return wrong;
+}
+
+void llmb_coll_poison(float *x, size_t count)
+{
+    for (size_t k = 0; k < count; k++)
+        x[k] = NAN;
+}
+
+int llmb_round_robin_rounds(int m)
+{
+    return m < 2 ? 0 : (m % 2 ? m : m - 1);
+}
+
+int llmb_round_robin_partner(int t, int i, int m)
+{
+    int even = m + (m & 1), ring = even - 1, p;
+    if (m < 2 || i < 0 || i >= m || t < 0 || t >= ring)
+        return -1;
+    if (i == even - 1)
+        p = t;
+    else if (i == t)
+        p = even - 1;
+    else
+        p = ((2 * t - i) % ring + ring) % ring; /* i + p = 2t (mod ring) */
+    return p >= m ? -1 : p;
+}
