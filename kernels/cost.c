@@ -14,7 +14,7 @@
  *   swiglu fwd 5/output elem, bwd 13/output elem
  *   softmax_xent fwd 4*N*V (exp-sub 2, sum 1, normalize 1) + N (log), bwd 2*N*V
  *   encoder fwd N*C adds with positions (0 without), bwd N*C per table
- *   adamw 16/param
+ *   adamw 16/param; gemm 2*M*N*K (beta 0: C written once)
  * Bytes: compulsory traffic, 4 bytes per float or int: every input read once, every output
  * written once, an accumulated (+=) output read and written (2x).
  */
@@ -22,7 +22,7 @@
 
 static const char *names[LLMB_K_COUNT] = {
     "encoder", "layernorm", "rmsnorm", "matmul",   "rope",         "attention",
-    "residual", "gelu",     "swiglu",  "softmax_xent", "adamw",
+    "residual", "gelu",     "swiglu",  "softmax_xent", "adamw", "gemm",
 };
 
 const char *llmb_kernel_name(enum llmb_kernel_id id)
@@ -115,6 +115,10 @@ void llmb_kernel_cost(enum llmb_kernel_id id, int bwd, const struct llmb_kshape 
     case LLMB_K_ADAMW: /* p, g, m, v read; p, m, v written */
         f = 16 * n;
         w = 7 * n;
+        break;
+    case LLMB_K_GEMM: /* M = N, N = OC, K = C */
+        f = 2 * N * OC * C;
+        w = N * C + C * OC + N * OC;
         break;
     default:
         break;

@@ -13,8 +13,10 @@
  *   except softmax_xent_backward, which writes dlogits (it may alias probs).
  * - Pointers are in the backend's memory (alloc/to_device/to_host); for cpu and ref that is
  *   ordinary host memory.
- * - Kernels create no more threads than omp_get_max_threads(); the CPU backend's GEMMs use
- *   the BLAS library's own threads (the driver sets both to the PUs of the rank's binding).
+ * - Kernels create no more threads than omp_get_max_threads() (the driver sets it to the PUs
+ *   of the rank's binding).  The CPU backend threads its GEMMs itself with OpenMP and runs
+ *   OpenBLAS single-threaded (it sets that at its first GEMM): two thread pools on the same
+ *   PUs, one spinning while the other works, cost up to 2x.
  */
 #ifndef LLMB_KERNELS_H
 #define LLMB_KERNELS_H
@@ -57,6 +59,12 @@ struct llmb_kernels {
                             int C);
     void (*rmsnorm_backward)(float *dinp, float *dw, const float *dout, const float *inp,
                              const float *w, const float *rstd, int N, int C);
+
+    /* general matrix multiply, row-major: C (M,N) = alpha op(A) op(B) + beta C with
+     * op(A) (M,K), op(B) (K,N); ta/tb 1: transposed.  The GEMM sweep and the measured peak
+     * go through this, so they see the same threading as the model's projections. */
+    void (*gemm)(int ta, int tb, int M, int N, int K, float alpha, const float *A, int lda,
+                 const float *B, int ldb, float beta, float *C, int ldc);
 
     /* projection
      * fwd: inp (N,C), w (OC,C), bias (OC) or NULL -> out (N,OC) = inp @ w^T + bias
@@ -127,17 +135,19 @@ enum llmb_kernel_id {
     LLMB_K_SWIGLU,
     LLMB_K_SOFTMAX_XENT,
     LLMB_K_ADAMW,
+    LLMB_K_GEMM,
     LLMB_K_COUNT
 };
 
 /* The shape one kernel call sees.  N = B*T.  Fields a kernel does not use are ignored:
  *   encoder B,T,C,pos (1: with wpe) | layernorm, rmsnorm N,C | matmul N,C,OC,bias |
  *   rope B,T,NH,KVH,HD | attention B,T,NH,KVH,HD | residual, gelu n | swiglu N,F |
- *   softmax_xent N,V | adamw n */
+ *   softmax_xent N,V | adamw n | gemm M = N, N = OC, K = C, ta, tb (C = op(A) op(B)) */
 struct llmb_kshape {
     int B, T, C, OC, NH, KVH, HD, F, V;
     int N;
     int bias, pos;
+    int ta, tb;
     size_t n;
 };
 

@@ -150,6 +150,11 @@ static int setup(enum llmb_kernel_id id, int bwd, const struct llmb_kshape *s, s
         if (bwd)
             add(v, N * s->V, 1, 0, 0);
         return 0;
+    case LLMB_K_GEMM: /* 0 A, 1 B, 2 C: M = N, N = OC, K = C */
+        add(v, N * C, 0, -1, 1);
+        add(v, C * OC, 0, -1, 1);
+        add(v, N * OC, 1, 0, 0);
+        return 0;
     case LLMB_K_ADAMW: /* 0 p, 1 g, 2 m, 3 v */
         add(v, s->n, 1, -1, 1);
         add(v, s->n, 0, -1, 1);
@@ -228,6 +233,10 @@ static void call(const struct llmb_kernels *k, enum llmb_kernel_id id, int bwd,
             k->softmax_xent_forward(f[2], f[3], f[0], p[1], N, s->V);
         else
             k->softmax_xent_backward(f[4], f[2], p[1], 1.0f / N, N, s->V);
+        break;
+    case LLMB_K_GEMM: /* lda, ldb of the row-major stored A (M,K) or (K,M), B (K,N) or (N,K) */
+        k->gemm(s->ta, s->tb, N, s->OC, s->C, 1.0f, f[0], s->ta ? N : s->C, f[1],
+                s->tb ? s->C : s->OC, 0.0f, f[2], s->OC);
         break;
     case LLMB_K_ADAMW:
         k->adamw(f[0], f[1], f[2], f[3], s->n, 1e-3f, 0.9f, 0.95f, 1e-8f, 0.1f, t);

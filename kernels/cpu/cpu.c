@@ -2,6 +2,9 @@
  * threads), everything else plain C threaded with OpenMP (at most omp_get_max_threads()).
  * Shapes and accumulation rules as documented in kernels/kernels.h; each kernel is checked
  * against kernels/ref/ref.c. */
+#ifdef HAVE_CONFIG_H
+#include <config.h>
+#endif
 #include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
@@ -224,14 +227,76 @@ static void cpu_rmsnorm_backward(float *dinp, float *dw, const float *dout, cons
     norm_backward(dinp, dw, NULL, dout, inp, w, NULL, rstd, N, C, 1);
 }
 
-/* ---- projections: CBLAS sgemm ---- */
+/* ---- GEMM: CBLAS sgemm, threaded by OpenMP ----
+ *
+ * BLAS threads and OpenMP threads fight over the cores: after an OpenMP region its threads
+ * spin waiting for the next one while BLAS's own threads want the same PUs (and the other
+ * way round), which costs up to 2x on a GEMM.  So this backend owns the threading: BLAS runs
+ * single-threaded (set once, at the first GEMM, when the library lets us), and each OpenMP
+ * thread multiplies its own block of rows or columns of C. */
+#if defined(HAVE_OPENBLAS_SET_NUM_THREADS) && defined(HAVE_OPENBLAS_GET_NUM_THREADS)
+#define LLMB_BLAS_SINGLE 1
+void openblas_set_num_threads(int n);
+int openblas_get_num_threads(void);
+#endif
+
+static int gemm_split_ok(void)
+{
+#ifdef LLMB_BLAS_SINGLE
+    static int done;
+    if (!done) {
+        if (openblas_get_num_threads() != 1)
+            openblas_set_num_threads(1);
+        done = 1;
+    }
+    return 1;
+#else
+    return 0; /* unknown BLAS: let it thread itself */
+#endif
+}
+
+/* row-major C (M,N) = alpha op(A) op(B) + beta C, op(A) (M,K), op(B) (K,N) */
+static void cpu_gemm(int ta, int tb, int M, int N, int K, float alpha, const float *A, int lda,
+                     const float *B, int ldb, float beta, float *C, int ldc)
+{
+    enum CBLAS_TRANSPOSE TA = ta ? CblasTrans : CblasNoTrans, TB = tb ? CblasTrans : CblasNoTrans;
+    int nt = nthreads();
+#ifdef _OPENMP
+    if (omp_in_parallel())
+        nt = 1;
+#endif
+    if (nt <= 1 || !gemm_split_ok() || (double)M * N * K < 32768.0) {
+        cblas_sgemm(CblasRowMajor, TA, TB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+        return;
+    }
+#pragma omp parallel num_threads(nt)
+    {
+        int id = thread_id(), n = nt;
+#ifdef _OPENMP
+        n = omp_get_num_threads();
+#endif
+        if (M >= N) { /* split the rows of C: rows of op(A) */
+            int ch = ((M + n - 1) / n + 15) / 16 * 16, m0 = id * ch, m1 = m0 + ch < M ? m0 + ch : M;
+            if (m0 < m1)
+                cblas_sgemm(CblasRowMajor, TA, TB, m1 - m0, N, K, alpha,
+                            ta ? A + m0 : A + (size_t)m0 * lda, lda, B, ldb, beta,
+                            C + (size_t)m0 * ldc, ldc);
+        } else { /* split the columns of C: columns of op(B) */
+            int ch = ((N + n - 1) / n + 15) / 16 * 16, n0 = id * ch, n1 = n0 + ch < N ? n0 + ch : N;
+            if (n0 < n1)
+                cblas_sgemm(CblasRowMajor, TA, TB, M, n1 - n0, K, alpha, A, lda,
+                            tb ? B + (size_t)n0 * ldb : B + n0, ldb, beta, C + n0, ldc);
+        }
+    }
+}
+
+/* ---- projections ---- */
 
 /* inp (N,C), w (OC,C), bias (OC) -> out (N,OC) = inp @ w^T + bias */
 static void cpu_matmul_forward(float *out, const float *inp, const float *w, const float *bias,
                                int N, int C, int OC)
 {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, OC, C, 1.0f, inp, C, w, C, 0.0f,
-                out, OC);
+    cpu_gemm(0, 1, N, OC, C, 1.0f, inp, C, w, C, 0.0f, out, OC);
     if (bias) {
 #pragma omp parallel for schedule(static)
         for (int i = 0; i < N; i++) {
@@ -249,10 +314,8 @@ static void cpu_matmul_backward(float *dinp, float *dw, float *dbias, const floa
                                 const float *inp, const float *w, int N, int C, int OC)
 {
     if (dinp)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, C, OC, 1.0f, dout, OC, w, C,
-                    1.0f, dinp, C);
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, OC, C, N, 1.0f, dout, OC, inp, C, 1.0f,
-                dw, C);
+        cpu_gemm(0, 0, N, C, OC, 1.0f, dout, OC, w, C, 1.0f, dinp, C);
+    cpu_gemm(1, 0, OC, C, N, 1.0f, dout, OC, inp, C, 1.0f, dw, C);
     if (dbias) {
         /* threads split the output channels in blocks of 64 */
         int nb = (OC + 63) / 64;
@@ -564,6 +627,7 @@ const struct llmb_kernels llmb_kernels_cpu = {
     .layernorm_backward = cpu_layernorm_backward,
     .rmsnorm_forward = cpu_rmsnorm_forward,
     .rmsnorm_backward = cpu_rmsnorm_backward,
+    .gemm = cpu_gemm,
     .matmul_forward = cpu_matmul_forward,
     .matmul_backward = cpu_matmul_backward,
     .rope_forward = cpu_rope_forward,

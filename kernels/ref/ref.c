@@ -125,6 +125,21 @@ static void ref_rmsnorm_backward(float *dinp, float *dw, const float *dout, cons
     }
 }
 
+/* C (M,N) = alpha op(A) op(B) + beta C, row-major; op(A)[i][p] = ta ? A[p*lda+i] : A[i*lda+p] */
+static void ref_gemm(int ta, int tb, int M, int N, int K, float alpha, const float *A, int lda,
+                     const float *B, int ldb, float beta, float *C, int ldc)
+{
+    for (int i = 0; i < M; i++)
+        for (int j = 0; j < N; j++) {
+            double s = 0;
+            for (int p = 0; p < K; p++)
+                s += (double)(ta ? A[(size_t)p * lda + i] : A[(size_t)i * lda + p]) *
+                     (tb ? B[(size_t)j * ldb + p] : B[(size_t)p * ldb + j]);
+            float *c = C + (size_t)i * ldc + j;
+            *c = (float)(alpha * s + (beta != 0.0f ? (double)beta * *c : 0.0));
+        }
+}
+
 /* inp (N,C), w (OC,C), bias (OC) -> out (N,OC) */
 static void ref_matmul_forward(float *out, const float *inp, const float *w, const float *bias,
                                int N, int C, int OC)
@@ -391,6 +406,7 @@ const struct llmb_kernels llmb_kernels_ref = {
     .layernorm_backward = ref_layernorm_backward,
     .rmsnorm_forward = ref_rmsnorm_forward,
     .rmsnorm_backward = ref_rmsnorm_backward,
+    .gemm = ref_gemm,
     .matmul_forward = ref_matmul_forward,
     .matmul_backward = ref_matmul_backward,
     .rope_forward = ref_rope_forward,

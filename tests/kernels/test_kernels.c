@@ -15,7 +15,7 @@ static uint64_t seed = 12345;
 static void check(enum llmb_kernel_id id, const struct llmb_kshape *s)
 {
     for (int bwd = 0; bwd < 2; bwd++) {
-        if (id == LLMB_K_ADAMW && bwd)
+        if ((id == LLMB_K_ADAMW || id == LLMB_K_GEMM) && bwd)
             continue;
         double err = -1;
         assert_int_equal(llmb_kernel_validate(&llmb_kernels_cpu, id, bwd, s, seed++, &err), 0);
@@ -62,6 +62,16 @@ static void test_matmul(void **state)
     }
     struct llmb_kshape big = {.N = 64, .C = 768, .OC = 97, .bias = 1}; /* long K */
     check(LLMB_K_MATMUL, &big);
+}
+
+static void test_gemm(void **state)
+{
+    uint64_t st = 7;
+    for (int r = 0; r < 8; r++) { /* every transpose combination, odd sizes */
+        struct llmb_kshape s = {.N = rnd(&st, 1, 300), .C = rnd(&st, 1, 70),
+                                .OC = rnd(&st, 1, 300), .ta = r & 1, .tb = (r >> 1) & 1};
+        check(LLMB_K_GEMM, &s);
+    }
 }
 
 static void test_attention(void **state)
@@ -136,7 +146,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_encoder),     cmocka_unit_test(test_norms),
-        cmocka_unit_test(test_matmul),      cmocka_unit_test(test_attention),
+        cmocka_unit_test(test_matmul),      cmocka_unit_test(test_gemm),
+        cmocka_unit_test(test_attention),
         cmocka_unit_test(test_elementwise), cmocka_unit_test(test_softmax_xent),
         cmocka_unit_test(test_validator_catches),
     };
