@@ -1,35 +1,445 @@
-/* The probe phase: who runs where.  This first version records host names, the rank -> node
- * map and the MPI library; the topology issue extends it with hwloc (cluster/). */
+/* The probe phase: who runs where, on what.
+ *
+ * Every rank reads its own CPU binding from the real system (cluster/binding.c) and sends it to
+ * its node's leader (node_rank 0).  The leader loads the node topology with hwloc (this system,
+ * or --topology-xml / HWLOC_XMLFILE), describes packages, NUMA nodes, caches, PCI devices, GPUs,
+ * NICs and GPU->NIC paths (cluster/topo.c), the machine state (cluster/machine.c), computes the
+ * ranks' NUMA nodes, overlaps and GPUs, and the node's warnings, and sends all of it as one JSON
+ * text to rank 0, which assembles phases.probe (doc/results-schema.md). */
+#include "config.h"
+
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <hwloc.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "cluster/binding.h"
+#include "error.h"
+#include "cluster/hwloc_compat.h"
 #include "llmbench.h"
+#include "cluster/machine.h"
+#include "cluster/topo.h"
+
+#ifdef HAVE_OPENBLAS_GET_CONFIG
+char *openblas_get_config(void);
+#endif
+#ifdef HAVE_OPENBLAS_GET_NUM_THREADS
+int openblas_get_num_threads(void);
+#endif
+
+/* What each rank tells its node leader (fixed size: sent as bytes within one node). */
+struct rank_rec {
+    int rank, threads, bound, pus, last_cpu, ok, truncated;
+    char cpuset[LLMB_CPUSET_MAX];
+};
+
+/* Warning ids in the order they are reported. */
+static const char *const warning_ids[] = {"binding.unbound", "binding.shared_core", "placement.numa_mismatch",
+                                          "placement.gpu_nic_sys"};
+#define NWARN (sizeof warning_ids / sizeof warning_ids[0])
+
+/* "0,1,5" from a JSON array of integers (for messages). */
+static void int_list(json_t *a, char *buf, size_t len)
+{
+    size_t off = 0, i;
+    json_t *v;
+    buf[0] = '\0';
+    json_array_foreach(a, i, v) {
+        int n = snprintf(buf + off, len - off, "%s%lld", i ? "," : "", (long long)json_integer_value(v));
+        if (n < 0 || (size_t)n >= len - off) {
+            if (len > 4)
+                strcpy(buf + len - 4, "...");
+            return;
+        }
+        off += (size_t)n;
+    }
+}
+
+static int in_int_array(json_t *a, json_int_t x)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(a, i, v) if (json_integer_value(v) == x) return 1;
+    return 0;
+}
+
+static json_t *warning(const char *id, json_t *ranks, int node, const char *msg)
+{
+    return json_pack("{s:s, s:o, s:[i], s:s}", "id", id, "ranks", ranks, "nodes", node, "message", msg);
+}
+
+/* The union of the cores (in the system topology) that a PU set touches. */
+static void cores_of(hwloc_topology_t sys, hwloc_const_bitmap_t set, hwloc_bitmap_t out)
+{
+    hwloc_bitmap_zero(out);
+    hwloc_obj_t c = NULL;
+    while ((c = hwloc_get_next_obj_by_type(sys, HWLOC_OBJ_CORE, c)))
+        if (hwloc_bitmap_intersects(c->cpuset, set))
+            hwloc_bitmap_or(out, out, c->cpuset);
+    if (hwloc_bitmap_iszero(out)) /* no Core objects: PUs are the cores */
+        hwloc_bitmap_copy(out, set);
+}
+
+/* Leader: the node's JSON text {node, ranks, warnings}. */
+static char *node_blob(struct llmb_ctx *ctx, hwloc_topology_t topo, hwloc_topology_t sys, const char *xml,
+                       const struct rank_rec *recs, int n)
+{
+    json_t *node = llmb_topo_node_json(topo);
+    if (!node)
+        llmb_abort(LLMB_EFAIL, "out of memory describing the topology");
+    json_object_set_new(node, "topology_source", json_string(xml ? "xml" : "system"));
+    json_object_set_new(node, "topology_file", xml ? json_string(xml) : json_null());
+    json_object_set_new(node, "machine", llmb_machine_json());
+    char *x = llmb_topo_xml(topo);
+    json_object_set_new(node, "topology_xml", x ? json_string(x) : json_null());
+    free(x);
+
+    json_t *gpus = json_object_get(node, "gpus");
+    size_t ngpus = json_array_size(gpus);
+    int use_gpus = ngpus > 0 && ctx->opt->backend != LLMB_BACKEND_CPU;
+
+    hwloc_bitmap_t *set = calloc((size_t)n, sizeof *set), *core = calloc((size_t)n, sizeof *core);
+    if (!set || !core)
+        llmb_abort(LLMB_EFAIL, "out of memory");
+    for (int i = 0; i < n; i++) {
+        set[i] = hwloc_bitmap_alloc();
+        core[i] = hwloc_bitmap_alloc();
+        if (hwloc_bitmap_list_sscanf(set[i], recs[i].cpuset) < 0)
+            hwloc_bitmap_zero(set[i]);
+        cores_of(sys, set[i], core[i]);
+    }
+
+    json_t *ranks = json_array();
+    json_t *unbound = json_array(), *shared = json_array(), *mismatch = json_array();
+    char shared_msg[1024] = "", mismatch_msg[1024] = "";
+    for (int i = 0; i < n; i++) {
+        const struct rank_rec *r = &recs[i];
+        json_t *overlaps = json_array(), *sharing = json_array();
+        for (int j = 0; j < n; j++) {
+            if (j == i)
+                continue;
+            if (hwloc_bitmap_intersects(set[i], set[j]))
+                json_array_append_new(overlaps, json_integer(recs[j].rank));
+            if (hwloc_bitmap_intersects(core[i], core[j]))
+                json_array_append_new(sharing, json_integer(recs[j].rank));
+        }
+        json_t *numa = llmb_topo_numa_json(topo, set[i]);
+        json_t *gpu = json_null();
+        if (use_gpus) {
+            json_t *g = json_array_get(gpus, (size_t)i % ngpus);
+            json_t *gnuma = json_object_get(g, "numa");
+            gpu = json_pack("{s:O, s:O, s:O, s:O, s:O, s:s}", "index", json_object_get(g, "index"),
+                            "pci_busid", json_object_get(g, "pci_busid"), "numa", gnuma,
+                            "nearest_nic", json_object_get(g, "nearest_nic"),
+                            "nearest_path", json_object_get(g, "nearest_path"), "assigned_by",
+                            "node_rank % gpus, PCI bus order");
+            if (json_is_integer(gnuma) && json_array_size(numa) > 0 &&
+                !in_int_array(numa, json_integer_value(gnuma))) {
+                json_array_append_new(mismatch, json_integer(r->rank));
+                size_t off = strlen(mismatch_msg);
+                char nl[128];
+                int_list(numa, nl, sizeof nl);
+                snprintf(mismatch_msg + off, sizeof mismatch_msg - off, "%srank %d on NUMA %s, its GPU %lld on NUMA %lld",
+                         off ? "; " : "", r->rank, nl, (long long)json_integer_value(json_object_get(g, "index")),
+                         (long long)json_integer_value(gnuma));
+            }
+        }
+        if (!r->bound)
+            json_array_append_new(unbound, json_integer(r->rank));
+        /* Sharing a core only counts between bound ranks: unbound ones get their own warning. */
+        json_t *bound_sharing = json_array();
+        for (int j = 0; j < n; j++)
+            if (j != i && r->bound && recs[j].bound && hwloc_bitmap_intersects(core[i], core[j]))
+                json_array_append_new(bound_sharing, json_integer(recs[j].rank));
+        if (json_array_size(bound_sharing) > 0) {
+            json_array_append_new(shared, json_integer(r->rank));
+            size_t off = strlen(shared_msg);
+            char with[256];
+            int_list(bound_sharing, with, sizeof with);
+            snprintf(shared_msg + off, sizeof shared_msg - off, "%srank %d (PUs %s) with %s", off ? "; " : "", r->rank,
+                     r->cpuset, with);
+        }
+        json_decref(bound_sharing);
+        json_array_append_new(ranks, json_pack("{s:i, s:i, s:i, s:s, s:i, s:b, s:s, s:i, s:i, s:o, s:o, s:o, s:o, s:s, s:b}",
+                                               "rank", r->rank, "node", ctx->node_id, "node_rank", i,
+                                               "host", ctx->node_names[ctx->node_id], "threads", r->threads,
+                                               "bound", r->bound, "cpuset", r->cpuset, "pus", r->pus,
+                                               "last_cpu", r->last_cpu, "numa", numa, "overlaps", overlaps,
+                                               "shares_core_with", sharing, "gpu", gpu,
+                                               "numa_source", xml ? "xml" : "system", "binding_read", r->ok));
+    }
+
+    json_t *warnings = json_array();
+    char msg[1400], rl[512];
+    const char *host = ctx->node_names[ctx->node_id];
+    if (json_array_size(unbound) > 0 && n > 1) {
+        int_list(unbound, rl, sizeof rl);
+        snprintf(msg, sizeof msg, "node %s: rank(s) %s not bound to a CPU subset (%d ranks share the node; "
+                 "the OS may migrate them and their threads)", host, rl, n);
+        json_array_append_new(warnings, warning("binding.unbound", json_incref(unbound), ctx->node_id, msg));
+    }
+    if (json_array_size(shared) > 0) {
+        int_list(shared, rl, sizeof rl);
+        snprintf(msg, sizeof msg, "node %s: ranks %s share a core: %s", host, rl, shared_msg);
+        json_array_append_new(warnings, warning("binding.shared_core", json_incref(shared), ctx->node_id, msg));
+    }
+    if (json_array_size(mismatch) > 0) {
+        int_list(mismatch, rl, sizeof rl);
+        snprintf(msg, sizeof msg, "node %s: rank(s) %s run on another NUMA node than their GPU: %s", host, rl,
+                 mismatch_msg);
+        json_array_append_new(warnings, warning("placement.numa_mismatch", json_incref(mismatch), ctx->node_id, msg));
+    }
+    /* GPUs whose nearest NIC is across the inter-socket link. */
+    json_t *sys_ranks = json_array();
+    char gl[256] = "";
+    size_t gi;
+    json_t *g;
+    int nsys = 0;
+    json_array_foreach(gpus, gi, g) {
+        const char *p = json_string_value(json_object_get(g, "nearest_path"));
+        if (!p || strcmp(p, "SYS") != 0)
+            continue;
+        size_t off = strlen(gl);
+        snprintf(gl + off, sizeof gl - off, "%s%zu", nsys++ ? "," : "", gi);
+        if (use_gpus)
+            for (int i = 0; i < n; i++)
+                if ((size_t)i % ngpus == gi)
+                    json_array_append_new(sys_ranks, json_integer(recs[i].rank));
+    }
+    if (nsys > 0) {
+        snprintf(msg, sizeof msg, "node %s: GPU(s) %s reach their nearest NIC only across packages (SYS)", host, gl);
+        json_array_append_new(warnings, warning("placement.gpu_nic_sys", json_incref(sys_ranks), ctx->node_id, msg));
+    }
+    json_decref(sys_ranks);
+    json_decref(unbound);
+    json_decref(shared);
+    json_decref(mismatch);
+    for (int i = 0; i < n; i++) {
+        hwloc_bitmap_free(set[i]);
+        hwloc_bitmap_free(core[i]);
+    }
+    free(set);
+    free(core);
+
+    json_t *blob = json_pack("{s:o, s:o, s:o}", "node", node, "ranks", ranks, "warnings", warnings);
+    char *text = json_dumps(blob, JSON_COMPACT);
+    json_decref(blob);
+    if (!text)
+        llmb_abort(LLMB_EFAIL, "out of memory serializing the node topology");
+    return text;
+}
+
+static json_t *software_json(void)
+{
+    char lib[MPI_MAX_LIBRARY_VERSION_STRING], api_h[16], api_r[16], std[16];
+    int len, ver, sub;
+    MPI_Get_library_version(lib, &len);
+    lib[strcspn(lib, "\n")] = '\0';
+    MPI_Get_version(&ver, &sub);
+    snprintf(std, sizeof std, "%d.%d", ver, sub);
+    unsigned rt = hwloc_get_api_version();
+    snprintf(api_h, sizeof api_h, "0x%08x", (unsigned)HWLOC_API_VERSION);
+    snprintf(api_r, sizeof api_r, "0x%08x", rt);
+    json_t *s = json_pack("{s:s, s:s, s:s, s:b, s:s, s:s, s:s}", "hwloc_header", LLMB_HWLOC_HEADER_VERSION,
+                          "hwloc_api_header", api_h, "hwloc_runtime", api_r, "hwloc_abi_match",
+                          (rt >> 16) == (HWLOC_API_VERSION >> 16), "mpi_library", lib, "mpi_standard", std,
+                          "blas", LLMB_BLAS_NAME);
+#ifdef HAVE_OPENBLAS_GET_CONFIG
+    json_object_set_new(s, "blas_config", json_string(openblas_get_config()));
+#else
+    json_object_set_new(s, "blas_config", json_null());
+#endif
+#ifdef HAVE_OPENBLAS_GET_NUM_THREADS
+    json_object_set_new(s, "blas_threads", json_integer(openblas_get_num_threads()));
+#else
+    json_object_set_new(s, "blas_threads", json_null());
+#endif
+#ifdef _OPENMP
+    json_object_set_new(s, "openmp", json_integer(_OPENMP));
+    json_object_set_new(s, "omp_max_threads", json_integer(omp_get_max_threads()));
+#else
+    json_object_set_new(s, "openmp", json_null());
+#endif
+    return s;
+}
+
+/* Rank 0: the console summary. */
+static void summary(struct llmb_ctx *ctx, json_t *nodes, json_t *warnings, const char *xml)
+{
+    llmb_say(ctx, "probe: %d rank(s) on %d node(s); topology from %s%s\n", ctx->size, ctx->nnodes,
+             xml ? "XML " : "this system", xml ? xml : "");
+    size_t i;
+    json_t *nd;
+    json_array_foreach(nodes, i, nd) {
+        char rl[128], nics[256] = "";
+        int_list(json_object_get(nd, "ranks"), rl, sizeof rl);
+        size_t k;
+        json_t *nic;
+        json_array_foreach(json_object_get(nd, "nics"), k, nic) {
+            size_t off = strlen(nics);
+            snprintf(nics + off, sizeof nics - off, "%s%s", k ? " " : " (", json_string_value(json_object_get(nic, "name")));
+        }
+        if (nics[0])
+            strncat(nics, ")", sizeof nics - strlen(nics) - 1);
+        llmb_say(ctx, "  node %s: %zu rank(s) [%s], %lld package(s), %lld NUMA, %lld cores, %lld PUs, %zu GPU(s), %zu NIC(s)%s\n",
+                 json_string_value(json_object_get(nd, "name")), json_array_size(json_object_get(nd, "ranks")), rl,
+                 json_integer_value(json_object_get(nd, "packages")), json_integer_value(json_object_get(nd, "numa_nodes")),
+                 json_integer_value(json_object_get(nd, "cores")), json_integer_value(json_object_get(nd, "pus")),
+                 json_array_size(json_object_get(nd, "gpus")), json_array_size(json_object_get(nd, "nics")), nics);
+    }
+    json_t *w;
+    json_array_foreach(warnings, i, w)
+        llmb_say(ctx, "  warning [%s]: %s\n", json_string_value(json_object_get(w, "id")),
+                 json_string_value(json_object_get(w, "message")));
+}
 
 int llmb_phase_probe(struct llmb_ctx *ctx, json_t *out)
 {
-    char lib[MPI_MAX_LIBRARY_VERSION_STRING];
-    int len;
-    MPI_Get_library_version(lib, &len);
-    lib[strcspn(lib, "\n")] = '\0';
-    int *threads = ctx->rank == 0 ? malloc((size_t)ctx->size * sizeof *threads) : NULL;
-    MPI_Gather(&ctx->threads, 1, MPI_INT, threads, 1, MPI_INT, 0, ctx->world);
+    const char *xml = ctx->opt->topology_xml[0] ? ctx->opt->topology_xml : NULL;
+    const char *env_xml = getenv("HWLOC_XMLFILE");
+    if (!xml && env_xml && env_xml[0])
+        xml = env_xml;
+
+    /* Every rank: its binding on the real system. */
+    struct rank_rec me = {.rank = ctx->rank, .threads = ctx->threads};
+    struct llmb_binding b;
+    me.ok = llmb_binding_read(&b) == 0;
+    me.bound = b.bound;
+    me.pus = b.pus;
+    me.last_cpu = b.last_cpu;
+    me.truncated = b.truncated;
+    memcpy(me.cpuset, b.cpuset, sizeof me.cpuset);
+
+    /* Leaders: the node topology.  Rank 0's verdict is printed; another leader prints its own
+     * only when rank 0 succeeded, so a bad file gives one line, and every rank returns it. */
+    hwloc_topology_t topo = NULL, sys = NULL;
+    int st = 0;
+    char err[1400] = "";
+    if (ctx->node_rank == 0) {
+        if (llmb_topo_load(&topo, xml, err, sizeof err) < 0)
+            st = xml ? LLMB_EINPUT : LLMB_EFAIL;
+        else if (!xml)
+            sys = topo;
+        else if (llmb_topo_load_system(&sys) < 0) {
+            snprintf(err, sizeof err, "cannot load this system's topology with hwloc");
+            st = LLMB_EFAIL;
+        }
+    }
+    int st0 = st, worst = 0;
+    MPI_Bcast(&st0, 1, MPI_INT, 0, ctx->world);
+    MPI_Allreduce(&st, &worst, 1, MPI_INT, MPI_MAX, ctx->world);
+    if (st && (ctx->rank == 0 || st0 == 0))
+        llmb_error("%s%s", xml && st == LLMB_EINPUT ? (env_xml && xml == env_xml ? "HWLOC_XMLFILE: " : "--topology-xml: ") : "", err);
+    if (worst) {
+        if (sys && sys != topo)
+            hwloc_topology_destroy(sys);
+        if (topo)
+            hwloc_topology_destroy(topo);
+        return worst;
+    }
+
+    /* Bindings to the leader; the leader's node text to rank 0. */
+    struct rank_rec *recs = ctx->node_rank == 0 ? malloc((size_t)ctx->node_size * sizeof *recs) : NULL;
+    if (ctx->node_rank == 0 && !recs)
+        llmb_abort(LLMB_EFAIL, "out of memory");
+    MPI_Gather(&me, (int)sizeof me, MPI_BYTE, recs, (int)sizeof me, MPI_BYTE, 0, ctx->node);
+    char *text = NULL;
+    int len = 0;
+    if (ctx->node_rank == 0) {
+        text = node_blob(ctx, topo, sys, xml, recs, ctx->node_size);
+        len = (int)strlen(text) + 1;
+        free(recs);
+        if (sys != topo)
+            hwloc_topology_destroy(sys);
+        hwloc_topology_destroy(topo);
+    }
+    int *lens = NULL, *displs = NULL;
+    char *all = NULL;
+    if (ctx->leaders != MPI_COMM_NULL) {
+        if (ctx->rank == 0) {
+            lens = malloc((size_t)ctx->nnodes * sizeof *lens);
+            displs = malloc((size_t)ctx->nnodes * sizeof *displs);
+            if (!lens || !displs)
+                llmb_abort(LLMB_EFAIL, "out of memory");
+        }
+        MPI_Gather(&len, 1, MPI_INT, lens, 1, MPI_INT, 0, ctx->leaders);
+        if (ctx->rank == 0) {
+            long long total = 0;
+            for (int i = 0; i < ctx->nnodes; i++) {
+                displs[i] = (int)total;
+                total += lens[i];
+            }
+            if (total > 0x7fffffffLL || !(all = malloc((size_t)total)))
+                llmb_abort(LLMB_EFAIL, "node topologies too large to gather (%lld bytes)", total);
+        }
+        MPI_Gatherv(text, len, MPI_CHAR, all, lens, displs, MPI_CHAR, 0, ctx->leaders);
+    }
+    free(text);
     if (ctx->rank != 0)
         return 0;
-    json_t *nodes = json_array(), *ranks = json_array();
+
+    /* Rank 0: assemble. */
+    json_t *nodes = json_array(), *ranks = json_array(), *warnings = json_array();
+    json_t **per_id = calloc(NWARN, sizeof *per_id);
+    for (size_t w = 0; w < NWARN; w++)
+        per_id[w] = json_array();
     for (int n = 0; n < ctx->nnodes; n++) {
+        json_error_t jerr;
+        json_t *blob = json_loads(all + displs[n], 0, &jerr);
+        if (!blob)
+            llmb_abort(LLMB_EFAIL, "node %d sent unreadable topology JSON: %s", n, jerr.text);
         json_t *members = json_array();
         for (int r = 0; r < ctx->size; r++)
             if (ctx->rank_node[r] == n)
                 json_array_append_new(members, json_integer(r));
-        json_array_append_new(nodes, json_pack("{s:s, s:o}", "name", ctx->node_names[n], "ranks", members));
+        json_t *nd = json_pack("{s:s, s:o}", "name", ctx->node_names[n], "ranks", members);
+        json_object_update(nd, json_object_get(blob, "node"));
+        json_array_append_new(nodes, nd);
+        size_t i;
+        json_t *v;
+        json_array_foreach(json_object_get(blob, "ranks"), i, v) json_array_append(ranks, v);
+        json_array_foreach(json_object_get(blob, "warnings"), i, v) {
+            for (size_t w = 0; w < NWARN; w++)
+                if (strcmp(json_string_value(json_object_get(v, "id")), warning_ids[w]) == 0)
+                    json_array_append(per_id[w], v);
+        }
+        json_decref(blob);
     }
-    for (int r = 0; r < ctx->size; r++)
-        json_array_append_new(ranks, json_pack("{s:i, s:i, s:s, s:i}", "rank", r, "node", ctx->rank_node[r],
-                                               "host", ctx->node_names[ctx->rank_node[r]], "threads", threads[r]));
-    free(threads);
-    json_object_set_new(out, "mpi_library", json_string(lib));
+    for (size_t w = 0; w < NWARN; w++) {
+        json_array_extend(warnings, per_id[w]);
+        json_decref(per_id[w]);
+    }
+    free(per_id);
+    free(all);
+    free(lens);
+    free(displs);
+
+    /* Ranks in world order. */
+    json_t *sorted = json_array();
+    for (int r = 0; r < ctx->size; r++) {
+        size_t i;
+        json_t *v;
+        json_array_foreach(ranks, i, v) if (json_integer_value(json_object_get(v, "rank")) == r) {
+            json_array_append(sorted, v);
+            break;
+        }
+    }
+    json_decref(ranks);
+
+    json_t *software = software_json();
+    json_object_set(out, "mpi_library", json_object_get(software, "mpi_library"));
+    json_object_set_new(out, "sources", json_pack("{s:s, s:s, s:s, s:o}", "binding", "system", "topology",
+                                                  xml ? "xml" : "system", "placement", xml ? "xml" : "system",
+                                                  "topology_file", xml ? json_string(xml) : json_null()));
     json_object_set_new(out, "nodes", nodes);
-    json_object_set_new(out, "ranks", ranks);
-    llmb_say(ctx, "probe: %d ranks on %d node(s)\n", ctx->size, ctx->nnodes);
+    json_object_set_new(out, "ranks", sorted);
+    json_object_set_new(out, "software", software);
+    json_object_set_new(out, "env", llmb_perf_env_json());
+    json_object_set_new(out, "warnings", warnings);
+    summary(ctx, nodes, warnings, xml);
     return 0;
 }

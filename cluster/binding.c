@@ -2,35 +2,62 @@
  * is bound to, never every core of the machine. */
 #include "config.h"
 
+#include <stdio.h>
+#include <string.h>
+
 #include <hwloc.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
 
+#include "binding.h"
 #include "llmbench.h"
+#include "topo.h"
 
 #ifdef HAVE_OPENBLAS_SET_NUM_THREADS
 void openblas_set_num_threads(int n);
 #endif
 
+static void list(hwloc_const_bitmap_t set, char *buf, size_t len, int *truncated)
+{
+    int n = hwloc_bitmap_list_snprintf(buf, len, set);
+    if (n >= (int)len && truncated)
+        *truncated = 1;
+}
+
+int llmb_binding_read(struct llmb_binding *b)
+{
+    memset(b, 0, sizeof *b);
+    b->pus = 1;
+    b->last_cpu = -1;
+    hwloc_topology_t topo;
+    if (llmb_topo_load_system(&topo) < 0)
+        return -1;
+    int rc = -1;
+    hwloc_bitmap_t set = hwloc_bitmap_alloc(), last = hwloc_bitmap_alloc();
+    hwloc_const_bitmap_t allowed = hwloc_topology_get_allowed_cpuset(topo);
+    if (set && last && hwloc_get_cpubind(topo, set, HWLOC_CPUBIND_PROCESS) == 0) {
+        list(set, b->cpuset, sizeof b->cpuset, &b->truncated);
+        list(allowed, b->allowed, sizeof b->allowed, NULL);
+        b->bound = !hwloc_bitmap_isincluded(allowed, set);
+        hwloc_bitmap_and(set, set, allowed);
+        int w = hwloc_bitmap_weight(set);
+        b->pus = w > 0 ? w : 1;
+        if (hwloc_get_last_cpu_location(topo, last, HWLOC_CPUBIND_THREAD) == 0)
+            b->last_cpu = hwloc_bitmap_first(last);
+        rc = 0;
+    }
+    hwloc_bitmap_free(set);
+    hwloc_bitmap_free(last);
+    hwloc_topology_destroy(topo);
+    return rc;
+}
+
 int llmb_binding_pus(void)
 {
-    hwloc_topology_t topo;
-    int n = 1;
-    if (hwloc_topology_init(&topo) < 0)
-        return 1;
-    if (hwloc_topology_load(topo) == 0) {
-        hwloc_bitmap_t set = hwloc_bitmap_alloc();
-        if (set && hwloc_get_cpubind(topo, set, HWLOC_CPUBIND_PROCESS) == 0) {
-            hwloc_bitmap_and(set, set, hwloc_topology_get_allowed_cpuset(topo));
-            int w = hwloc_bitmap_weight(set);
-            if (w > 0)
-                n = w;
-        }
-        hwloc_bitmap_free(set);
-    }
-    hwloc_topology_destroy(topo);
-    return n;
+    struct llmb_binding b;
+    llmb_binding_read(&b);
+    return b.pus;
 }
 
 void llmb_set_threads(int n)
