@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <hwloc.h>
 #ifdef _OPENMP
@@ -23,6 +24,9 @@
 #include "llmbench.h"
 #include "cluster/machine.h"
 #include "cluster/topo.h"
+#ifdef LLMB_HAVE_CUDA
+#include "cluster/cuda_info.h"
+#endif
 
 #ifdef HAVE_OPENBLAS_GET_CONFIG
 char *openblas_get_config(void);
@@ -34,6 +38,8 @@ int openblas_get_num_threads(void);
 /* What each rank tells its node leader (fixed size: sent as bytes within one node). */
 struct rank_rec {
     int rank, threads, bound, pus, last_cpu, ok, truncated;
+    int cuda_ordinal;                /* the CUDA device this rank uses, -1 without CUDA */
+    char gpu_busid[32];              /* its PCI bus id, "" when unknown */
     char cpuset[LLMB_CPUSET_MAX];
 };
 
@@ -130,13 +136,24 @@ static char *node_blob(struct llmb_ctx *ctx, hwloc_topology_t topo, hwloc_topolo
         json_t *numa = llmb_topo_numa_json(topo, set[i]);
         json_t *gpu = json_null();
         if (use_gpus) {
-            json_t *g = json_array_get(gpus, (size_t)i % ngpus);
+            /* The rank's CUDA device when CUDA told us its bus id, else node_rank % GPUs. */
+            json_t *g = NULL;
+            char how[96] = "node_rank % gpus, PCI bus order";
+            size_t k;
+            json_t *c;
+            if (r->gpu_busid[0])
+                json_array_foreach(gpus, k, c) if (strcasecmp(json_string_value(json_object_get(c, "pci_busid")), r->gpu_busid) == 0) {
+                    g = c;
+                    snprintf(how, sizeof how, "CUDA device %d (node_rank %% visible devices)", r->cuda_ordinal);
+                    break;
+                }
+            if (!g)
+                g = json_array_get(gpus, (size_t)i % ngpus);
             json_t *gnuma = json_object_get(g, "numa");
             gpu = json_pack("{s:O, s:O, s:O, s:O, s:O, s:s}", "index", json_object_get(g, "index"),
                             "pci_busid", json_object_get(g, "pci_busid"), "numa", gnuma,
                             "nearest_nic", json_object_get(g, "nearest_nic"),
-                            "nearest_path", json_object_get(g, "nearest_path"), "assigned_by",
-                            "node_rank % gpus, PCI bus order");
+                            "nearest_path", json_object_get(g, "nearest_path"), "assigned_by", how);
             if (json_is_integer(gnuma) && json_array_size(numa) > 0 &&
                 !in_int_array(numa, json_integer_value(gnuma))) {
                 json_array_append_new(mismatch, json_integer(r->rank));
@@ -305,7 +322,17 @@ int llmb_phase_probe(struct llmb_ctx *ctx, json_t *out)
         xml = env_xml;
 
     /* Every rank: its binding on the real system. */
-    struct rank_rec me = {.rank = ctx->rank, .threads = ctx->threads};
+    struct rank_rec me = {.rank = ctx->rank, .threads = ctx->threads, .cuda_ordinal = -1};
+#ifdef LLMB_HAVE_CUDA
+    if (ctx->opt->backend != LLMB_BACKEND_CPU) {
+        int ndev = llmb_cuda_device_count();
+        if (ndev > 0) {
+            me.cuda_ordinal = ctx->node_rank % ndev;
+            if (llmb_cuda_device_busid(me.cuda_ordinal, me.gpu_busid, sizeof me.gpu_busid) < 0)
+                me.gpu_busid[0] = '\0';
+        }
+    }
+#endif
     struct llmb_binding b;
     me.ok = llmb_binding_read(&b) == 0;
     me.bound = b.bound;
@@ -431,6 +458,11 @@ int llmb_phase_probe(struct llmb_ctx *ctx, json_t *out)
     json_decref(ranks);
 
     json_t *software = software_json();
+#ifdef LLMB_HAVE_CUDA
+    json_t *cuda = llmb_cuda_software_json();
+    json_object_update(software, cuda);
+    json_decref(cuda);
+#endif
     json_object_set(out, "mpi_library", json_object_get(software, "mpi_library"));
     json_object_set_new(out, "sources", json_pack("{s:s, s:s, s:s, s:o}", "binding", "system", "topology",
                                                   xml ? "xml" : "system", "placement", xml ? "xml" : "system",

@@ -10,3 +10,14 @@ TESTS += tests/topo/probe_xml.sh tests/probe/binding.sh
 EXTRA_DIST += tests/topo/make_xml.py tests/topo/subset.py \
 	tests/topo/node8gpu.xml tests/topo/node8gpu.expect.json \
 	tests/topo/node1pkg.xml tests/topo/node1pkg.expect.json
+
+# CUDA facts (versions, CUDA ordinal -> PCI bus id): only with the CUDA backend, in a small
+# library of its own so that only it sees the CUDA include path.
+if HAVE_CUDA
+noinst_LIBRARIES += libllmb_probe_cuda.a
+libllmb_probe_cuda_a_SOURCES = cluster/cuda_info.c cluster/cuda_info.h
+libllmb_probe_cuda_a_CPPFLAGS = $(AM_CPPFLAGS) $(CUDA_CPPFLAGS) $(NCCL_CPPFLAGS)
+llmbench_LDADD += libllmb_probe_cuda.a $(CUDA_LDFLAGS) $(NCCL_LDFLAGS) $(NCCL_LIBS) $(CUDA_LIBS)
+else
+EXTRA_DIST += cluster/cuda_info.c cluster/cuda_info.h
+endif
