@@ -1,1 +1,16 @@
-# report/: llmbench-report (no MPI, no CUDA).  Placeholder until the report issue lands.
+# report/: llmbench-report (no MPI, no CUDA).  CC is mpicc in this project, so the reporter is
+# linked with the plain compiler configure found behind it (PLAIN_CC).
+bin_PROGRAMS += llmbench-report
+llmbench_report_SOURCES = report/main.c report/report.h report/load.c report/specs.c \
+	report/model.c report/findings.c report/output.c report/plots.c
+llmbench_report_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DLLMB_SPECS_DIR='"$(pkgdatadir)/cluster/specs"' \
+	-DLLMB_SRC_SPECS_DIR='"$(abs_top_srcdir)/cluster/specs"'
+llmbench_report_LDADD = libllmb.a $(JANSSON_LIBS) -lm
+llmbench_report_LINK = $(PLAIN_CC) $(AM_CFLAGS) $(CFLAGS) $(AM_LDFLAGS) $(LDFLAGS) -o $@
+nobase_dist_pkgdata_DATA += cluster/specs/h100-sxm.json cluster/specs/a100-sxm.json \
+	cluster/specs/mi300x.json cluster/specs/ib-ndr.json cluster/specs/ib-hdr.json \
+	cluster/specs/roce-400g.json cluster/specs/efa-p5.json cluster/specs/efa-p4d.json \
+	cluster/specs/cpu.json
+EXTRA_DIST += cluster/specs/README.md
+dist_man1_MANS += doc/llmbench-report.1

@@ -1,0 +1,651 @@
+/* Output: terminal text (within 100 columns), markdown, JSON (doc/report-json.md), CSV. */
+#include "report.h"
+
+#include "error.h"
+#include "metrics.h"
+#include "results.h"
+#include "util.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define WIDTH 100
+
+/* ---------------------------------------------------------------- small formatters */
+static const char *ftime(double s, char *b, size_t n)
+{
+    if (isnan(s))
+        snprintf(b, n, "-");
+    else if (fabs(s) < 1e-3)
+        snprintf(b, n, "%.1f us", s * 1e6);
+    else if (fabs(s) < 1)
+        snprintf(b, n, "%.2f ms", s * 1e3);
+    else
+        snprintf(b, n, "%.3f s", s);
+    return b;
+}
+
+static const char *fnum(double v, const char *unit, char *b, size_t n)
+{
+    if (isnan(v))
+        snprintf(b, n, "-");
+    else
+        snprintf(b, n, "%.4g%s%s", v, unit && *unit ? " " : "", unit ? unit : "");
+    return b;
+}
+
+static const char *fpct(double v, char *b, size_t n)
+{
+    if (isnan(v))
+        snprintf(b, n, "-");
+    else
+        snprintf(b, n, "%.1f%%", 100 * v);
+    return b;
+}
+
+static void ranks_str(const int *r, int n, char *b, size_t len)
+{
+    b[0] = '\0';
+    for (int i = 0; i < n;) {
+        int j = i;
+        while (j + 1 < n && r[j + 1] == r[j] + 1)
+            j++;
+        size_t l = strlen(b);
+        if (j > i)
+            snprintf(b + l, len - l, "%s%d-%d", i ? ", " : "", r[i], r[j]);
+        else
+            snprintf(b + l, len - l, "%s%d", i ? ", " : "", r[i]);
+        i = j + 1;
+    }
+}
+
+static char run_letter(int i) { return (char)('A' + (i < 26 ? i : 25)); }
+
+/* ---------------------------------------------------------------- text / markdown blocks */
+struct tab {
+    int ncols, nrows;
+    char c[40][6][128];
+    int right[6];
+};
+
+static void tab_row(struct tab *t, ...)
+{
+    if (t->nrows >= 40)
+        return;
+    va_list ap;
+    va_start(ap, t);
+    for (int i = 0; i < t->ncols; i++) {
+        const char *s = va_arg(ap, const char *);
+        llmb_strlcpy(t->c[t->nrows][i], s ? s : "", sizeof t->c[0][0]);
+    }
+    va_end(ap);
+    t->nrows++;
+}
+
+static void tab_print(FILE *o, const struct tab *t, enum rr_format fmt)
+{
+    if (fmt == RR_FMT_MD) {
+        for (int r = 0; r < t->nrows; r++) {
+            fputc('|', o);
+            for (int i = 0; i < t->ncols; i++)
+                fprintf(o, " %s |", t->c[r][i]);
+            fputc('\n', o);
+            if (r == 0) {
+                fputc('|', o);
+                for (int i = 0; i < t->ncols; i++)
+                    fputs(t->right[i] ? "---:|" : "---|", o);
+                fputc('\n', o);
+            }
+        }
+        fputc('\n', o);
+        return;
+    }
+    int w[6] = {0};
+    for (int r = 0; r < t->nrows; r++)
+        for (int i = 0; i < t->ncols; i++)
+            if ((int)strlen(t->c[r][i]) > w[i])
+                w[i] = (int)strlen(t->c[r][i]);
+    for (int r = 0; r < t->nrows; r++) {
+        char line[1024];
+        int l = snprintf(line, sizeof line, " ");
+        for (int i = 0; i < t->ncols && l < (int)sizeof line; i++)
+            l += snprintf(line + l, sizeof line - (size_t)l, t->right[i] ? " %*s" : " %-*s",
+                          i == t->ncols - 1 && !t->right[i] ? 0 : w[i], t->c[r][i]);
+        if (l > WIDTH)
+            l = WIDTH;
+        while (l > 0 && line[l - 1] == ' ')
+            l--;
+        fprintf(o, "%.*s\n", l, line);
+    }
+}
+
+/* Word-wrapped paragraph; first line starts with lead, the rest are indented by indent. */
+static void wrap(FILE *o, int indent, const char *lead, const char *text)
+{
+    int col = fprintf(o, "%*s%s", indent - (int)strlen(lead) > 0 ? 0 : 0, "", lead);
+    const char *p = text;
+    int first = 1;
+    while (*p) {
+        while (*p == ' ')
+            p++;
+        const char *e = p;
+        while (*e && *e != ' ')
+            e++;
+        int wl = (int)(e - p);
+        if (!first && col + 1 + wl > WIDTH) {
+            fprintf(o, "\n%*s", indent, "");
+            col = indent;
+            first = 1;
+        }
+        if (wl == 0)
+            break;
+        col += fprintf(o, "%s%.*s", first ? "" : " ", wl, p);
+        first = 0;
+        p = e;
+    }
+    fputc('\n', o);
+}
+
+static void heading(FILE *o, enum rr_format fmt, int level, const char *text)
+{
+    if (fmt == RR_FMT_MD)
+        fprintf(o, "%s %s\n\n", level == 1 ? "##" : "###", text);
+    else if (level == 1)
+        fprintf(o, "\n== %s ==\n", text);
+    else
+        fprintf(o, "\n%s\n", text);
+}
+
+static void line(FILE *o, enum rr_format fmt, const char *fmtstr, ...)
+    __attribute__((format(printf, 3, 4)));
+static void line(FILE *o, enum rr_format fmt, const char *fmtstr, ...)
+{
+    char buf[2048];
+    va_list ap;
+    va_start(ap, fmtstr);
+    vsnprintf(buf, sizeof buf, fmtstr, ap);
+    va_end(ap);
+    if (fmt == RR_FMT_MD)
+        fprintf(o, "%s\n\n", buf);
+    else
+        wrap(o, 4, "  ", buf);
+}
+
+/* ---------------------------------------------------------------- one run */
+static void print_run(FILE *o, const struct rr_report *rep, int i, enum rr_format fmt)
+{
+    const struct rr_run *run = &rep->runs[i];
+    const struct rr_resource *res = rep->res[i];
+    char h[400], a[64], b[64], c[64], d[64];
+    snprintf(h, sizeof h, "run %c: %s", run_letter(i), run->run_id);
+    heading(o, fmt, 1, h);
+    char present[128] = "", missing[128] = "", failed[160] = "";
+    for (int p = 0; p < RR_NPHASES; p++) {
+        char *dst = run->has[p] ? present : run->phase_status[p][0] ? failed : missing;
+        size_t l = strlen(dst);
+        if (dst == failed)
+            snprintf(dst + l, sizeof failed - l, "%s%s (%s)", l ? ", " : "", rr_phase_names[p],
+                     run->phase_status[p]);
+        else
+            snprintf(dst + l, 128 - l, "%s%s", l ? ", " : "", rr_phase_names[p]);
+    }
+    line(o, fmt, "file %s; %d ranks on %d node%s; status %s; llmbench %s", run->file,
+         run->nranks, run->nnodes, run->nnodes > 1 ? "s" : "", run->status[0] ? run->status : "?",
+         run->version[0] ? run->version : "?");
+    line(o, fmt, "phases: %s%s%s%s%s", present[0] ? present : "none",
+         missing[0] ? "; not in this file: " : "", missing, failed[0] ? "; failed: " : "", failed);
+
+    heading(o, fmt, 2, "Headline");
+    if (!run->has[RR_TRAIN]) {
+        line(o, fmt, "train phase not in this file: no tokens/s, step time or MFU.");
+    } else {
+        struct tab t = {.ncols = 3};
+        t.right[1] = 1;
+        tab_row(&t, "figure", "value", "how");
+        snprintf(a, sizeof a, "%.0f", run->tokens_per_s);
+        snprintf(h, sizeof h, "global batch of %.0f tokens / median step",
+                 run->global_batch_tokens);
+        tab_row(&t, "global tokens/s", isnan(run->tokens_per_s) ? "-" : a, h);
+        snprintf(h, sizeof h, "median of %zu steps (slowest rank), CV %.1f%%", run->nsteps,
+                 100 * run->step_cv);
+        tab_row(&t, "step time", ftime(run->step_med, b, sizeof b), h);
+        snprintf(h, sizeof h, "peak %s GFLOP/s per rank (nominal, see below)",
+                 fnum(run->peak_nominal, "", d, sizeof d));
+        tab_row(&t, "MFU, nominal peak", fpct(run->mfu_nominal, c, sizeof c), h);
+        snprintf(h, sizeof h, "peak %s GFLOP/s per rank (measured GEMM)",
+                 fnum(run->peak_measured, "", d, sizeof d));
+        tab_row(&t, "MFU, measured peak", fpct(run->mfu_measured, a, sizeof a), h);
+        tab_print(o, &t, fmt);
+
+        heading(o, fmt, 2, "Step time (median rank, per step)");
+        struct tab s = {.ncols = 4};
+        s.right[1] = s.right[2] = s.right[3] = 1;
+        tab_row(&s, "term", "measured", "share", "model");
+        static const char *const labels[RR_NTERMS] = {
+            "compute", "optimizer", "exposed comm, intra-node", "exposed comm, inter-node",
+            "waiting for stragglers", "other (host, loop)"};
+        for (int k = 0; k < RR_NTERMS; k++) {
+            double share = run->step_med > 0 ? run->meas[k] / run->step_med : NAN;
+            tab_row(&s, labels[k], ftime(run->meas[k], a, sizeof a), fpct(share, b, sizeof b),
+                    ftime(run->pred[k], c, sizeof c));
+        }
+        tab_row(&s, "step time", ftime(run->step_med, a, sizeof a), "100.0%",
+                ftime(run->pred_total, c, sizeof c));
+        tab_print(o, &s, fmt);
+        if (run->params_ok)
+            line(o, fmt, "model: predicted %s vs measured %s, error %+.1f%%%s. Compute from %s; "
+                 "communication from %s; optimizer, wait and other are the measured terms.",
+                 ftime(run->pred_total, a, sizeof a), ftime(run->step_med, b, sizeof b),
+                 100 * run->pred_err, run->pred_independent ? ""
+                 : " (no compute or comm phase: the model only restates the train timers)",
+                 run->pred_compute_src, run->pred_comm_src);
+        if (run->wait_in_comm)
+            line(o, fmt, "note: comm_s includes wait_s in this file; exposed communication = "
+                 "comm_s - wait_s.");
+    }
+
+    heading(o, fmt, 2, "Measured vs nominal");
+    struct tab t = {.ncols = 5};
+    t.right[1] = t.right[2] = t.right[3] = 1;
+    tab_row(&t, "resource", "measured", "nominal", "ratio", "measured as");
+    int any = 0;
+    for (int k = 0; k < RR_NRES; k++) {
+        const struct rr_resource *x = &res[k];
+        snprintf(h, sizeof h, "%s (%s)", x->name, x->unit);
+        double ratio = x->nominal > 0 && !isnan(x->measured) ? x->measured / x->nominal : NAN;
+        tab_row(&t, h, fnum(x->measured, "", a, sizeof a), fnum(x->nominal, "", b, sizeof b),
+                fpct(ratio, c, sizeof c), x->what[0] ? x->what : "not measured in this file");
+        any |= !isnan(x->measured);
+    }
+    tab_print(o, &t, fmt);
+    if (any) {
+        for (int k = 0; k < RR_NRES; k++)
+            if (res[k].source[0] && !isnan(res[k].measured)) {
+                snprintf(h, sizeof h, "nominal %s: %s", res[k].name, res[k].source);
+                if (fmt == RR_FMT_MD)
+                    fprintf(o, "- %s\n", h);
+                else
+                    wrap(o, 4, "  ", h);
+            }
+        if (fmt == RR_FMT_MD)
+            fputc('\n', o);
+    }
+}
+
+/* ---------------------------------------------------------------- findings */
+static void print_findings(FILE *o, const struct rr_report *rep, enum rr_format fmt)
+{
+    heading(o, fmt, 1, "Findings, most costly first");
+    if (rep->findings.n == 0) {
+        line(o, fmt, "none: nothing in these files crosses a threshold of doc/findings.md.");
+        return;
+    }
+    for (size_t i = 0; i < rep->findings.n; i++) {
+        const struct rr_finding *f = &rep->findings.v[i];
+        const struct rr_run *run = &rep->runs[f->run];
+        char t[64], who[600] = "", rs[300], pct[48] = "";
+        if (f->nranks) {
+            ranks_str(f->ranks, f->nranks, rs, sizeof rs);
+            snprintf(who, sizeof who, "ranks %s", rs);
+        }
+        if (f->nnodes) {
+            size_t l = strlen(who);
+            snprintf(who + l, sizeof who - l, "%snodes ", l ? "; " : "");
+            for (int k = 0; k < f->nnodes && k < 8; k++) {
+                l = strlen(who);
+                snprintf(who + l, sizeof who - l, "%s%s", k ? ", " : "",
+                         run->nodes[f->nodes[k]].name);
+            }
+        }
+        if (f->time_lost_s >= 0 && run->step_med > 0)
+            snprintf(pct, sizeof pct, " (%.1f%%)", 100 * f->time_lost_s / run->step_med);
+        char cost[96];
+        if (isnan(f->time_lost_s))
+            snprintf(cost, sizeof cost, "time lost not estimable");
+        else
+            snprintf(cost, sizeof cost, "%s per step%s", ftime(f->time_lost_s, t, sizeof t), pct);
+        char runs[16] = "";
+        if (rep->nruns > 1)
+            snprintf(runs, sizeof runs, "run %c, ", run_letter(f->run));
+        if (fmt == RR_FMT_MD) {
+            fprintf(o, "%zu. **%s** `%s` (%s%s)%s%s\n", i + 1, rr_sev_names[f->sev], f->id, runs,
+                    cost, who[0] ? ": " : "", who);
+            fprintf(o, "   - evidence: %s\n   - remedy: %s\n", f->evidence, f->remedy);
+        } else {
+            char head[800];
+            snprintf(head, sizeof head, "%2zu. [%s] %s: %s%s", i + 1, rr_sev_names[f->sev], f->id,
+                     runs, cost);
+            wrap(o, 6, "", head);
+            if (who[0])
+                wrap(o, 6, "    ", who);
+            char ev[1100];
+            snprintf(ev, sizeof ev, "evidence: %s", f->evidence);
+            wrap(o, 6, "    ", ev);
+            snprintf(ev, sizeof ev, "remedy: %s", f->remedy);
+            wrap(o, 6, "    ", ev);
+        }
+    }
+    if (fmt == RR_FMT_MD)
+        fputc('\n', o);
+}
+
+/* ---------------------------------------------------------------- comparison */
+static const char *group_detail(const struct rr_report *rep, int g, char *b, size_t n)
+{
+    const struct rr_run *A = &rep->runs[0], *B = &rep->runs[1];
+    char x[32], y[32];
+    switch (g) {
+    case RR_G_COMPUTE:
+        snprintf(b, n, "compute %s vs %s", ftime(A->meas[RR_T_COMPUTE], x, sizeof x),
+                 ftime(B->meas[RR_T_COMPUTE], y, sizeof y));
+        break;
+    case RR_G_CLOCKS:
+        snprintf(b, n, "clock ratio %.2f vs %.2f", isnan(A->params.phi) ? 1 : A->params.phi,
+                 isnan(B->params.phi) ? 1 : B->params.phi);
+        break;
+    case RR_G_MEMORY:
+        snprintf(b, n, "optimizer %s vs %s", ftime(A->params.opt, x, sizeof x),
+                 ftime(B->params.opt, y, sizeof y));
+        break;
+    case RR_G_INTRA:
+    case RR_G_INTER: {
+        int k = g == RR_G_INTRA ? RR_RES_INTRA : RR_RES_INTER;
+        int t = g == RR_G_INTRA ? RR_INTRA : RR_INTER;
+        snprintf(b, n, "busbw %s vs %s GB/s; comm %s vs %s",
+                 fnum(rep->res[0][k].measured, "", x, sizeof x),
+                 fnum(rep->res[1][k].measured, "", y, sizeof y),
+                 ftime(A->params.tier_s[t], (char[32]){0}, 32),
+                 ftime(B->params.tier_s[t], (char[32]){0}, 32));
+        break;
+    }
+    case RR_G_WAIT:
+        snprintf(b, n, "wait %s vs %s", ftime(A->params.wait, x, sizeof x),
+                 ftime(B->params.wait, y, sizeof y));
+        break;
+    default:
+        snprintf(b, n, "other %s vs %s", ftime(A->params.other, x, sizeof x),
+                 ftime(B->params.other, y, sizeof y));
+    }
+    return b;
+}
+
+static void print_compare(FILE *o, const struct rr_report *rep, enum rr_format fmt)
+{
+    const struct rr_compare *c = &rep->cmp;
+    const struct rr_run *A = &rep->runs[0], *B = &rep->runs[1];
+    char h[600], a[64], b[64];
+    heading(o, fmt, 1, "Comparison: B against A");
+    line(o, fmt, "A = %s, B = %s", A->run_id, B->run_id);
+    if (c->same_workload)
+        line(o, fmt, "workload: the same (model %s, %d layers, batch %d, seq %d, accum %d, "
+             "%d ranks)", A->model[0] ? A->model : "?", A->layers, A->batch, A->seq, A->accum,
+             A->nranks);
+    else
+        line(o, fmt, "workload differs (compared anyway, --allow-different): %s",
+             c->differences);
+    if (c->have_ratio) {
+        int noise = c->ci_lo <= 1.0 && c->ci_hi >= 1.0;
+        line(o, fmt, "gap: B's step time is %.2fx A's (%s vs %s); 95%% CI %.2f-%.2f (bootstrap "
+             "over %zu + %zu steps)%s", c->ratio, ftime(B->step_med, a, sizeof a),
+             ftime(A->step_med, b, sizeof b), c->ci_lo, c->ci_hi, A->nsteps, B->nsteps,
+             noise ? ". The interval includes 1.00: the runs do not differ beyond their own "
+                     "noise." : ".");
+    }
+    if (!c->have_attr) {
+        line(o, fmt, "no attribution: %s", c->why_no_attr);
+        return;
+    }
+    line(o, fmt, "model: predicted A %s, B %s (ratio %.2fx). Shapley attribution over %d factor "
+         "groups, exact over all 5040 orderings; factors multiply to the measured ratio.",
+         ftime(c->pred_a, a, sizeof a), ftime(c->pred_b, b, sizeof b), c->pred_b / c->pred_a,
+         RR_NGROUPS);
+    struct tab t = {.ncols = 4};
+    t.right[1] = t.right[2] = 1;
+    tab_row(&t, "factor group", "factor", "share", "A vs B");
+    int order[RR_NGROUPS];
+    for (int g = 0; g < RR_NGROUPS; g++)
+        order[g] = g;
+    for (int i = 0; i < RR_NGROUPS; i++) /* largest effect first */
+        for (int j = i + 1; j < RR_NGROUPS; j++)
+            if (fabs(log(c->factor[order[j]])) > fabs(log(c->factor[order[i]]))) {
+                int x = order[i];
+                order[i] = order[j];
+                order[j] = x;
+            }
+    for (int i = 0; i < RR_NGROUPS; i++) {
+        int g = order[i];
+        char f[32], s[32], det[200];
+        snprintf(f, sizeof f, "%.3fx", c->factor[g]);
+        snprintf(s, sizeof s, "%s%s", c->share_s[g] >= 0 ? "+" : "",
+                 ftime(c->share_s[g], h, sizeof h));
+        tab_row(&t, rr_group_names[g], f, s, group_detail(rep, g, det, sizeof det));
+    }
+    char f[32];
+    snprintf(f, sizeof f, "%.3fx", c->unexplained);
+    tab_row(&t, "unexplained", isnan(c->unexplained) ? "-" : f, "",
+            "measured ratio / model ratio");
+    tab_print(o, &t, fmt);
+    /* Findings present in one run only. */
+    for (int side = 0; side < 2; side++) {
+        char list[800] = "";
+        for (size_t i = 0; i < rep->findings.n; i++) {
+            const struct rr_finding *x = &rep->findings.v[i];
+            if (x->run != side || x->sev == RR_INFO)
+                continue;
+            int other = 0;
+            for (size_t j = 0; j < rep->findings.n; j++)
+                other |= rep->findings.v[j].run == 1 - side &&
+                         strcmp(rep->findings.v[j].id, x->id) == 0;
+            if (!other && !strstr(list, x->id)) {
+                size_t l = strlen(list);
+                snprintf(list + l, sizeof list - l, "%s%s", l ? ", " : "", x->id);
+            }
+        }
+        line(o, fmt, "findings (warning or critical) only in %c: %s", side ? 'B' : 'A',
+             list[0] ? list : "none");
+    }
+}
+
+void rr_print(FILE *o, const struct rr_report *rep, enum rr_format fmt)
+{
+    if (fmt == RR_FMT_MD)
+        fprintf(o, "# llmbench report\n");
+    for (int i = 0; i < rep->nruns; i++)
+        print_run(o, rep, i, fmt);
+    if (rep->have_compare)
+        print_compare(o, rep, fmt);
+    print_findings(o, rep, fmt);
+    if (rep->plots_note) {
+        if (fmt == RR_FMT_MD)
+            fprintf(o, "%s\n", rep->plots_note);
+        else
+            wrap(o, 4, "\n", rep->plots_note);
+    }
+}
+
+/* ---------------------------------------------------------------- JSON */
+static json_t *jnum(double v) { return isfinite(v) ? json_real(v) : json_null(); }
+
+json_t *rr_report_json(const struct rr_report *rep)
+{
+    json_t *root = json_object(), *runs = json_array(), *fs = json_array();
+    json_object_set_new(root, "schema", json_string("llmbench-report/1"));
+    for (int i = 0; i < rep->nruns; i++) {
+        const struct rr_run *run = &rep->runs[i];
+        json_t *r = json_object(), *miss = json_array(), *pres = json_array();
+        json_object_set_new(r, "file", json_string(run->file));
+        json_object_set_new(r, "run_id", json_string(run->run_id));
+        json_object_set_new(r, "ranks", json_integer(run->nranks));
+        json_object_set_new(r, "nodes", json_integer(run->nnodes));
+        for (int p = 0; p < RR_NPHASES; p++)
+            json_array_append_new(run->has[p] ? pres : miss, json_string(rr_phase_names[p]));
+        json_object_set_new(r, "phases", pres);
+        json_object_set_new(r, "missing_phases", miss);
+        int tr = run->has[RR_TRAIN];
+        json_object_set_new(r, "tokens_per_s", jnum(tr ? run->tokens_per_s : NAN));
+        json_object_set_new(r, "step_time_s", jnum(tr ? run->step_med : NAN));
+        json_object_set_new(r, "mfu_nominal", jnum(run->mfu_nominal));
+        json_object_set_new(r, "mfu_measured", jnum(run->mfu_measured));
+        json_object_set_new(r, "predicted_step_time_s", jnum(run->pred_total));
+        json_object_set_new(r, "model_error", jnum(run->pred_err));
+        json_t *dec = json_object(), *pred = json_object();
+        for (int k = 0; k < RR_NTERMS; k++) {
+            json_object_set_new(dec, rr_term_names[k], jnum(tr ? run->meas[k] : NAN));
+            json_object_set_new(pred, rr_term_names[k], jnum(run->pred[k]));
+        }
+        json_object_set_new(r, "decomposition_s", dec);
+        json_object_set_new(r, "predicted_s", pred);
+        json_t *res = json_array();
+        for (int k = 0; k < RR_NRES; k++) {
+            const struct rr_resource *x = &rep->res[i][k];
+            json_t *o = json_object();
+            json_object_set_new(o, "name", json_string(x->name));
+            json_object_set_new(o, "unit", json_string(x->unit));
+            json_object_set_new(o, "measured", jnum(x->measured));
+            json_object_set_new(o, "nominal", jnum(x->nominal));
+            json_object_set_new(o, "ratio", jnum(x->nominal > 0 ? x->measured / x->nominal
+                                                                : NAN));
+            json_object_set_new(o, "measured_as", json_string(x->what));
+            json_object_set_new(o, "nominal_source", json_string(x->source));
+            json_array_append_new(res, o);
+        }
+        json_object_set_new(r, "resources", res);
+        json_array_append_new(runs, r);
+    }
+    json_object_set_new(root, "runs", runs);
+    for (size_t i = 0; i < rep->findings.n; i++) {
+        const struct rr_finding *f = &rep->findings.v[i];
+        json_t *o = json_object(), *rk = json_array(), *nd = json_array();
+        json_object_set_new(o, "id", json_string(f->id));
+        json_object_set_new(o, "severity", json_string(rr_sev_names[f->sev]));
+        json_object_set_new(o, "run", json_integer(f->run));
+        for (int k = 0; k < f->nranks; k++)
+            json_array_append_new(rk, json_integer(f->ranks[k]));
+        for (int k = 0; k < f->nnodes; k++)
+            json_array_append_new(nd, json_string(rep->runs[f->run].nodes[f->nodes[k]].name));
+        json_object_set_new(o, "ranks", rk);
+        json_object_set_new(o, "nodes", nd);
+        json_object_set_new(o, "time_lost_s", jnum(f->time_lost_s));
+        json_object_set_new(o, "evidence", json_string(f->evidence));
+        json_object_set_new(o, "remedy", json_string(f->remedy));
+        json_array_append_new(fs, o);
+    }
+    json_object_set_new(root, "findings", fs);
+    if (rep->have_compare) {
+        const struct rr_compare *c = &rep->cmp;
+        json_t *at = json_object();
+        json_object_set_new(at, "same_workload", json_boolean(c->same_workload));
+        json_object_set_new(at, "differences", json_string(c->differences));
+        json_object_set_new(at, "ratio", jnum(c->have_ratio ? c->ratio : NAN));
+        json_object_set_new(at, "ci95", c->have_ratio ? json_pack("[o,o]", jnum(c->ci_lo),
+                                                                  jnum(c->ci_hi)) : json_null());
+        json_object_set_new(at, "ci_includes_1", c->have_ratio
+                                ? json_boolean(c->ci_lo <= 1 && c->ci_hi >= 1) : json_null());
+        json_object_set_new(at, "predicted_ratio",
+                            jnum(c->have_attr ? c->pred_b / c->pred_a : NAN));
+        json_t *fa = json_array();
+        for (int g = 0; c->have_attr && g < RR_NGROUPS; g++) {
+            json_t *o = json_object();
+            json_object_set_new(o, "name", json_string(rr_group_names[g]));
+            json_object_set_new(o, "factor", jnum(c->factor[g]));
+            json_object_set_new(o, "share_s", jnum(c->share_s[g]));
+            json_array_append_new(fa, o);
+        }
+        json_object_set_new(at, "factors", fa);
+        json_object_set_new(at, "unexplained", jnum(c->have_attr ? c->unexplained : NAN));
+        if (!c->have_attr)
+            json_object_set_new(at, "why_no_attribution", json_string(c->why_no_attr));
+        json_object_set_new(root, "attribution", at);
+    }
+    if (rep->plots_note)
+        json_object_set_new(root, "plots", json_string(rep->plots_note));
+    return root;
+}
+
+/* ---------------------------------------------------------------- CSV */
+static FILE *csv_open(const char *dir, const char *id, const char *what)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s-%s.csv", dir, id, what);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        llmb_error("cannot create %s: %s", path, strerror(errno));
+    return f;
+}
+
+int rr_write_csv(const struct rr_report *rep, const char *dir)
+{
+    if (llmb_mkdir_p(dir) < 0)
+        return -1;
+    for (int i = 0; i < rep->nruns; i++) {
+        const struct rr_run *run = &rep->runs[i];
+        FILE *f;
+        if (run->has[RR_COMM]) {
+            if (!(f = csv_open(dir, run->run_id, "comm")))
+                return -1;
+            fprintf(f, "collective,group,placement,nranks,bytes,iters,op_median_s,algbw_gbs,"
+                       "busbw_gbs,arrival_skew_median_s,wrong\n");
+            for (size_t s = 0; s < run->nsweeps; s++) {
+                const struct rr_sweep *w = &run->sweeps[s];
+                for (size_t p = 0; p < w->npts; p++)
+                    fprintf(f, "%s,%s,%s,%d,%.0f,%.0f,%.9g,%.9g,%.9g,%.9g,%.0f\n", w->coll,
+                            w->group, w->placement, w->nranks, w->bytes[p], w->iters[p],
+                            w->op_med[p], w->algbw[p], w->busbw[p], w->skew_med[p], w->wrong[p]);
+            }
+            if (fclose(f))
+                return llmb_error("writing CSV into %s failed", dir);
+        }
+        if (run->has[RR_COMPUTE]) {
+            if (!(f = csv_open(dir, run->run_id, "gemm")))
+                return -1;
+            fprintf(f, "rank,host,kind,name,m,n,k,flops,gflops,median_s\n");
+            json_t *ranks = json_object_get(json_object_get(json_object_get(run->doc, "phases"),
+                                                            "compute"), "ranks");
+            size_t k;
+            json_t *r;
+            json_array_foreach(ranks, k, r) {
+                json_t *rank = json_object_get(r, "rank");
+                size_t j;
+                json_t *g;
+                json_array_foreach(json_object_get(r, "gemm"), j, g) {
+                    const char *nm = json_string_value(json_object_get(g, "name"));
+                    json_t *sm = json_object_get(g, "summary");
+                    fprintf(f, "%lld,%s,gemm,%s,%lld,%lld,%lld,%.9g,%.9g,%.9g\n",
+                            (long long)json_integer_value(rank),
+                            run->ranks[json_integer_value(rank)].host, nm ? nm : "",
+                            (long long)json_integer_value(json_object_get(g, "m")),
+                            (long long)json_integer_value(json_object_get(g, "n")),
+                            (long long)json_integer_value(json_object_get(g, "k")),
+                            json_number_value(json_object_get(g, "flops")),
+                            json_number_value(json_object_get(g, "gflops")),
+                            json_number_value(json_object_get(sm, "median_s")));
+                }
+                const struct rr_rank *rk = &run->ranks[json_integer_value(rank)];
+                fprintf(f, "%lld,%s,square,peak,,,,,%.9g,\n", (long long)json_integer_value(rank),
+                        rk->host, rk->measured_gflops);
+            }
+            if (fclose(f))
+                return llmb_error("writing CSV into %s failed", dir);
+        }
+        if (run->has[RR_TRAIN]) {
+            if (!(f = csv_open(dir, run->run_id, "steps")))
+                return -1;
+            fprintf(f, "rank,host,step,compute_s,comm_s,wait_s,optimizer_s,total_s\n");
+            for (int r = 0; r < run->nranks; r++) {
+                const struct rr_rank *rk = &run->ranks[r];
+                for (size_t s = 0; s < rk->nsteps; s++)
+                    fprintf(f, "%d,%s,%zu,%.9g,%.9g,%.9g,%.9g,%.9g\n", r, rk->host, s,
+                            rk->compute[s], rk->comm ? rk->comm[s] : NAN,
+                            rk->wait ? rk->wait[s] : NAN, rk->opt ? rk->opt[s] : NAN,
+                            rk->total ? rk->total[s] : NAN);
+            }
+            if (fclose(f))
+                return llmb_error("writing CSV into %s failed", dir);
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,249 @@
+/* llmbench-report: internal interfaces (one file per subsystem).
+ *
+ *   load.c      read and validate a results file into struct rr_run (any subset of phases)
+ *   specs.c     nominal specs (cluster/specs/NAME.json) and measured-vs-nominal resources
+ *   model.c     step-time decomposition, the step-time model, bootstrap CI, Shapley attribution
+ *   findings.c  the findings catalogue (doc/findings.md)
+ *   output.c    text / markdown / JSON / CSV
+ *   plots.c     gnuplot scripts, PNG and SVG (gnuplot started with fork + execv, no shell)
+ *
+ * Units: seconds, bytes, GB/s = 1e9 B/s, GFLOP/s = 1e9 FLOP/s.  An unknown number is NAN. */
+#ifndef LLMB_REPORT_H
+#define LLMB_REPORT_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdio.h>
+
+enum rr_phase { RR_PROBE, RR_COMPUTE, RR_COMM, RR_TRAIN, RR_NPHASES };
+extern const char *const rr_phase_names[RR_NPHASES];
+
+enum rr_tier { RR_INTRA, RR_INTER, RR_NTIERS };
+
+struct rr_sweep {
+    char coll[24];
+    int coll_id;            /* enum llmb_coll */
+    char group[16];         /* world, intra, inter */
+    char placement[8];      /* out, in */
+    int nranks;
+    size_t npts;
+    double *bytes, *busbw, *algbw, *op_med, *skew_med, *iters, *wrong;
+};
+
+struct rr_rank {
+    int node;
+    char host[128];
+    int threads;            /* -1 unknown */
+    int bound;              /* -1 unknown, 0, 1 */
+    int pus;                /* -1 unknown */
+    char cpuset[128];
+    int overlaps[16];
+    int noverlaps;
+    int numa[8];
+    int nnuma;
+    int has_gpu, gpu_numa;  /* gpu_numa -1 unknown */
+    char gpu_path[8];
+    char gpu_nic[64];
+    /* compute phase */
+    double nominal_gflops, measured_gflops, stream_gbs, layer_time_s, layer_flops;
+    size_t gemm_n;
+    double gemm_cv;         /* CV of the square GEMM samples, NAN unknown */
+    char nominal_deriv[256];
+    /* train phase: per-step arrays, nsteps each (NULL when absent) */
+    double *compute, *comm, *wait, *opt, *total;
+    size_t nsteps;
+    double last_frac;       /* NAN unknown */
+};
+
+struct rr_node {
+    char name[128];
+    int nranks;
+    int pus, cores;         /* -1 unknown */
+    double load1;           /* NAN unknown */
+    double cur_mhz, max_mhz;
+    char governor[32];
+    int ngpus;
+    unsigned gpu_vendor, gpu_device;
+    double nic_gbs;         /* fastest network NIC line rate, NAN unknown */
+    char nic_name[64];
+};
+
+struct rr_bucket {
+    double bytes;
+    int tier;               /* enum rr_tier */
+    char group[16];         /* as written: world, intra, inter */
+    int coll;               /* enum llmb_coll */
+};
+
+/* Step-time terms, seconds per step. */
+enum rr_term { RR_T_COMPUTE, RR_T_OPT, RR_T_INTRA, RR_T_INTER, RR_T_WAIT, RR_T_OTHER, RR_NTERMS };
+extern const char *const rr_term_names[RR_NTERMS];
+
+/* Parameters of the step-time model (model.c; doc/llmbench-report.1 MODEL), seconds per step.
+ *   T = Tc + opt + max(0, S - rho*Tc) + wait + other,  Tc = comp_norm / phi,  S = sum of tier_s
+ * The exposed part max(0, S - rho*Tc) is split over the tiers in proportion to tier_s. */
+struct rr_params {
+    double comp_norm;       /* compute seconds at full clock: T_compute * phi      [compute] */
+    double phi;             /* clock ratio current/max; NAN unknown (taken as 1)   [clocks] */
+    double opt;             /* optimizer seconds (memory bound)                    [memory] */
+    double tier_s[RR_NTIERS]; /* communication time per tier, before overlap [comm_intra/inter] */
+    double wait;            /* waiting for stragglers                              [wait] */
+    double rho;             /* overlap: hidden comm = rho * T_compute              [other] */
+    double other;           /* residual host time                                  [other] */
+};
+
+struct rr_run {
+    char *file;
+    char run_id[256];
+    json_t *doc;
+    int nranks, nnodes;
+    struct rr_node *nodes;
+    struct rr_rank *ranks;
+    int has[RR_NPHASES];    /* phase present and status ok */
+    char phase_status[RR_NPHASES][24]; /* "" absent, else its status */
+    char status[24];
+    char version[64];
+    char mpi[160];
+    json_t *env;            /* borrowed from doc, may be NULL */
+    json_t *probe_warnings; /* borrowed, may be NULL */
+    /* comm */
+    struct rr_sweep *sweeps;
+    size_t nsweeps;
+    int link_n;
+    char (*link_names)[128];
+    double *link_bw;        /* link_n * link_n, NAN on the diagonal / unknown */
+    double link_bytes;
+    char link_level[8];
+    /* train */
+    char model[64];
+    int layers, d_model, heads, batch, seq, accum;
+    char mode[16];
+    int overlap;
+    double global_batch_tokens, flops_per_step, tokens_per_s;
+    double peak_nominal_train, peak_measured_train, hidden_frac;
+    double *steps;
+    size_t nsteps;
+    struct rr_bucket *buckets;
+    size_t nbuckets;
+    /* derived by rr_analyze() */
+    int wait_in_comm;       /* train comm_s already contains wait_s */
+    double step_med, step_cv;
+    double meas[RR_NTERMS]; /* measured decomposition (median rank, median step) */
+    double pred[RR_NTERMS]; /* model prediction; NAN when not predictable */
+    double pred_total, pred_err; /* NAN when not predictable */
+    char pred_compute_src[160];
+    char pred_comm_src[160];
+    int pred_independent;   /* the model used a compute or comm phase, not only train timers */
+    struct rr_params params;
+    int params_ok;
+    double mfu_nominal, mfu_measured; /* NAN when unsupported */
+    double peak_nominal, peak_measured; /* per rank GFLOP/s */
+    char peak_nominal_src[256];
+};
+
+/* ---- load.c ---- */
+/* Load and validate one file.  Returns 0, or -1 after one error line (exit status 2). */
+int rr_load(const char *path, struct rr_run *run);
+void rr_free(struct rr_run *run);
+
+/* ---- specs.c ---- */
+struct rr_spec {
+    char id[64], name[128], kind[16];
+    double gemm_gflops, memory_gbs, intra_busbw_gbs, inter_busbw_gbs; /* NAN when not given */
+    char gemm_src[256], memory_src[256], intra_src[256], inter_src[256];
+};
+struct rr_resource {
+    const char *name;       /* "GEMM", "memory", "intra-node busbw", "inter-node busbw" */
+    const char *unit;
+    double measured, nominal; /* NAN when unknown */
+    char what[128];         /* how the measured figure was taken */
+    char source[300];       /* where the nominal figure comes from */
+};
+enum { RR_RES_GEMM, RR_RES_MEM, RR_RES_INTRA, RR_RES_INTER, RR_NRES };
+/* Pick the device and fabric specs for a run (--device/--fabric override, else from the probe),
+ * and fill the measured-vs-nominal table.  Returns 0 or -1 (message printed: bad spec file). */
+int rr_resources(const struct rr_run *run, const char *specs_dir, const char *device,
+                 const char *fabric, struct rr_resource res[RR_NRES]);
+/* Nominal GEMM peak per rank used for MFU (GFLOP/s), NAN if none; src describes it. */
+double rr_nominal_peak(const struct rr_run *run, const struct rr_resource res[RR_NRES],
+                       char *src, size_t len);
+
+/* ---- model.c ---- */
+/* Decomposition, prediction, MFU.  res may be NULL. */
+void rr_analyze(struct rr_run *run, const struct rr_resource res[RR_NRES]);
+/* The step-time model T(theta). */
+double rr_model_time(const struct rr_params *p, double terms[RR_NTERMS]);
+/* The largest-message busbw of a curve, and the comm time of a run's buckets on a tier. */
+const struct rr_sweep *rr_find_sweep(const struct rr_run *run, const char *coll, const char *group);
+double rr_curve_busbw(const struct rr_sweep *s, double bytes);
+/* Median of a copy. */
+double rr_median(const double *x, size_t n);
+
+enum rr_group { RR_G_COMPUTE, RR_G_CLOCKS, RR_G_MEMORY, RR_G_INTRA, RR_G_INTER, RR_G_WAIT,
+                RR_G_OTHER, RR_NGROUPS };
+extern const char *const rr_group_names[RR_NGROUPS];
+
+struct rr_compare {
+    int same_workload;
+    char differences[1024];
+    int have_ratio;
+    double ratio, ci_lo, ci_hi;     /* T_B / T_A, 95% bootstrap CI */
+    int have_attr;
+    double pred_a, pred_b;
+    double share_s[RR_NGROUPS];     /* Shapley shares, seconds; sum = pred_b - pred_a */
+    double factor[RR_NGROUPS];      /* multiplicative factors; product = pred_b / pred_a */
+    double unexplained;             /* (T_B/T_A) / (pred_b/pred_a) */
+    char why_no_attr[200];
+};
+void rr_compare_runs(const struct rr_run *a, const struct rr_run *b, struct rr_compare *c);
+/* Shapley values over n <= 8 players of v(mask): exact, all n! orderings.  phi[n]. */
+void rr_shapley(int n, double (*v)(unsigned mask, void *ctx), void *ctx, double *phi);
+
+/* ---- findings.c ---- */
+enum rr_sev { RR_INFO, RR_WARNING, RR_CRITICAL };
+extern const char *const rr_sev_names[3];
+struct rr_finding {
+    const char *id;
+    int sev;
+    int run;
+    int ranks[64];
+    int nranks;
+    int nodes[64];
+    int nnodes;
+    double time_lost_s;     /* NAN: cannot be estimated */
+    int prio;               /* tie break: lower is ranked first (causes before symptoms) */
+    char evidence[1024];
+    char remedy[512];
+};
+struct rr_findings {
+    struct rr_finding *v;
+    size_t n, cap;
+};
+void rr_find(const struct rr_run *run, int run_index, const struct rr_resource res[RR_NRES],
+             struct rr_findings *out);
+void rr_findings_sort(struct rr_findings *f);
+void rr_findings_free(struct rr_findings *f);
+
+/* ---- output.c ---- */
+enum rr_format { RR_FMT_TEXT, RR_FMT_MD, RR_FMT_JSON };
+struct rr_report {
+    struct rr_run *runs;
+    int nruns;
+    struct rr_resource (*res)[RR_NRES];
+    struct rr_findings findings;
+    int have_compare;
+    struct rr_compare cmp;
+    const char *plots_note; /* NULL or one line about plots */
+};
+void rr_print(FILE *out, const struct rr_report *r, enum rr_format fmt);
+json_t *rr_report_json(const struct rr_report *r);
+int rr_write_csv(const struct rr_report *r, const char *dir);
+
+/* ---- plots.c ---- */
+/* Write plots into dir; returns 0, 1 when gnuplot is missing (scripts still written), -1 error.
+ * note receives one line for the report. */
+int rr_plots(const struct rr_report *r, const char *dir, char *note, size_t len);
+/* A name safe as a file name and inside a gnuplot '...' string. */
+void rr_safe_name(const char *in, char *out, size_t len);
+
+#endif

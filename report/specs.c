@@ -1,0 +1,233 @@
+/* Nominal specs (cluster/specs/NAME.json) and the measured-vs-nominal table of a run. */
+#include "report.h"
+
+#include "error.h"
+#include "metrics.h"
+#include "results.h"
+#include "util.h"
+
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int spec_num(const char *file, json_t *o, const char *key, double *out)
+{
+    *out = NAN;
+    int rc = llmb_jnum(file, "", o, key, 0, 1e12, 0, out);
+    return rc < 0 ? -1 : 0;
+}
+
+static void spec_str(json_t *o, const char *key, char *buf, size_t len)
+{
+    json_t *v = json_object_get(o, key);
+    llmb_strlcpy(buf, json_is_string(v) ? json_string_value(v) : "", len);
+}
+
+/* Load spec `id` from dir into s.  1 when there is no such file, 0 ok, -1 bad file. */
+static int spec_load(const char *dir, const char *id, struct rr_spec *s)
+{
+    char path[4096];
+    memset(s, 0, sizeof *s);
+    if (strchr(id, '/') || snprintf(path, sizeof path, "%s/%s.json", dir, id) >= (int)sizeof path)
+        return 1;
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 1;
+    fclose(f);
+    json_error_t e;
+    json_t *o = json_load_file(path, 0, &e);
+    if (!o || !json_is_object(o)) {
+        json_decref(o);
+        return llmb_results_error(path, NULL, "not a spec object: %s", o ? "" : e.text);
+    }
+    int rc = 0;
+    if (spec_num(path, o, "gemm_gflops", &s->gemm_gflops) < 0 ||
+        spec_num(path, o, "memory_gbs", &s->memory_gbs) < 0 ||
+        spec_num(path, o, "intra_busbw_gbs", &s->intra_busbw_gbs) < 0 ||
+        spec_num(path, o, "inter_busbw_gbs", &s->inter_busbw_gbs) < 0)
+        rc = -1;
+    llmb_strlcpy(s->id, id, sizeof s->id);
+    spec_str(o, "name", s->name, sizeof s->name);
+    spec_str(o, "kind", s->kind, sizeof s->kind);
+    spec_str(o, "gemm_source", s->gemm_src, sizeof s->gemm_src);
+    spec_str(o, "memory_source", s->memory_src, sizeof s->memory_src);
+    spec_str(o, "intra_source", s->intra_src, sizeof s->intra_src);
+    spec_str(o, "inter_source", s->inter_src, sizeof s->inter_src);
+    json_decref(o);
+    return rc;
+}
+
+/* The spec whose match.pci_vendor / pci_devices fit; id into buf, or "" */
+static void match_device(const char *dir, unsigned vendor, unsigned device, char *buf, size_t len)
+{
+    static const char *const ids[] = {"h100-sxm", "a100-sxm", "mi300x"};
+    buf[0] = '\0';
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s.json", dir, ids[i]);
+        json_t *o = json_load_file(path, 0, NULL);
+        json_t *m = json_object_get(o, "match");
+        json_t *v = json_object_get(m, "pci_vendor"), *d = json_object_get(m, "pci_devices");
+        if (json_is_string(v) && strtoul(json_string_value(v), NULL, 0) == vendor) {
+            size_t k;
+            json_t *x;
+            json_array_foreach(d, k, x) if (json_is_string(x) &&
+                                            strtoul(json_string_value(x), NULL, 0) == device)
+                llmb_strlcpy(buf, ids[i], len);
+        }
+        json_decref(o);
+        if (buf[0])
+            return;
+    }
+}
+
+static double median_field(const struct rr_run *run, size_t off)
+{
+    double *v = malloc((size_t)run->nranks * sizeof *v);
+    size_t n = 0;
+    for (int r = 0; v && r < run->nranks; r++) {
+        double x = *(const double *)((const char *)&run->ranks[r] + off);
+        if (!isnan(x))
+            v[n++] = x;
+    }
+    double m = n ? rr_median(v, n) : NAN;
+    free(v);
+    return m;
+}
+
+static void largest_busbw(const struct rr_run *run, const char *group, struct rr_resource *r)
+{
+    const struct rr_sweep *s = rr_find_sweep(run, "allreduce", group);
+    if (!s)
+        return;
+    size_t i = s->npts - 1;
+    char sz[32];
+    r->measured = s->busbw[i];
+    snprintf(r->what, sizeof r->what, "allreduce %s, %d ranks, %s", group, s->nranks,
+             llmb_format_size((size_t)s->bytes[i], sz, sizeof sz));
+}
+
+int rr_resources(const struct rr_run *run, const char *dir, const char *device,
+                 const char *fabric, struct rr_resource res[RR_NRES])
+{
+    static const char *const names[RR_NRES] = {"GEMM", "memory", "intra-node busbw",
+                                               "inter-node busbw"};
+    static const char *const units[RR_NRES] = {"GFLOP/s", "GB/s", "GB/s", "GB/s"};
+    for (int i = 0; i < RR_NRES; i++) {
+        memset(&res[i], 0, sizeof res[i]);
+        res[i].name = names[i];
+        res[i].unit = units[i];
+        res[i].measured = res[i].nominal = NAN;
+    }
+    /* Device: --device, else the probe's first GPU, else cpu. */
+    char dev[64] = "", why[160] = "";
+    unsigned gv = 0, gd = 0;
+    for (int n = 0; n < run->nnodes; n++)
+        if (run->nodes[n].ngpus > 0 && !gv)
+            gv = run->nodes[n].gpu_vendor, gd = run->nodes[n].gpu_device;
+    if (device)
+        llmb_strlcpy(dev, device, sizeof dev);
+    else if (gv) {
+        match_device(dir, gv, gd, dev, sizeof dev);
+        if (!dev[0])
+            snprintf(why, sizeof why, "no spec for GPU %04x:%04x (give --device)", gv, gd);
+    } else
+        strcpy(dev, "cpu");
+    struct rr_spec ds;
+    memset(&ds, 0, sizeof ds);
+    ds.gemm_gflops = ds.memory_gbs = ds.intra_busbw_gbs = ds.inter_busbw_gbs = NAN;
+    if (dev[0]) {
+        int rc = spec_load(dir, dev, &ds);
+        if (rc < 0)
+            return -1;
+        if (rc == 1) {
+            if (device)
+                return llmb_error("--device %s: no file %s/%s.json", device, dir, device);
+            snprintf(why, sizeof why, "spec file %s/%s.json not found", dir, dev);
+            ds.gemm_gflops = ds.memory_gbs = ds.intra_busbw_gbs = NAN;
+        }
+    }
+    /* GEMM */
+    struct rr_resource *g = &res[RR_RES_GEMM];
+    g->measured = median_field(run, offsetof(struct rr_rank, measured_gflops));
+    if (!isnan(g->measured))
+        snprintf(g->what, sizeof g->what, "large square GEMM, median of %d ranks", run->nranks);
+    if (strcmp(dev, "cpu") == 0) {
+        g->nominal = median_field(run, offsetof(struct rr_rank, nominal_gflops));
+        const char *d = run->nranks > 0 ? run->ranks[0].nominal_deriv : "";
+        snprintf(g->source, sizeof g->source, "cpu: compute phase, median rank%s%s",
+                 d[0] ? "; rank 0: " : "", d);
+        if (isnan(g->nominal) && run->peak_nominal_train > 0) {
+            g->nominal = run->peak_nominal_train;
+            snprintf(g->source, sizeof g->source, "cpu: train phase peak_nominal_gflops");
+        }
+    } else {
+        g->nominal = ds.gemm_gflops;
+        snprintf(g->source, sizeof g->source, "%s: %s", dev[0] ? dev : "?",
+                 why[0] ? why : ds.gemm_src);
+    }
+    /* memory */
+    struct rr_resource *m = &res[RR_RES_MEM];
+    m->measured = median_field(run, offsetof(struct rr_rank, stream_gbs));
+    if (!isnan(m->measured))
+        snprintf(m->what, sizeof m->what, "STREAM triad, median of %d ranks", run->nranks);
+    m->nominal = ds.memory_gbs;
+    snprintf(m->source, sizeof m->source, "%s: %s", dev[0] ? dev : "?",
+             why[0] ? why : ds.memory_src);
+    /* intra-node busbw */
+    struct rr_resource *ia = &res[RR_RES_INTRA];
+    largest_busbw(run, "intra", ia);
+    if (isnan(ia->measured) && run->nnodes == 1)
+        largest_busbw(run, "world", ia);
+    ia->nominal = ds.intra_busbw_gbs;
+    snprintf(ia->source, sizeof ia->source, "%s: %s", dev[0] ? dev : "?",
+             why[0] ? why : ds.intra_src);
+    /* inter-node busbw */
+    struct rr_resource *ie = &res[RR_RES_INTER];
+    largest_busbw(run, "inter", ie);
+    if (isnan(ie->measured) && run->nnodes > 1)
+        largest_busbw(run, "world", ie);
+    if (fabric) {
+        struct rr_spec fs;
+        int rc = spec_load(dir, fabric, &fs);
+        if (rc < 0)
+            return -1;
+        if (rc == 1)
+            return llmb_error("--fabric %s: no file %s/%s.json", fabric, dir, fabric);
+        ie->nominal = fs.inter_busbw_gbs;
+        snprintf(ie->source, sizeof ie->source, "%s: %s", fabric, fs.inter_src);
+    } else if (run->nnodes > 1) {
+        double lo = NAN;
+        const char *nic = "";
+        for (int n = 0; n < run->nnodes; n++)
+            if (!isnan(run->nodes[n].nic_gbs) && (isnan(lo) || run->nodes[n].nic_gbs < lo))
+                lo = run->nodes[n].nic_gbs, nic = run->nodes[n].nic_name;
+        ie->nominal = lo;
+        if (!isnan(lo))
+            snprintf(ie->source, sizeof ie->source,
+                     "line rate of NIC %s (probe; slowest node's fastest NIC); --fabric to "
+                     "choose a spec", nic);
+        else
+            snprintf(ie->source, sizeof ie->source,
+                     "no NIC link rate in the probe; give --fabric (ib-ndr, roce-400g, ...)");
+    } else
+        snprintf(ie->source, sizeof ie->source, "one node: no inter-node links");
+    return 0;
+}
+
+double rr_nominal_peak(const struct rr_run *run, const struct rr_resource res[RR_NRES],
+                       char *src, size_t len)
+{
+    if (res[RR_RES_GEMM].nominal > 0) {
+        llmb_strlcpy(src, res[RR_RES_GEMM].source, len);
+        return res[RR_RES_GEMM].nominal;
+    }
+    if (run->peak_nominal_train > 0) {
+        llmb_strlcpy(src, "train phase peak_nominal_gflops", len);
+        return run->peak_nominal_train;
+    }
+    llmb_strlcpy(src, "no nominal peak", len);
+    return NAN;
+}
