@@ -151,13 +151,6 @@ static int check_memory(struct phase *ph)
     double mine = mem_per_rank(ctx), avail;
     MPI_Allreduce(&mine, &avail, 1, MPI_DOUBLE, MPI_MIN, ctx->world);
     char sb[32], nb[32], ab[32];
-    if (smax / sizeof(float) > (size_t)2147483647) {
-        if (ctx->rank == 0)
-            llmb_error("comm: size %s is too large: an MPI count of floats must stay below 2^31 "
-                       "(at most 8 GiB per buffer); lower the largest of --sizes",
-                       llmb_format_size(smax, sb, sizeof sb));
-        return LLMB_EINPUT;
-    }
     if (need > avail) {
         if (ctx->rank == 0)
             llmb_error("comm: size %s needs %s of buffers per rank (send + receive), more than "
@@ -165,6 +158,13 @@ static int check_memory(struct phase *ph)
                        "smallest over nodes); lower the largest of --sizes",
                        llmb_format_size(smax, sb, sizeof sb), llmb_format_size((size_t)need, nb, sizeof nb),
                        llmb_format_size((size_t)avail, ab, sizeof ab));
+        return LLMB_EINPUT;
+    }
+    if (smax / sizeof(float) > (size_t)2147483647) {
+        if (ctx->rank == 0)
+            llmb_error("comm: size %s is too large: an MPI count of floats must stay below 2^31 "
+                       "(at most 8 GiB per buffer); lower the largest of --sizes",
+                       llmb_format_size(smax, sb, sizeof sb));
         return LLMB_EINPUT;
     }
     return 0;
