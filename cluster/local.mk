@@ -21,3 +21,12 @@ llmbench_LDADD += libllmb_probe_cuda.a $(CUDA_LDFLAGS) $(NCCL_LDFLAGS) $(NCCL_LI
 else
 EXTRA_DIST += cluster/cuda_info.c cluster/cuda_info.h
 endif
+
+# Unit tests of the MPI-free cluster code (cmocka).
+if HAVE_CMOCKA
+check_PROGRAMS += tests/topo/test_topo
+TESTS += tests/topo/test_topo
+endif
+tests_topo_test_topo_SOURCES = tests/topo/test_topo.c cluster/topo.c cluster/machine.c
+tests_topo_test_topo_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_topo_test_topo_LDADD = $(CMOCKA_LIBS) $(HWLOC_LIBS) $(JANSSON_LIBS)
