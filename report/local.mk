@@ -14,3 +14,16 @@ nobase_dist_pkgdata_DATA += cluster/specs/h100-sxm.json cluster/specs/a100-sxm.j
 	cluster/specs/cpu.json
 EXTRA_DIST += cluster/specs/README.md
 dist_man1_MANS += doc/llmbench-report.1
+
+# tests of the reporter (tests/report/)
+dist_check_SCRIPTS += tests/report/report.sh
+TESTS += tests/report/report.sh
+EXTRA_DIST += tests/report/make_fixtures.py
+if HAVE_CMOCKA
+check_PROGRAMS += tests/report/test_model
+TESTS += tests/report/test_model
+endif
+tests_report_test_model_SOURCES = tests/report/test_model.c report/model.c report/specs.c
+tests_report_test_model_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_report_test_model_LDADD = libllmb.a $(CMOCKA_LIBS) $(JANSSON_LIBS) -lm
+tests_report_test_model_LINK = $(PLAIN_CC) $(AM_CFLAGS) $(CFLAGS) $(AM_LDFLAGS) $(LDFLAGS) -o $@

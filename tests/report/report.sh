@@ -1,0 +1,169 @@
+#!/bin/sh
+# llmbench-report on hand-made results files (tests/report/make_fixtures.py): each scenario's
+# top finding and evidence, the A/B attribution with a known answer, A/A, workload refusal,
+# phase subsets, malformed and hostile inputs (exit status 2, one message), formats, plots.
+. "$top_srcdir/tests/tap.sh"
+R=${LLMBENCH_REPORT:-$top_builddir/llmbench-report}
+PY=${PYTHON3:-python3}
+tap_plan 38
+t=$(tap_tmpdir)
+trap 'rm -rf "$t"' EXIT
+fx=$t/fx
+"$PY" "$top_srcdir/tests/report/make_fixtures.py" "$fx" || { echo "Bail out! fixtures"; exit 1; }
+
+# 1. no MPI in the reporter
+n=$(ldd "$R" | grep -c mpi)
+if [ "$n" -eq 0 ]; then tap_ok "llmbench-report links no MPI library"; else tap_not_ok "llmbench-report links MPI ($n)"; fi
+
+# json FILE... > out.json; then check with python
+rj() { "$R" --no-plots --format json "$@" > "$t/out.json" 2> "$t/err.txt"; }
+check() { "$PY" - "$t/out.json" "$@" <<PY
+import json, math, sys
+d = json.load(open(sys.argv[1]))
+f = d["findings"]
+above = [x for x in f if x["severity"] != "info"]
+top = f[0] if f else None
+$CHECK
+PY
+}
+
+CHECK='assert not above, above
+r = d["runs"][0]
+assert 0 < r["mfu_nominal"] <= 1 and 0 < r["mfu_measured"] <= 1, r
+assert abs(r["predicted_step_time_s"] - r["step_time_s"]) / r["step_time_s"] < 0.05'
+rj "$fx/clean.json" && tap_check "clean run: no finding above info, MFU fractions, model within 5%" check || tap_not_ok "clean run: exit 0"
+
+CHECK='assert top["id"] == "binding.shared_core", top
+assert top["severity"] == "critical" and set(top["ranks"]) == {0, 1}, top
+assert "cpuset 0" in top["evidence"] and top["time_lost_s"] > 0.05, top'
+rj "$fx/shared-core.json" && tap_check "two ranks on one core: top finding binding.shared_core, ranks 0-1" check || tap_not_ok "shared-core: exit 0"
+
+CHECK='assert top["id"] == "straggler.arrival", top
+assert top["ranks"] == [5] and top["nodes"] == ["node02"], top
+assert "last in 90% of steps" in top["evidence"], top["evidence"]
+assert 0.02 < top["time_lost_s"] < 0.04, top'
+rj "$fx/straggler.json" && tap_check "rank 5 last in 90% of steps: top finding straggler.arrival with its wait" check || tap_not_ok "straggler: exit 0"
+
+CHECK='assert top["id"] == "link.slow_pair", top
+assert top["nodes"] == ["node03"], top
+assert "every slow pair involves node03" in top["evidence"], top["evidence"]'
+rj "$fx/slow-pair.json" && tap_check "one slow node among four: top finding link.slow_pair naming node03" check || tap_not_ok "slow-pair: exit 0"
+
+CHECK='assert top["id"] == "compute.rank_outlier", top
+assert top["ranks"] == [2], top
+assert "40 GFLOP/s" in top["evidence"] and "median 80" in top["evidence"], top["evidence"]'
+rj "$fx/gemm-outlier.json" && tap_check "low GEMM peak on rank 2: top finding compute.rank_outlier" check || tap_not_ok "gemm-outlier: exit 0"
+
+CHECK='a = d["attribution"]
+fs = {x["name"]: x for x in a["factors"]}
+assert set(fs) == {"compute","clocks","memory","comm_intra","comm_inter","wait","other"}, fs
+tot = sum(x["share_s"] for x in a["factors"])
+assert a["ratio"] > 1.1 and a["ci95"][0] > 1.0, a
+assert fs["comm_inter"]["share_s"] >= 0.9 * tot, (fs, tot)
+assert math.log(fs["comm_inter"]["factor"]) >= 0.9 * math.log(a["ratio"]), a
+prod = a["unexplained"]
+for x in a["factors"]: prod *= x["factor"]
+assert abs(prod - a["ratio"]) < 1e-6, (prod, a["ratio"])
+assert any(x["id"] == "comm.busbw_below_nominal" and x["run"] == 1 for x in f), f
+assert not any(x["run"] == 0 and x["severity"] != "info" for x in f), f'
+rj "$fx/ab-a.json" "$fx/ab-b.json" && tap_check "A/B, only inter-node busbw differs: comm_inter >= 90% of the gap, factors multiply to the ratio" check || tap_not_ok "A/B: exit 0"
+
+CHECK='a = d["attribution"]
+assert abs(a["ratio"] - 1.0) < 0.005 and a["ci_includes_1"] is True, a
+assert not above, above'
+rj "$fx/clean.json" "$fx/clean-again.json" && tap_check "A/A: ratio 1.00, CI includes 1, no finding above info" check || tap_not_ok "A/A: exit 0"
+"$R" --no-plots "$fx/clean.json" "$fx/clean-again.json" > "$t/aa.txt"
+tap_check "A/A text says the runs do not differ beyond their noise" grep -q "do not differ beyond their own noise" "$t/aa.txt"
+
+"$R" --no-plots "$fx/clean.json" "$fx/other-model.json" > /dev/null 2> "$t/err.txt"; rc=$?
+if [ $rc -eq 2 ] && grep -q "ranks 4 vs 8" "$t/err.txt" && [ "$(wc -l < "$t/err.txt")" -eq 1 ]; then
+    tap_ok "different workloads refused with status 2, listing the difference"
+else tap_not_ok "different workloads refused (rc=$rc)"; tap_diag "$(cat "$t/err.txt")"; fi
+"$R" --no-plots --allow-different "$fx/clean.json" "$fx/other-model.json" > "$t/ad.txt" 2>&1; rc=$?
+tap_check "--allow-different compares anyway (status 0)" [ $rc -eq 0 ]
+tap_check "--allow-different: the differences are printed" grep -q "workload differs.*ranks 4 vs 8" "$t/ad.txt"
+
+CHECK='r = d["runs"][0]
+assert r["tokens_per_s"] is None and r["step_time_s"] is None and r["mfu_nominal"] is None, r
+assert r["missing_phases"] == ["probe", "compute", "train"], r'
+rj "$fx/only-comm.json" && tap_check "a file with only the comm phase: nulls, missing phases listed" check || tap_not_ok "only-comm: exit 0"
+"$R" --no-plots "$fx/only-comm.json" > "$t/oc.txt"
+tap_check "only comm: the text says the train phase is not in this file" grep -q "train phase not in this file" "$t/oc.txt"
+
+# Malformed inputs: status 2, one line naming the file and the JSON path or the parse error.
+for f in truncated wrong-type huge-number huge-time nan missing-field rank-missing \
+         negative-time other-schema bad-collective short-array big-int deep random; do
+    "$R" --no-plots "$fx/bad/$f.json" > "$t/o.txt" 2> "$t/err.txt"; rc=$?
+    if [ $rc -eq 2 ] && [ "$(wc -l < "$t/err.txt")" -eq 1 ] && grep -q "^llmbench-report: $fx/bad/$f.json: " "$t/err.txt" && [ ! -s "$t/o.txt" ]; then
+        tap_ok "malformed $f: status 2, $(cut -c1-60 < "$t/err.txt" | sed "s|$fx/bad/||")..."
+    else
+        tap_not_ok "malformed $f: status $rc"; tap_diag "$(cat "$t/err.txt")"
+    fi
+done
+
+# Hostile input: truncations of a valid file at many offsets, random bytes, never a crash.
+"$PY" - "$fx/clean.json" "$t/cut" <<'PY'
+import os, random, sys
+data = open(sys.argv[1], "rb").read()
+os.makedirs(sys.argv[2])
+rng = random.Random(11)
+offs = sorted(set([0, 1, 2, len(data) - 1] + [rng.randrange(len(data)) for _ in range(80)]))
+for i, o in enumerate(offs):
+    open(os.path.join(sys.argv[2], "cut%03d.json" % i), "wb").write(data[:o])
+for i in range(10):
+    b = bytearray(data)
+    for _ in range(20):
+        b[rng.randrange(len(b))] = rng.randrange(256)
+    open(os.path.join(sys.argv[2], "flip%03d.json" % i), "wb").write(bytes(b))
+PY
+bad=0; total=0
+for f in "$t"/cut/*.json; do
+    total=$((total + 1))
+    "$R" --no-plots "$f" > /dev/null 2> "$t/err.txt"; rc=$?
+    case "$f" in */cut*) [ $rc -eq 2 ] && [ -s "$t/err.txt" ] || { bad=$((bad + 1)); tap_diag "$f: rc=$rc"; } ;;
+                 *) [ $rc -eq 0 ] || [ $rc -eq 2 ] || { bad=$((bad + 1)); tap_diag "$f: rc=$rc"; } ;; esac
+done
+if [ $bad -eq 0 ]; then tap_ok "$total truncated or bit-flipped files: status 2 (or 0), never a crash"; else tap_not_ok "$bad of $total hostile files misbehaved"; fi
+
+# Formats: text within 100 columns, markdown, CSV.
+wide=0
+for f in clean shared-core straggler slow-pair gemm-outlier only-comm; do
+    "$R" --no-plots "$fx/$f.json" > "$t/x.txt" || wide=$((wide + 1000))
+    w=$(awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }' "$t/x.txt")
+    [ "$w" -le 100 ] || { wide=$((wide + 1)); tap_diag "$f: $w columns"; }
+done
+"$R" --no-plots "$fx/ab-a.json" "$fx/ab-b.json" > "$t/x.txt"
+w=$(awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }' "$t/x.txt")
+[ "$w" -le 100 ] || wide=$((wide + 1))
+if [ $wide -eq 0 ]; then tap_ok "text reports fit in 100 columns"; else tap_not_ok "text reports wider than 100 columns ($wide)"; fi
+"$R" --no-plots --format md "$fx/ab-a.json" "$fx/ab-b.json" > "$t/x.md"
+tap_check "markdown: headings and tables" sh -c "grep -q '^## run A: ab-a' '$t/x.md' && grep -q '^| factor group | factor |' '$t/x.md' && grep -q '^1\\. \\*\\*critical\\*\\* \`comm.busbw_below_nominal\`' '$t/x.md'"
+"$R" --no-plots --csv "$t/csv" "$fx/clean.json" > /dev/null
+tap_check "CSV: comm, gemm and per-rank step tables" sh -c "head -1 '$t/csv/clean-comm.csv' | grep -q '^collective,group,placement,nranks,bytes' && [ \$(wc -l < '$t/csv/clean-steps.csv') -eq 81 ] && grep -q '^2,node02,square,peak' '$t/csv/clean-gemm.csv'"
+
+# Bad options.
+"$R" --format yaml "$fx/clean.json" > /dev/null 2> "$t/err.txt"; rc=$?
+tap_check "--format yaml: status 2 naming the value" sh -c "[ $rc -eq 2 ] && grep -q 'yaml' '$t/err.txt'"
+"$R" > /dev/null 2>&1; rc=$?
+tap_check "no file: status 2" [ $rc -eq 2 ]
+"$R" --no-plots "$t/does-not-exist.json" > /dev/null 2> "$t/err.txt"; rc=$?
+tap_check "missing file: status 2 naming it" sh -c "[ $rc -eq 2 ] && grep -q 'does-not-exist.json' '$t/err.txt'"
+
+# Plots.
+if [ -n "$GNUPLOT" ] && [ "$GNUPLOT" != no ] && [ -x "$GNUPLOT" ]; then
+    "$R" --plots "$t/plots" "$fx/ab-a.json" "$fx/ab-b.json" > "$t/p.txt" 2>&1; rc=$?
+    ok=1
+    for p in busbw ranks links steptime attribution; do
+        for e in gp png svg; do [ -s "$t/plots/$p.$e" ] || { ok=0; tap_diag "missing $p.$e"; }; done
+        [ "$(head -c 8 "$t/plots/$p.png" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] || { ok=0; tap_diag "$p.png: not a PNG"; }
+        grep -q '<svg' "$t/plots/$p.svg" || { ok=0; tap_diag "$p.svg: not SVG"; }
+    done
+    if [ $rc -eq 0 ] && [ $ok -eq 1 ]; then tap_ok "plots: 5 figures as .gp, PNG (signature) and SVG"; else tap_not_ok "plots (rc=$rc)"; fi
+else
+    tap_skip "gnuplot not available"
+fi
+GNUPLOT=no "$R" --plots "$t/np" "$fx/clean.json" > "$t/np.txt" 2>&1; rc=$?
+n=$(grep -c "gnuplot not found" "$t/np.txt")
+tap_check "without gnuplot: the report still prints and says so once" sh -c "[ $rc -eq 0 ] && [ $n -eq 1 ] && grep -q 'Findings' '$t/np.txt' && [ -s '$t/np/busbw.gp' ]"
+"$R" --plots "$t/pl2" "$fx/only-comm.json" > /dev/null 2>&1
+tap_check "default plot dir name is safe and plots need no train phase" test -s "$t/pl2/busbw.gp"
