@@ -173,6 +173,15 @@ double llmb_rel_l2(const float *x, const float *ref, size_t n);
 int llmb_kernel_validate(const struct llmb_kernels *k, enum llmb_kernel_id id, int bwd,
                          const struct llmb_kshape *s, uint64_t seed, double *err);
 
+/* A kernel call ready to be timed: operands of shape s allocated in the backend's memory and
+ * filled with random values (a backward's saved forward products computed by the backend's
+ * forward).  Each llmb_kernel_run_call() runs the kernel once and waits for it (k->sync). */
+struct llmb_kernel_run;
+struct llmb_kernel_run *llmb_kernel_run_new(const struct llmb_kernels *k, enum llmb_kernel_id id,
+                                            int bwd, const struct llmb_kshape *s, uint64_t seed);
+void llmb_kernel_run_call(struct llmb_kernel_run *r);
+void llmb_kernel_run_free(struct llmb_kernel_run *r);
+
 /* deterministic random numbers (splitmix64 / xorshift): uniform in [lo, hi) */
 void llmb_fill_uniform(float *x, size_t n, float lo, float hi, uint64_t *state);
 uint64_t llmb_rand_u64(uint64_t *state);

@@ -308,3 +308,77 @@ done:
     free(back);
     return rc;
 }
+
+/* ---- a kernel ready to be timed (the compute phase) ---- */
+
+struct llmb_kernel_run {
+    const struct llmb_kernels *k;
+    enum llmb_kernel_id id;
+    int bwd;
+    struct llmb_kshape s;
+    struct vcase v;
+    void *d[MAXB];
+};
+
+void llmb_kernel_run_free(struct llmb_kernel_run *r)
+{
+    if (!r)
+        return;
+    for (int i = 0; i < r->v.nb; i++)
+        if (r->d[i])
+            r->k->free(r->d[i]);
+    free(r);
+}
+
+struct llmb_kernel_run *llmb_kernel_run_new(const struct llmb_kernels *k, enum llmb_kernel_id id,
+                                            int bwd, const struct llmb_kshape *s, uint64_t seed)
+{
+    struct llmb_kernel_run *r = calloc(1, sizeof *r);
+    if (!r) {
+        llmb_error("kernel %s: out of memory", llmb_kernel_name(id));
+        return NULL;
+    }
+    r->k = k;
+    r->id = id;
+    r->bwd = bwd;
+    r->s = *s;
+    if (setup(id, bwd, s, &r->v) != 0) {
+        free(r);
+        llmb_error("kernel %d: unknown", (int)id);
+        return NULL;
+    }
+    size_t stage_n = 1 << 20;
+    float *stage = malloc(stage_n * 4);
+    uint64_t st = seed ^ ((uint64_t)id << 32);
+    for (int i = 0; i < r->v.nb; i++) {
+        r->d[i] = k->alloc(r->v.n[i] * 4);
+        if (!r->d[i] || !stage) {
+            llmb_error("kernel %s: out of memory for its %zu-element operand",
+                       llmb_kernel_name(id), r->v.n[i]);
+            free(stage);
+            llmb_kernel_run_free(r);
+            return NULL;
+        }
+        for (size_t done = 0; done < r->v.n[i];) {
+            size_t c = r->v.n[i] - done < stage_n ? r->v.n[i] - done : stage_n;
+            if (r->v.ints[i])
+                for (size_t j = 0; j < c; j++)
+                    ((int *)stage)[j] = (int)(llmb_rand_u64(&st) % (uint64_t)r->v.imax[i]);
+            else
+                llmb_fill_uniform(stage, c, r->v.lo[i], r->v.hi[i], &st);
+            k->to_device((char *)r->d[i] + done * 4, stage, c * 4);
+            done += c;
+        }
+    }
+    free(stage);
+    /* a backward's saved forward products, made by the backend's own forward */
+    if (bwd && (id == LLMB_K_LAYERNORM || id == LLMB_K_RMSNORM || id == LLMB_K_ATTENTION ||
+                id == LLMB_K_SOFTMAX_XENT))
+        call(k, id, 0, s, r->d, r->v.t);
+    return r;
+}
+
+void llmb_kernel_run_call(struct llmb_kernel_run *r)
+{
+    call(r->k, r->id, r->bwd, &r->s, r->d, r->v.t);
+}
