@@ -56,6 +56,9 @@ static int get_str(const char *file, const char *path, json_t *obj, const char *
                    int required, char *buf, size_t len)
 {
     int bad = 0;
+    json_t *n0 = json_is_object(obj) ? json_object_get(obj, key) : NULL;
+    if (json_is_null(n0) && !required)
+        return 0; /* not measured */
     json_t *v = llmb_jget(file, path, obj, key, JSON_STRING, 0, &bad);
     if (bad)
         return -1;
