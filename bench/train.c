@@ -22,7 +22,8 @@
  * time spent inside MPI calls from the callbacks; comm = time inside MPI calls (starting,
  * testing, waiting); optimizer = gradient scaling + AdamW; total = the whole step.  Every
  * collective's arrival (the moment the rank starts it) is recorded on a common clock; a rank's
- * wait = last arrival - own arrival, summed over the step's collectives.  Steps are not
+ * wait = last arrival - own arrival, summed over the step's collectives, at most its comm time
+ * (collectives in flight together share one lag).  Steps are not
  * separated by barriers: the harness adds nothing to the step.
  */
 #include "config.h"
@@ -674,6 +675,13 @@ int llmb_phase_train(struct llmb_ctx *ctx, json_t *out)
                 for (int r = 0; r < n; r++)
                     wait[(size_t)r * steps + s] +=
                         mx - all[(size_t)r * rec + 4 * (size_t)steps + (size_t)s * nc + c];
+            }
+            /* a rank can only be blocked inside a communication call: overlapped collectives
+             * in flight together see the same lag, which the sum would count once per bucket */
+            for (int r = 0; r < n; r++) {
+                double cs = all[(size_t)r * rec + steps + s];
+                if (wait[(size_t)r * steps + s] > cs)
+                    wait[(size_t)r * steps + s] = cs;
             }
         }
         struct llmb_summary sm, se;
