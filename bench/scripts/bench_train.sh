@@ -11,9 +11,9 @@ set -u
 b=${1:-.}
 LLMBENCH=${LLMBENCH:-$b/llmbench}
 MPIRUN=${MPIRUN:-mpirun}
-MODEL_ARGS=${MODEL_ARGS:---model gpt2-124m --layers 2 --batch 4 --seq 64}
-STEPS=${STEPS:-6}
-WARMUP=${WARMUP:-2}
+MODEL_ARGS=${MODEL_ARGS:---model gpt2-124m --layers 2 --batch 2 --seq 64}
+STEPS=${STEPS:-5}
+WARMUP=${WARMUP:-1}
 THREADS=${THREADS:-1}
 PYTHON3=${PYTHON3:-python3}
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1

@@ -1,13 +1,14 @@
 #!/bin/sh
 # Overlap and no-overlap reduce the same buckets with the same non-blocking collectives, so they
 # must give bit-identical parameters after the same steps: data parallel at -np 2 and 3 (a
-# non-power-of-two count takes other reduction algorithms), sharded at -np 2.
+# non-power-of-two count takes other reduction algorithms), sharded at -np 3 (chunks of unequal
+# size).
 . "$top_srcdir/tests/tap.sh"
 . "$top_srcdir/tests/train/common.sh"
 tap_plan 9
 out=$(tap_tmpdir)
 trap 'rm -rf "$out"' EXIT
-for c in dp2 dp3 zero2; do
+for c in dp2 dp3 zero3; do
     np=${c#dp}; np=${np#zero}; mode=
     case $c in zero*) mode=--zero ;; esac
     train_ok "$c: overlap exits 0" "o$c" "$np" $mode
