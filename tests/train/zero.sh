@@ -4,7 +4,7 @@
 # bucket, and the parameters after the same steps agree with data parallel's within a stated
 # tolerance (the two sum gradients in different orders): max |p_zero - p_dp| <= 1e-5 and
 # ||p_zero - p_dp|| / ||p_dp|| <= 1e-5.  LLMBENCH_TEST_DUMP_PARAMS (test-only) makes rank 0
-# write the final parameters.  (Open MPI's algorithms for 2 ranks happen to
+# write the final parameters.  (Open MPI's algorithms for 2 and 3 ranks happen to
 # sum in the same order: the difference observed is 0.)
 . "$top_srcdir/tests/tap.sh"
 . "$top_srcdir/tests/train/common.sh"
