@@ -53,22 +53,25 @@ static void layout(struct llmb_gpt *g)
     g->num_params = o;
 }
 
-static double normal(uint64_t *st)
-{ /* Box-Muller */
-    double u1 = ((llmb_rand_u64(st) >> 11) + 1.0) * (1.0 / 9007199254740993.0);
-    double u2 = (llmb_rand_u64(st) >> 11) * (1.0 / 9007199254740992.0);
-    return sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2);
+/* counter-based normal(0,1) of element j: Box-Muller on two splitmix64 draws of (seed, j),
+ * so any element can be made independently (threads) and every rank gets the same value */
+static float normal_at(uint64_t seed, uint64_t j)
+{
+    uint64_t a = seed ^ (j * 0xd1b54a32d192ed03ULL), b = a + 0x632be59bd9b4e019ULL;
+    double u1 = ((llmb_rand_u64(&a) >> 11) + 1.0) * (1.0 / 9007199254740993.0);
+    double u2 = (llmb_rand_u64(&b) >> 11) * (1.0 / 9007199254740992.0);
+    return (float)(sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2));
 }
 
 /* fill params[off, off+n) with value (std 0) or normal(0, std), through a host buffer */
 static void init_tensor(struct llmb_gpt *g, float *stage, size_t stage_n, size_t off, size_t n,
                         double std, float value, uint64_t seed)
 {
-    uint64_t st = seed ^ (off * 0x9e3779b97f4a7c15ULL);
     for (size_t done = 0; done < n;) {
         size_t c = n - done < stage_n ? n - done : stage_n;
+#pragma omp parallel for schedule(static) if (c > 65536)
         for (size_t i = 0; i < c; i++)
-            stage[i] = std > 0 ? (float)(std * normal(&st)) : value;
+            stage[i] = std > 0 ? (float)(std * normal_at(seed, off + done + i)) : value;
         g->k->to_device(g->params + off + done, stage, c * sizeof(float));
         done += c;
     }

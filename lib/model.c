@@ -12,7 +12,7 @@
  * Llama 3.2 1B (tied embeddings, GQA 8 kv heads), Llama 2 7B and 70B (Touvron et al. 2023). */
 static const struct llmb_model_preset presets[] = {
     /* name        family   L    C      H   KV  F      V       S     B  tied */
-    {"tiny",      "gpt2",   2,  32,     4,  4,  128,   97,     32,   4, 1, "test model (odd vocab)"},
+    {"tiny",      "gpt2",   2,  32,     4,  4,  128,   97,     64,   4, 1, "test model (odd vocab)"},
     {"gpt2-124m", "gpt2",  12,  768,   12, 12,  3072,  50257,  1024, 4, 1, "GPT-2 small"},
     {"gpt2-350m", "gpt2",  24,  1024,  16, 16,  4096,  50257,  1024, 4, 1, "GPT-2 medium"},
     {"gpt2-774m", "gpt2",  36,  1280,  20, 20,  5120,  50257,  1024, 2, 1, "GPT-2 large"},
