@@ -16,8 +16,8 @@ EXTRA_DIST += cluster/specs/README.md
 dist_man1_MANS += doc/llmbench-report.1
 
 # tests of the reporter (tests/report/)
-dist_check_SCRIPTS += tests/report/report.sh
-TESTS += tests/report/report.sh
+dist_check_SCRIPTS += tests/report/report.sh tests/report/real_run.sh
+TESTS += tests/report/report.sh tests/report/real_run.sh
 EXTRA_DIST += tests/report/make_fixtures.py
 if HAVE_CMOCKA
 check_PROGRAMS += tests/report/test_model
