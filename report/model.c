@@ -205,8 +205,11 @@ void rr_analyze(struct rr_run *run, const struct rr_resource res[RR_NRES])
         const struct rr_rank *rk = &run->ranks[r];
         if (!rk->comm || !rk->wait || !rk->total)
             continue;
-        for (size_t s = 0; s < rk->nsteps; s++, all++) {
+        for (size_t s = 0; s < rk->nsteps; s++) {
+            if (rk->wait[s] <= 0.01 * rk->total[s])
+                continue; /* no wait in this sample: it cannot tell */
             double sum = rk->compute[s] + rk->comm[s] + rk->wait[s] + (rk->opt ? rk->opt[s] : 0);
+            all++;
             if (sum > rk->total[s] * 1.001 + 1e-9)
                 over++;
         }
@@ -287,8 +290,20 @@ void rr_analyze(struct rr_run *run, const struct rr_resource res[RR_NRES])
         for (int t = 0; t < RR_NTIERS; t++)
             p->tier_s[t] = curve_s[t];
         run->pred_independent = 1;
+        double big = 0, top = 0;
+        for (size_t i = 0; i < run->nbuckets; i++)
+            big = fmax(big, run->buckets[i].bytes);
+        for (size_t i = 0; i < run->nsweeps; i++)
+            for (size_t j = 0; j < run->sweeps[i].npts; j++)
+                top = fmax(top, run->sweeps[i].bytes[j]);
+        char a[32], b[32];
         snprintf(run->pred_comm_src, sizeof run->pred_comm_src,
-                 "comm phase busbw curves at the %zu bucket sizes of one step", run->nbuckets);
+                 "comm phase busbw curves at the %zu bucket sizes of one step%s%s%s%s%s",
+                 run->nbuckets, big > top ? " (buckets of " : "",
+                 big > top ? llmb_format_size((size_t)big, a, sizeof a) : "",
+                 big > top ? " exceed the largest measured message, " : "",
+                 big > top ? llmb_format_size((size_t)top, b, sizeof b) : "",
+                 big > top ? ": extrapolated, unreliable)" : "");
     } else {
         for (int t = 0; t < RR_NTIERS; t++)
             p->tier_s[t] = wsum > 0 ? comm_total * w[t] / wsum : 0.0;

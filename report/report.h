@@ -132,7 +132,7 @@ struct rr_run {
     double pred[RR_NTERMS]; /* model prediction; NAN when not predictable */
     double pred_total, pred_err; /* NAN when not predictable */
     char pred_compute_src[160];
-    char pred_comm_src[160];
+    char pred_comm_src[256];
     int pred_independent;   /* the model used a compute or comm phase, not only train timers */
     struct rr_params params;
     int params_ok;
