@@ -118,7 +118,7 @@ static int plot_busbw(const struct rr_report *rep, const char *dir)
     FILE *f = open_in(dir, "busbw.dat");
     if (!f)
         return -1;
-    char body[16384] = "set logscale x 2\nset format x '%.0s%cB'\nset xlabel 'message size "
+    char body[16384] = "set logscale x 2\nset format x '%.0b %BB'\nset xlabel 'message size "
                        "(bytes, nccl-tests convention)'\nset ylabel 'busbw (GB/s)'\nset grid\n"
                        "set key outside right\nset title 'bus bandwidth by collective and "
                        "communicator'\nplot ";
