@@ -195,8 +195,17 @@ static char *node_blob(struct llmb_ctx *ctx, hwloc_topology_t topo, hwloc_topolo
     const char *host = ctx->node_names[ctx->node_id];
     if (json_array_size(unbound) > 0 && n > 1) {
         int_list(unbound, rl, sizeof rl);
+        long threads = 0;
+        for (int i = 0; i < n; i++)
+            threads += recs[i].threads;
+        int pus = hwloc_bitmap_weight(hwloc_topology_get_allowed_cpuset(sys));
         snprintf(msg, sizeof msg, "node %s: rank(s) %s not bound to a CPU subset (%d ranks share the node; "
-                 "the OS may migrate them and their threads)", host, rl, n);
+                 "the OS may migrate them and their threads)%s", host, rl, n,
+                 threads > pus ? "; their compute threads oversubscribe the PUs" : "");
+        if (threads > pus) {
+            size_t off = strlen(msg);
+            snprintf(msg + off, sizeof msg - off, " (%ld threads on %d PUs)", threads, pus);
+        }
         json_array_append_new(warnings, warning("binding.unbound", json_incref(unbound), ctx->node_id, msg));
     }
     if (json_array_size(shared) > 0) {
