@@ -9,5 +9,5 @@ tap_skip() { tap_n=$((tap_n + 1)); echo "ok $tap_n # SKIP $*"; }
 tap_check() { d=$1; shift; if "$@"; then tap_ok "$d"; else tap_not_ok "$d"; fi; }
 tap_diag() { printf '%s\n' "$@" | sed 's/^/# /'; }
 # Run mpirun with a hard timeout so that a hang is a failure, not a stuck CI.
-tap_mpirun() { t=$1; shift; timeout -k 5 "$t" "$MPIRUN" "$@"; }
+tap_mpirun() { _tap_t=$1; shift; timeout -k 5 "$_tap_t" "$MPIRUN" "$@"; }
 tap_tmpdir() { mktemp -d "${TMPDIR:-/tmp}/llmbench-test.XXXXXX"; }
