@@ -261,7 +261,7 @@ static void cpu_rmsnorm_backward(float *dinp, float *dw, const float *dout, cons
  * BLAS threads and OpenMP threads fight over the cores: after an OpenMP region its threads
  * spin waiting for the next one while BLAS's own threads want the same PUs (and the other
  * way round), which costs up to 2x on a GEMM.  So this backend owns the threading: BLAS runs
- * single-threaded (set once, at the first GEMM, when the library lets us), and each OpenMP
+ * single-threaded (set at the first GEMM and kept so, when the library lets us), and each OpenMP
  * thread multiplies its own block of rows or columns of C. */
 #if defined(HAVE_OPENBLAS_SET_NUM_THREADS) && defined(HAVE_OPENBLAS_GET_NUM_THREADS)
 #define LLMB_BLAS_SINGLE 1
@@ -272,12 +272,9 @@ int openblas_get_num_threads(void);
 static int gemm_split_ok(void)
 {
 #ifdef LLMB_BLAS_SINGLE
-    static int done;
-    if (!done) {
-        if (openblas_get_num_threads() != 1)
-            openblas_set_num_threads(1);
-        done = 1;
-    }
+    /* checked at every call (a cheap read): someone may have raised it since */
+    if (openblas_get_num_threads() != 1)
+        openblas_set_num_threads(1);
     return 1;
 #else
     return 0; /* unknown BLAS: let it thread itself */
