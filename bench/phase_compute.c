@@ -31,6 +31,9 @@
 #include "phase_compute.h"
 #include "stats.h"
 
+/* --quick: micro-batch capped at this many tokens, model step with 1 layer */
+#define QUICK_TOKENS 128
+
 struct timing {
     int warmup, min_iters, max_iters;
     double budget_s;
@@ -357,10 +360,10 @@ int llmb_phase_compute(struct llmb_ctx *ctx, json_t *out)
     if (llmb_model_config_init(&cfg, opt->model, opt->layers, opt->batch, opt->seq) != 0)
         return LLMB_EINPUT;
     int capped = 0;
-    if (opt->quick && cfg.batch * cfg.seq > 256) { /* --quick: at most 256 tokens */
-        cfg.batch = 256 / cfg.seq > 0 ? 256 / cfg.seq : 1;
-        if (cfg.batch * cfg.seq > 256)
-            cfg.seq = 256;
+    if (opt->quick && cfg.batch * cfg.seq > QUICK_TOKENS) { /* --quick: few tokens */
+        cfg.batch = QUICK_TOKENS / cfg.seq > 0 ? QUICK_TOKENS / cfg.seq : 1;
+        if (cfg.batch * cfg.seq > QUICK_TOKENS)
+            cfg.seq = QUICK_TOKENS;
         capped = 1;
     }
 
@@ -682,8 +685,8 @@ static int rank_compute(struct llmb_ctx *ctx, const struct llmb_model_config *cf
     {
         llmb_progress(ctx, "compute", ++point, npoints, "model step");
         struct llmb_model_config sc = *cfg;
-        if (quick && sc.layers > 2)
-            sc.layers = 2;
+        if (quick && sc.layers > 1)
+            sc.layers = 1;
         struct llmb_model_params pc;
         llmb_model_count(&sc, &pc);
         double need = 16.0 * pc.total +
