@@ -16,7 +16,7 @@
 # and then calls scenario_main "$@".
 # Skips (never passes) without root / kernel features, without llmbench or
 # llmbench-report, or while llmbench does not implement a needed phase yet.
-# Environment: LLMBENCH_SCENARIO_TIMEOUT (seconds per run, default 150),
+# Environment: LLMBENCH_SCENARIO_TIMEOUT (seconds per run, default 90),
 # LLMBENCH_SCENARIO_PHASES (override PHASES, for debugging),
 # LLMBENCH_SCENARIO_KEEP=DIR keeps the results and the report there.
 
@@ -25,7 +25,7 @@
 command -v setup_a >/dev/null 2>&1 || setup_a() { :; }
 command -v setup_b >/dev/null 2>&1 || setup_b() { :; }
 : "${RANKFILE_A=}" "${RANKFILE_B=}" "${WORKLOAD=}" "${INJECTED=the injected cause}"
-: "${LLMBENCH_SCENARIO_TIMEOUT:=150}"
+: "${LLMBENCH_SCENARIO_TIMEOUT:=90}"
 PHASES=${LLMBENCH_SCENARIO_PHASES:-$PHASES}     # for debugging the framework
 
 # Give every node its own core (cpuset), as real nodes have, when there are
