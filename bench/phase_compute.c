@@ -352,10 +352,26 @@ static double mem_available_bytes(void)
 static int rank_compute(struct llmb_ctx *ctx, const struct llmb_model_config *cfg,
                         const struct llmb_kernels *k, json_t *r, int *failed);
 
+/* Test hook: LLMBENCH_CORRUPT_KERNEL=gelu makes the GELU forward wrong in one element, so the
+ * test suite can check that a kernel differing from its reference is refused, not timed. */
+static void corrupt_gelu_forward(float *out, const float *inp, size_t n)
+{
+    llmb_kernels_cpu.gelu_forward(out, inp, n);
+    if (n)
+        out[n / 2] += 1.0f;
+}
+
 int llmb_phase_compute(struct llmb_ctx *ctx, json_t *out)
 {
     const struct llmb_options *opt = ctx->opt;
     const struct llmb_kernels *k = &llmb_kernels_cpu;
+    static struct llmb_kernels corrupted;
+    const char *corrupt = getenv("LLMBENCH_CORRUPT_KERNEL");
+    if (corrupt && strcmp(corrupt, "gelu") == 0) {
+        corrupted = llmb_kernels_cpu;
+        corrupted.gelu_forward = corrupt_gelu_forward;
+        k = &corrupted;
+    }
     struct llmb_model_config cfg;
     if (llmb_model_config_init(&cfg, opt->model, opt->layers, opt->batch, opt->seq) != 0)
         return LLMB_EINPUT;

@@ -25,6 +25,9 @@ if HAVE_CMOCKA
 check_PROGRAMS += tests/kernels/test_kernels tests/kernels/test_gpt tests/kernels/test_cost
 TESTS += tests/kernels/test_kernels tests/kernels/test_gpt tests/kernels/test_cost
 endif
+dist_check_SCRIPTS += tests/kernels/compute_phase.sh
+TESTS += tests/kernels/compute_phase.sh
+
 tests_kernels_test_kernels_SOURCES = tests/kernels/test_kernels.c
 tests_kernels_test_kernels_CFLAGS = $(KERNEL_TEST_CFLAGS)
 tests_kernels_test_kernels_LDADD = $(KERNEL_TEST_LDADD)
