@@ -70,5 +70,8 @@ json_t *llmb_phase_result(struct llmb_ctx *ctx, const char *name);
 void llmb_set_threads(int n);
 /* Number of PUs in this process's CPU binding (hwloc), >= 1. */
 int llmb_binding_pus(void);
+/* Default compute threads: the PUs of this rank's binding divided among the ranks of its node
+ * whose bindings overlap it (>= 1).  Collective over ctx->node. */
+int llmb_default_threads(struct llmb_ctx *ctx);
 
 #endif

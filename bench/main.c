@@ -253,7 +253,7 @@ int main(int argc, char **argv)
     }
 
     map_nodes(&ctx);
-    ctx.threads = opt.threads > 0 ? opt.threads : llmb_binding_pus();
+    ctx.threads = opt.threads > 0 ? opt.threads : llmb_default_threads(&ctx);
     llmb_set_threads(ctx.threads);
 
     int status = run(&ctx);

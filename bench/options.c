@@ -298,6 +298,10 @@ int llmb_options_parse(struct llmb_options *opt, int argc, char **argv, char *er
             opt->steps = 3;
         if (!warmup_given)
             opt->warmup = 1;
+        /* two layers of the preset: real GEMM shapes, a fraction of the time */
+        const struct llmb_model_preset *m = llmb_model_find(opt->model);
+        if (!opt->layers && m)
+            opt->layers = m->layers < 2 ? m->layers : 2;
         if (!opt->sizes_given) {
             opt->size_min = 8;
             opt->size_max = (size_t)1 << 20;
@@ -322,12 +326,14 @@ void llmb_options_usage(FILE *f)
 "\n"
 "Phases and output:\n"
 "  --phases LIST          probe,compute,comm,train (default: all)\n"
-"  --quick                a short run: small sizes and few iterations (under a minute on 2 cores)\n"
+"  --quick                a short run: 2 layers, small sizes, few iterations (under a minute\n"
+"                         on 2 cores)\n"
 "  --output DIR           results directory (default: results)\n"
 "  --tag NAME             name in the results file name (default: the host name)\n"
 "  --quiet                no progress and no summary on stderr/stdout\n"
 "  --backend KIND         cpu, cuda or auto (default: auto)\n"
-"  --threads N            compute threads per rank (default: the PUs of the rank's binding)\n"
+"  --threads N            compute threads per rank (default: the PUs of the rank's binding,\n"
+"                         shared among the ranks bound to the same PUs)\n"
 "  --seed N               seed of every synthetic input (default: 1234)\n"
 "\n"
 "Model (compute, train):\n"

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <hwloc.h>
@@ -11,6 +12,7 @@
 #endif
 
 #include "binding.h"
+#include "error.h"
 #include "llmbench.h"
 #include "topo.h"
 
@@ -70,4 +72,29 @@ void llmb_set_threads(int n)
 #ifdef HAVE_OPENBLAS_SET_NUM_THREADS
     openblas_set_num_threads(n);
 #endif
+}
+
+int llmb_default_threads(struct llmb_ctx *ctx)
+{
+    struct llmb_binding b;
+    llmb_binding_read(&b);
+    char *all = malloc((size_t)ctx->node_size * LLMB_CPUSET_MAX);
+    hwloc_bitmap_t mine = hwloc_bitmap_alloc(), other = hwloc_bitmap_alloc();
+    if (!all || !mine || !other)
+        llmb_abort(LLMB_EFAIL, "out of memory reading the bindings of %d ranks", ctx->node_size);
+    MPI_Allgather(b.cpuset, LLMB_CPUSET_MAX, MPI_CHAR, all, LLMB_CPUSET_MAX, MPI_CHAR, ctx->node);
+    /* Ranks of this node whose binding overlaps mine share its PUs: split them evenly, so that
+     * N unbound ranks on N cores run one thread each instead of N each. */
+    int sharers = 0;
+    if (hwloc_bitmap_list_sscanf(mine, b.cpuset) == 0) {
+        for (int r = 0; r < ctx->node_size; r++)
+            if (hwloc_bitmap_list_sscanf(other, all + (size_t)r * LLMB_CPUSET_MAX) == 0 &&
+                hwloc_bitmap_intersects(mine, other))
+                sharers++;
+    }
+    hwloc_bitmap_free(mine);
+    hwloc_bitmap_free(other);
+    free(all);
+    int n = sharers > 0 ? b.pus / sharers : b.pus;
+    return n > 0 ? n : 1;
 }

@@ -69,6 +69,7 @@ static void test_quick(void **state)
     assert_int_equal(opt.size_max, 1u << 20);
     assert_int_equal(opt.steps, 3);
     assert_int_equal(opt.warmup, 1);
+    assert_int_equal(opt.layers, 2);
     /* explicit values win over --quick */
     assert_int_equal(parse("--quick", "--sizes", "8:64", "--steps", "5", NULL), 0);
     assert_int_equal(opt.size_max, 64);
