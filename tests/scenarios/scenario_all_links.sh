@@ -10,7 +10,7 @@ RATE=${LLMBENCH_SCENARIO_FABRIC_RATE:-50mbit}
 INJECTED="every link at $RATE"
 setup_a() { own_cores; }
 setup_b() { "$EMU" shape all "$RATE"; }
-WORKLOAD="--model tiny --seq 32 --sizes 1K:256K:4 --collectives allreduce --steps 10 --batch 8"
+WORKLOAD="--model tiny --seq 32 --sizes 1K:256K:4 --collectives allreduce --steps 10 --threads 1 --batch 8"
 CHECKS="slower=1 share-min=comm_inter:0.6"
 . "$(dirname "$0")/scenario.sh"
 scenario_main "$@"

@@ -11,7 +11,7 @@ QUOTA=${LLMBENCH_SCENARIO_QUOTA:-25}
 INJECTED="llmbe-n1 at ${QUOTA}% of a core"
 setup_a() { own_cores; }
 setup_b() { "$EMU" quota 1 "$QUOTA"; }
-WORKLOAD="--model tiny --seq 32 --sizes 1K:256K:4 --collectives allreduce --steps 10 --batch 64"
+WORKLOAD="--model tiny --seq 32 --sizes 1K:256K:4 --collectives allreduce --steps 10 --threads 1 --batch 64"
 CHECKS="top=straggler.arrival|compute.rank_outlier top-run=1 top-ranks-in=1"
 . "$(dirname "$0")/scenario.sh"
 scenario_main "$@"

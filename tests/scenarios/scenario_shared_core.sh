@@ -14,7 +14,7 @@ RANKFILE_B='rank 0=llmbe-n0 slot=0
 rank 1=llmbe-n0 slot=0
 rank 2=llmbe-n1 slot=0
 rank 3=llmbe-n1 slot=1'
-WORKLOAD="--model tiny --seq 32 --sizes 1K:256K:4 --collectives allreduce --steps 10 --batch 32"
+WORKLOAD="--model tiny --seq 32 --sizes 1K:256K:4 --collectives allreduce --steps 10 --threads 1 --batch 32"
 CHECKS="top=binding.shared_core top-run=1 top-ranks-eq=0,1"
 . "$(dirname "$0")/scenario.sh"
 scenario_main "$@"
