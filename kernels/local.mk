@@ -9,9 +9,10 @@ libllmb_kernels_a_SOURCES = \
 	kernels/cost.c \
 	kernels/validate.c \
 	kernels/gpt.c kernels/gpt.h
-# kernels are the hot path: -O3 (vectorized OpenMP simd loops), and no errno from sqrtf so
-# that it vectorizes; plain -O2 elsewhere
-libllmb_kernels_a_CFLAGS = $(AM_CFLAGS) -O3 -fno-math-errno
+# kernels are the hot path: -O3 (vectorized OpenMP simd loops); no errno from sqrtf and no
+# floating-point traps, so that sqrt and the clamps of exp/tanh vectorize (IEEE results are
+# unchanged: these only drop errno and trap-flag side effects); plain -O2 elsewhere
+libllmb_kernels_a_CFLAGS = $(AM_CFLAGS) -O3 -fno-math-errno -fno-trapping-math
 
 # the compute phase of the driver; libllmb.a again after the kernels, which use it
 llmbench_SOURCES += bench/phase_compute.c bench/phase_compute.h

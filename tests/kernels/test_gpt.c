@@ -78,7 +78,9 @@ static void fd_check(struct llmb_gpt *g, size_t off, size_t n, const char *what,
     double lm = loss_at(g);
     memcpy(g->params + off, save, n * sizeof *save);
     double fd = (lp - lm) / (2 * h);
-    double err = fabs(fd - analytic) / fmax(fabs(analytic), 1e-4);
+    /* relative error, against a floor of 1e-3: fp32 rounding of the loss leaves ~1e-5 of noise
+     * in a central difference */
+    double err = fabs(fd - analytic) / fmax(fabs(analytic), 1e-3);
     if (!(err < 1e-2))
         fail_msg("%s: finite difference %.6g vs backward %.6g (rel err %.3g)", what, fd,
                  analytic, err);
