@@ -13,7 +13,9 @@ failure, the evidence as TAP diagnostics.  Checks:
   top-ranks-eq=R,R,...    the first finding's "ranks" are exactly these
   top-ranks-in=R,R,...    the first finding names ranks, all of them among these
   largest=FACTOR          FACTOR has the largest share_s of the gap
-  share-min=FACTOR:F      FACTOR's share_s is at least F (0..1) of the gap (T_B - T_A)
+  share-min=FACTOR:F      FACTOR's share_s is at least F (0..1) of the gap: the sum of
+                          every factor's share_s (the Shapley shares add up to the
+                          modelled T_B - T_A; "unexplained" is the rest, a factor)
   slower=1                run B is slower than run A (the gap is positive)
 
 Only the JSON contract is used (never the wording): top-level "findings" (most
@@ -66,8 +68,13 @@ def main():
                          f"nodes={f.get('nodes')} time_lost_s={f.get('time_lost_s')}")
         if not findings:
             lines.append("no findings")
+        runs = rep.get("runs") or []
+        if len(runs) >= 2:
+            lines.append("measured step time A {} s, B {} s; predicted A {} s, B {} s".format(
+                *(r.get(k) for k in ("step_time_s", "predicted_step_time_s") for r in runs[:2])))
         if att:
-            lines.append(f"attribution: ratio={att.get('ratio')} gap_s={gap:.6g} "
+            lines.append(f"attribution: ratio={att.get('ratio')} predicted_ratio="
+                         f"{att.get('predicted_ratio')} gap_s (sum of shares)={gap:.6g} "
                          f"unexplained={json.dumps(att.get('unexplained'))}")
             for name, f in factors.items():
                 lines.append(f"  factor {name}: factor={f.get('factor')} share_s={f.get('share_s')}")
