@@ -239,6 +239,7 @@ struct layer_kernel {
     enum llmb_kernel_id id;
     int bwd;
     struct llmb_kshape s;
+    double per_step;   /* step kernels: calls per step at this shape (AdamW: params / n) */
 };
 
 static int layer_kernels(const struct llmb_model_config *c, struct layer_kernel *lk)
@@ -257,7 +258,7 @@ static int layer_kernels(const struct llmb_model_config *c, struct layer_kernel 
     enum llmb_kernel_id nk = llama ? LLMB_K_RMSNORM : LLMB_K_LAYERNORM;
     enum llmb_kernel_id ak = llama ? LLMB_K_SWIGLU : LLMB_K_GELU;
 #define K(nm, kid, b, sh) (snprintf(lk[n].name, sizeof lk[n].name, "%s", nm), lk[n].id = (kid), \
-                           lk[n].bwd = (b), lk[n].s = (sh), n++)
+                           lk[n].bwd = (b), lk[n].s = (sh), lk[n].per_step = 1.0, n++)
     /* forward, in execution order */
     K(llama ? "rmsnorm_1" : "ln_1", nk, 0, norm);
     K("qkv", LLMB_K_MATMUL, 0, mm_qkv);
@@ -287,12 +288,48 @@ static int layer_kernels(const struct llmb_model_config *c, struct layer_kernel 
     return n;
 }
 
+/* the kernels of a step outside the layers: embedding, final norm, LM head, softmax +
+ * cross-entropy, AdamW (timed on at most 16 Mi parameters, counted params/n times) */
+static int step_kernels(const struct llmb_model_config *c, struct layer_kernel *lk)
+{
+    int B = c->batch, T = c->seq, N = B * T, C = c->d_model, n = 0, llama = c->llama;
+    struct llmb_model_params pc;
+    llmb_model_count(c, &pc);
+    size_t na = pc.total < ((size_t)1 << 24) ? pc.total : (size_t)1 << 24;
+    struct llmb_kshape enc = {.B = B, .T = T, .C = C, .V = c->vocab, .pos = !llama};
+    struct llmb_kshape norm = {.N = N, .C = C};
+    struct llmb_kshape head = {.N = N, .C = C, .OC = c->vocab};
+    struct llmb_kshape xent = {.N = N, .V = c->vocab};
+    struct llmb_kshape adam = {.n = na};
+    enum llmb_kernel_id nk = llama ? LLMB_K_RMSNORM : LLMB_K_LAYERNORM;
+#define K(nm, kid, b, sh, ps) (snprintf(lk[n].name, sizeof lk[n].name, "%s", nm), \
+                               lk[n].id = (kid), lk[n].bwd = (b), lk[n].s = (sh), \
+                               lk[n].per_step = (ps), n++)
+    K("embedding", LLMB_K_ENCODER, 0, enc, 1.0);
+    K(llama ? "rmsnorm_f" : "ln_f", nk, 0, norm, 1.0);
+    K("lm_head", LLMB_K_MATMUL, 0, head, 1.0);
+    K("softmax_xent", LLMB_K_SOFTMAX_XENT, 0, xent, 1.0);
+    K("softmax_xent", LLMB_K_SOFTMAX_XENT, 1, xent, 1.0);
+    K("lm_head", LLMB_K_MATMUL, 1, head, 1.0);
+    K(llama ? "rmsnorm_f" : "ln_f", nk, 1, norm, 1.0);
+    K("embedding", LLMB_K_ENCODER, 1, enc, 1.0);
+    K("adamw", LLMB_K_ADAMW, 0, adam, (double)pc.total / (double)na);
+#undef K
+    return n;
+}
+
 /* the same kernel at the same widths with few tokens, for the naive reference */
 static struct llmb_kshape validation_shape(enum llmb_kernel_id id, struct llmb_kshape s)
 {
     const double max_macs = 3e7;
     int tok = s.N ? s.N : s.B * s.T;
     int T = s.T < 32 ? s.T : 32;
+    if (id == LLMB_K_ENCODER) { /* few tokens from a smaller vocabulary */
+        s.B = 1;
+        s.T = T;
+        s.V = s.V < 1024 ? s.V : 1024;
+        return s;
+    }
     if (id == LLMB_K_ATTENTION || id == LLMB_K_ROPE) {
         s.B = 1;
         s.T = T;
@@ -351,6 +388,60 @@ static double mem_available_bytes(void)
 
 static int rank_compute(struct llmb_ctx *ctx, const struct llmb_model_config *cfg,
                         const struct llmb_kernels *k, json_t *r, int *failed);
+
+/* validate, then time, each kernel of lk; returns their JSON array; *sum_s = sum of the
+ * medians x per_step of the timed ones */
+static json_t *time_kernels(struct llmb_ctx *ctx, const struct llmb_kernels *k,
+                            const struct timing *tm, const struct layer_kernel *lk, int nk,
+                            uint64_t seed, int *point, int npoints, int *failed, double *sum_s)
+{
+    json_t *kern = json_array();
+    double *x = NULL;
+    *sum_s = 0;
+    for (int i = 0; i < nk; i++) {
+        char what[64];
+        snprintf(what, sizeof what, "%.31s %s", lk[i].name, lk[i].bwd ? "bwd" : "fwd");
+        llmb_progress(ctx, "compute", ++*point, npoints, what);
+        struct llmb_kshape vs = validation_shape(lk[i].id, lk[i].s);
+        double err = INFINITY, flops, bytes;
+        int bad = llmb_kernel_validate(k, lk[i].id, lk[i].bwd, &vs, seed + i, &err) != 0 ||
+                  !(err <= LLMB_KERNEL_TOL);
+        llmb_kernel_cost(lk[i].id, lk[i].bwd, &lk[i].s, &flops, &bytes);
+        json_t *e = json_pack("{s:s, s:s, s:s, s:f, s:f, s:f}", "name", lk[i].name, "kernel",
+                              llmb_kernel_name(lk[i].id), "pass", lk[i].bwd ? "bwd" : "fwd",
+                              "flops", flops, "bytes", bytes, "rel_l2_err",
+                              isfinite(err) ? err : -1.0);
+        if (lk[i].per_step != 1.0)
+            json_object_set_new(e, "per_step", json_real(lk[i].per_step));
+        if (lk[i].id == LLMB_K_ADAMW)
+            json_object_set_new(e, "n", json_integer((json_int_t)lk[i].s.n));
+        if (bad) {
+            *failed = 1;
+            ctx->wrong++;
+            llmb_error("compute: kernel %s differs from its reference (rel L2 %g > %g): "
+                       "not timed", what, err, LLMB_KERNEL_TOL);
+        }
+        struct llmb_kernel_run *run = NULL;
+        if (!any_rank(ctx, bad) &&
+            !any_rank(ctx, !(run = llmb_kernel_run_new(k, lk[i].id, lk[i].bwd, &lk[i].s,
+                                                       seed + 100 + i)))) {
+            struct llmb_summary s;
+            int n = time_op(ctx, tm, run_kernel, run, &x);
+            json_object_set_new(e, "summary", summary_json(x, n, &s));
+            json_object_set_new(e, "median_s", json_real(s.median));
+            json_object_set_new(e, "gflops", json_real(s.median > 0 ? flops / s.median / 1e9 : 0));
+            json_object_set_new(e, "gbs", json_real(s.median > 0 ? bytes / s.median / 1e9 : 0));
+            *sum_s += s.median * lk[i].per_step;
+            free(x);
+        } else {
+            json_object_set_new(e, "median_s", json_null());
+            json_object_set_new(e, "timed", json_false());
+        }
+        llmb_kernel_run_free(run);
+        json_array_append_new(kern, e);
+    }
+    return kern;
+}
 
 /* Test hook: LLMBENCH_CORRUPT_KERNEL=gelu makes the GELU forward wrong in one element, so the
  * test suite can check that a kernel differing from its reference is refused, not timed. */
@@ -492,9 +583,9 @@ static int rank_compute(struct llmb_ctx *ctx, const struct llmb_model_config *cf
 
     int ngemm = llmb_model_gemms(cfg, NULL, 0);
     struct llmb_gemm_shape *gs = calloc((size_t)ngemm, sizeof *gs);
-    struct layer_kernel lk[32];
-    int nk = layer_kernels(cfg, lk);
-    int npoints = 2 + ngemm + nk + 1, point = 0;
+    struct layer_kernel lk[32], sk[16];
+    int nk = layer_kernels(cfg, lk), nsk = step_kernels(cfg, sk);
+    int npoints = 2 + ngemm + nk + nsk + 1, point = 0;
     if (!gs)
         llmb_abort(1, "compute: out of memory");
     llmb_model_gemms(cfg, gs, ngemm);
@@ -653,49 +744,17 @@ static int rank_compute(struct llmb_ctx *ctx, const struct llmb_model_config *cf
         free(t.c);
     }
 
-    /* 4. every kernel of one layer, validated, then timed */
-    json_t *kern = json_array();
-    double layer_s = 0;
-    for (int i = 0; i < nk; i++) {
-        char what[64];
-        snprintf(what, sizeof what, "%.31s %s", lk[i].name, lk[i].bwd ? "bwd" : "fwd");
-        llmb_progress(ctx, "compute", ++point, npoints, what);
-        struct llmb_kshape vs = validation_shape(lk[i].id, lk[i].s);
-        double err = INFINITY, flops, bytes;
-        int bad = llmb_kernel_validate(k, lk[i].id, lk[i].bwd, &vs, seed + 100 + i, &err) != 0 ||
-                  !(err <= LLMB_KERNEL_TOL);
-        llmb_kernel_cost(lk[i].id, lk[i].bwd, &lk[i].s, &flops, &bytes);
-        json_t *e = json_pack("{s:s, s:s, s:s, s:f, s:f, s:f}", "name", lk[i].name, "kernel",
-                              llmb_kernel_name(lk[i].id), "pass", lk[i].bwd ? "bwd" : "fwd",
-                              "flops", flops, "bytes", bytes, "rel_l2_err",
-                              isfinite(err) ? err : -1.0);
-        if (bad) {
-            *failed = 1;
-            ctx->wrong++;
-            llmb_error("compute: kernel %s differs from its reference (rel L2 %g > %g): "
-                       "not timed", what, err, LLMB_KERNEL_TOL);
-        }
-        struct llmb_kernel_run *run = NULL;
-        if (!any_rank(ctx, bad) &&
-            !any_rank(ctx, !(run = llmb_kernel_run_new(k, lk[i].id, lk[i].bwd, &lk[i].s,
-                                                       seed + 200 + i)))) {
-            struct llmb_summary s;
-            n = time_op(ctx, &tm, run_kernel, run, &x);
-            json_object_set_new(e, "summary", summary_json(x, n, &s));
-            json_object_set_new(e, "median_s", json_real(s.median));
-            json_object_set_new(e, "gflops", json_real(s.median > 0 ? flops / s.median / 1e9 : 0));
-            json_object_set_new(e, "gbs", json_real(s.median > 0 ? bytes / s.median / 1e9 : 0));
-            layer_s += s.median;
-            free(x);
-        } else {
-            json_object_set_new(e, "median_s", json_null());
-            json_object_set_new(e, "timed", json_false());
-        }
-        llmb_kernel_run_free(run);
-        json_array_append_new(kern, e);
-    }
-    json_object_set_new(r, "kernels", kern);
+    /* 4. every kernel of one layer, then the other kernels of a step, validated, then timed */
+    double layer_s = 0, other_s = 0;
+    json_object_set_new(r, "kernels", time_kernels(ctx, k, &tm, lk, nk, seed + 100, &point,
+                                                   npoints, failed, &layer_s));
     json_object_set_new(r, "layer_time_s", json_real(layer_s));
+    json_object_set_new(r, "step_kernels", time_kernels(ctx, k, &tm, sk, nsk, seed + 300, &point,
+                                                        npoints, failed, &other_s));
+    json_object_set_new(r, "step_kernels_time_s", json_real(other_s));
+    /* T_compute of one step from the kernels: layers x layer + the rest (zero_grad, a memset,
+     * not counted) */
+    json_object_set_new(r, "predicted_step_s", json_real(cfg->layers * layer_s + other_s));
 
     /* 5. one whole training step (forward + backward + AdamW) when memory allows */
     {
@@ -741,6 +800,8 @@ static int rank_compute(struct llmb_ctx *ctx, const struct llmb_model_config *cf
                                 json_real(s.median > 0 && measured > 0
                                               ? mf / s.median / 1e9 / measured : 0));
             json_object_set_new(st, "loss", json_real(model.loss));
+            json_object_set_new(st, "predicted_from_kernels_s",
+                                json_real(sc.layers * layer_s + other_s));
             free(x);
             llmb_gpt_free(&model);
         }

@@ -36,6 +36,12 @@ for r in c["ranks"]:
         assert k["summary"]["n"] == len(k["summary"]["samples_s"])
         total += k["median_s"]
     assert abs(total - r["layer_time_s"]) <= 1e-9 + 1e-6 * total
+    sk = [(k["name"], k["pass"]) for k in r["step_kernels"]]
+    for n in ("embedding", "ln_f", "lm_head", "softmax_xent"):
+        assert (n, "fwd") in sk and (n, "bwd") in sk, n
+    assert ("adamw", "fwd") in sk
+    assert all(k["median_s"] > 0 and 0 <= k["rel_l2_err"] <= tol for k in r["step_kernels"])
+    assert r["predicted_step_s"] > r["layer_time_s"] * c["layers"]
     st = r["model_step"]
     assert st["tokens_per_s"] > 0 and st["model_flops"] > 0 and st["loss"] > 0, st
 assert c["summary"]["measured_peak_gflops_min"] > 0
