@@ -38,8 +38,10 @@ run() { # $1 = tag, rest = llmbench options
     echo "$f"
 }
 
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)"
 fa=$(run a --layers 2) || exit 2
 fb=$(run b) || exit 2
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null) (the targets are for a quiet machine)"
 
 "$py" - "$fa" "$fb" <<'PYEOF'
 import json, sys
