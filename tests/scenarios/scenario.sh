@@ -7,6 +7,7 @@
 #
 # The scenario script sets, before sourcing this file:
 #   NODES, RANKS       the emulated cluster (nodes x ranks per node)
+#   NP                 optional: run fewer ranks than NODES x RANKS (with a rankfile)
 #   PHASES             llmbench phases the checks need (e.g. probe,comm,train)
 #   WORKLOAD           extra llmbench options (added to --quick --quiet)
 #   CHECKS             check_report.py checks (see there)
@@ -24,7 +25,7 @@
 
 command -v setup_a >/dev/null 2>&1 || setup_a() { :; }
 command -v setup_b >/dev/null 2>&1 || setup_b() { :; }
-: "${RANKFILE_A=}" "${RANKFILE_B=}" "${WORKLOAD=}" "${INJECTED=the injected cause}"
+: "${RANKFILE_A=}" "${RANKFILE_B=}" "${WORKLOAD=}" "${INJECTED=the injected cause}" "${NP=}"
 : "${LLMBENCH_SCENARIO_TIMEOUT:=90}"
 PHASES=${LLMBENCH_SCENARIO_PHASES:-$PHASES}     # for debugging the framework
 
@@ -48,6 +49,7 @@ run_cluster() {
     tag=$1
     mkdir -p "$WORK/$tag"
     set -- --timeout "$LLMBENCH_SCENARIO_TIMEOUT" --bin "$LLMBENCH"
+    [ -n "$NP" ] && set -- "$@" --np "$NP"
     rf=
     [ "$tag" = A ] && rf=$RANKFILE_A
     [ "$tag" = B ] && rf=$RANKFILE_B
@@ -99,7 +101,7 @@ scenario_inner() {
     miss=$(missing_phases "$RESULT")
     [ -z "$miss" ] || skip_all "llmbench does not implement phase(s) $miss yet"
     echo "1..$plan"
-    echo "ok 1 - run A (clean, $NODES nodes x $RANKS ranks, phases $PHASES): ${RUN_S} s"
+    echo "ok 1 - run A (clean, $NODES nodes x $RANKS ranks${NP:+, $NP ranks in all}, phases $PHASES): ${RUN_S} s"
     setup_b || { echo "Bail out! could not inject the cause (setup_b)"; exit 1; }
     if run_cluster B && [ -n "$RESULT" ]; then
         echo "ok 2 - run B ($INJECTED): ${RUN_S} s"
