@@ -200,6 +200,8 @@ static void setup_groups(struct llmb_ctx *ctx, struct group g[3])
     g[1].color = ctx->node_id;
     if (maxn < 2) {
         g[1].skip = "every node has one rank: an intra-node communicator would have one rank";
+    } else if (ctx->nnodes == 1 && (ctx->opt->groups & LLMB_GROUP_WORLD)) {
+        g[1].skip = "one node: the intra-node communicator is the world communicator (see world)";
     } else {
         MPI_Comm_dup(ctx->node, &g[1].dup);
         g[1].member = ctx->node_size > 1;
