@@ -304,7 +304,7 @@ int llmb_options_parse(struct llmb_options *opt, int argc, char **argv, char *er
             opt->layers = m->layers < 2 ? m->layers : 2;
         if (!opt->sizes_given) {
             opt->size_min = 8;
-            opt->size_max = (size_t)1 << 20;
+            opt->size_max = (size_t)32 << 20; /* covers the default 25 MiB gradient bucket */
             opt->size_factor = 4;
         }
     }
@@ -349,7 +349,7 @@ void llmb_options_usage(FILE *f)
 "  --min-iters N          minimum timed iterations per point (default: 10; --quick 5)\n"
 "  --time-per-point SEC   time budget per point (default: 0.2; --quick 0.01)\n"
 "  --sizes MIN:MAX[:F]    message sizes, K/M/G suffixes, factor F (default: 8:256M:2;\n"
-"                         --quick 8:1M:4)\n"
+"                         --quick 8:32M:4)\n"
 "\n"
 "Collectives (comm):\n"
 "  --collectives LIST     allreduce,reduce_scatter,allgather,alltoall,broadcast,sendrecv (all)\n"

@@ -66,7 +66,7 @@ static void test_good_values(void **state)
 static void test_quick(void **state)
 {
     assert_int_equal(parse("--quick", NULL), 0);
-    assert_int_equal(opt.size_max, 1u << 20);
+    assert_int_equal(opt.size_max, 32u << 20);
     assert_int_equal(opt.steps, 3);
     assert_int_equal(opt.warmup, 1);
     assert_int_equal(opt.layers, 2);
