@@ -41,6 +41,17 @@ own_cores() {
     done
 }
 
+# Bind every node to one core, node i to core i mod cores (cpuset), so that
+# ranks are bound (not floating) and the load is even; nodes may share cores.
+spread_cores() {
+    [ -z "$(emu_require_cgroup cpuset)" ] || return 0
+    _i=0 _n=$(nproc)
+    while [ $_i -lt "$NODES" ]; do
+        "$EMU" cpus $_i $((_i % _n)) || return 1
+        _i=$((_i + 1))
+    done
+}
+
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
