@@ -230,7 +230,10 @@ static double mem_available_bytes(void)
 
 static const char *gb(double bytes, char *buf, size_t len)
 {
-    snprintf(buf, len, "%.3g GB", bytes / 1e9);
+    if (bytes >= 1e12)
+        snprintf(buf, len, "%.3g TB", bytes / 1e12);
+    else
+        snprintf(buf, len, "%.3g GB", bytes / 1e9);
     return buf;
 }
 
@@ -255,11 +258,11 @@ static int check_memory(struct train *t, const struct llmb_model_config *cfg, js
     double need = per_rank * ctx->node_size;
     int bad = avail > 0 && need > avail, any = 0;
     MPI_Allreduce(&bad, &any, 1, MPI_INT, MPI_MAX, t->comm);
-    json_object_set_new(out, "memory", json_pack("{s:f, s:f, s:f, s:f, s:f, s:i, s:f}",
-        "weights_bytes", m.weights_bytes, "grads_bytes", m.grads_bytes,
-        "optimizer_bytes", m.adamw_bytes, "activations_bytes", acts,
-        "per_rank_bytes", per_rank, "ranks_on_node", ctx->node_size,
-        "mem_available_bytes", avail));
+    json_object_set_new(out, "memory", json_pack("{s:I, s:I, s:I, s:I, s:I, s:i, s:I}",
+        "weights_bytes", (json_int_t)m.weights_bytes, "grads_bytes", (json_int_t)m.grads_bytes,
+        "optimizer_bytes", (json_int_t)m.adamw_bytes, "activations_bytes", (json_int_t)acts,
+        "per_rank_bytes", (json_int_t)per_rank, "ranks_on_node", ctx->node_size,
+        "mem_available_bytes", (json_int_t)avail));
     if (!any)
         return 0;
     if (bad && ctx->node_rank == 0) {
@@ -603,6 +606,9 @@ int llmb_phase_train(struct llmb_ctx *ctx, json_t *out)
     MPI_Allreduce(&order_bad, &any_bad, 1, MPI_INT, MPI_MAX, t->comm);
 
     /* replicas must be identical */
+    const char *corrupt = getenv("LLMBENCH_TEST_CORRUPT_RANK");
+    if (corrupt && *corrupt && atoi(corrupt) == t->rank) /* test-only: prove the check fires */
+        t->g.params[t->g.num_params / 2] += 1e-3f;
     uint64_t sum = llmb_gpt_checksum(&t->g), *sums = NULL;
     double l2 = params_l2(&t->g), *l2s = NULL;
     if (ctx->rank == 0) {

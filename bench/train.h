@@ -8,7 +8,9 @@
  *   LLMBENCH_TEST_FIXED_BATCH=1      every step trains on the same batch (per rank), so the
  *                                    loss must fall; normal runs draw a fresh batch per step
  *   LLMBENCH_TEST_DUMP_PARAMS=PATH   rank 0 writes the final parameters there (raw float32,
- *                                    host byte order) for tests that compare two runs */
+ *                                    host byte order) for tests that compare two runs
+ *   LLMBENCH_TEST_CORRUPT_RANK=R     rank R changes one parameter after the last step, so the
+ *                                    replica check must fail (exit 1, rank R named) */
 #ifndef LLMB_TRAIN_H
 #define LLMB_TRAIN_H
 

@@ -4,7 +4,7 @@
 llmbench_SOURCES += bench/train.c bench/train.h
 
 dist_check_SCRIPTS += tests/train/common.sh tests/train/replicas.sh tests/train/overlap.sh \
-	tests/train/zero.sh tests/train/bad_input.sh
+	tests/train/zero.sh tests/train/bad_input.sh tests/train/diverge.sh
 TESTS += tests/train/replicas.sh tests/train/overlap.sh tests/train/zero.sh \
-	tests/train/bad_input.sh
+	tests/train/bad_input.sh tests/train/diverge.sh
 EXTRA_DIST += bench/scripts/bench_train.sh
