@@ -153,6 +153,38 @@ static double excess(const struct rr_run *run, const char *in_set)
     return m;
 }
 
+/* Median over steps of (max over ranks in set of compute - median over the ranks NOT in set):
+ * what those ranks cost against the others.  NAN without a train phase or other ranks. */
+static double excess_vs_others(const struct rr_run *run, const char *in_set)
+{
+    size_t ns = min_steps(run);
+    int nout = 0;
+    for (int r = 0; r < run->nranks; r++)
+        nout += !in_set[r];
+    if (ns == 0 || nout == 0)
+        return NAN;
+    double *col = malloc((size_t)nout * sizeof *col), *per = malloc(ns * sizeof *per);
+    if (!col || !per) {
+        free(col), free(per);
+        return NAN;
+    }
+    for (size_t s = 0; s < ns; s++) {
+        double mx = 0;
+        int k = 0;
+        for (int r = 0; r < run->nranks; r++) {
+            double c = run->ranks[r].compute[s];
+            if (in_set[r])
+                mx = c > mx ? c : mx;
+            else
+                col[k++] = c;
+        }
+        per[s] = fmax(0.0, mx - rr_median(col, (size_t)nout));
+    }
+    double m = rr_median(per, ns);
+    free(col), free(per);
+    return m;
+}
+
 /* Median train compute of one rank. */
 static double rank_compute(const struct rr_run *run, int r)
 {
@@ -205,7 +237,20 @@ static void find_binding(const struct rr_run *run, int ri, struct rr_findings *o
         for (int r = 0; r < n; r++)
             if (set[r])
                 add_rank(f, r), add_node(f, run->ranks[r].node);
-        f->time_lost_s = excess(run, set);
+        /* Against the ranks that do not share; when every rank shares, k ranks on one PU each
+         * get 1/k of it, so (1 - 1/k) of their compute is the cost. */
+        f->time_lost_s = excess_vs_others(run, set);
+        if (isnan(f->time_lost_s)) {
+            double worst = NAN;
+            for (int r = 0; r < n; r++) {
+                double c = rank_compute(run, r);
+                if (set[r] && !isnan(c)) {
+                    double lost = c * (1.0 - 1.0 / (run->ranks[r].noverlaps + 1));
+                    worst = isnan(worst) || lost > worst ? lost : worst;
+                }
+            }
+            f->time_lost_s = worst;
+        }
         snprintf(f->evidence, sizeof f->evidence, "%d ranks share processing units:", nsh);
         int shown = 0;
         for (int r = 0; r < n && shown < 4; r++) {
@@ -539,7 +584,7 @@ done:
 
 /* ---------------------------------------------------------------- nominal, outliers */
 static void find_nominal(const struct rr_run *run, int ri, const struct rr_resource res[RR_NRES],
-                         struct rr_findings *out)
+                         struct rr_findings *out, size_t from)
 {
     char pct[64];
     for (int t = 0; t < RR_NTIERS; t++) {
@@ -582,10 +627,19 @@ static void find_nominal(const struct rr_run *run, int ri, const struct rr_resou
             return;
         if (run->has[RR_TRAIN] && run->meas[RR_T_COMPUTE] >= 0)
             f->time_lost_s = run->meas[RR_T_COMPUTE] * (1.0 - ratio / GEMM_EXPECT);
+        /* Ranks sharing cores measure a fraction of a core: that part is the binding's. */
+        double shared = 0;
+        for (size_t i = from; i < out->n; i++)
+            if (strcmp(out->v[i].id, "binding.shared_core") == 0 && out->v[i].time_lost_s > 0)
+                shared = out->v[i].time_lost_s;
+        if (shared > 0 && !isnan(f->time_lost_s))
+            f->time_lost_s = fmax(0.0, f->time_lost_s - shared);
         snprintf(f->evidence, sizeof f->evidence,
                  "GEMM %.4g GFLOP/s per rank (%s) is %.0f%% of the nominal %.4g GFLOP/s (%s); "
-                 "a well-configured device reaches about %.0f%%", g->measured, g->what,
-                 100 * ratio, g->nominal, g->source, 100 * GEMM_EXPECT);
+                 "a well-configured device reaches about %.0f%%%s", g->measured, g->what,
+                 100 * ratio, g->nominal, g->source, 100 * GEMM_EXPECT,
+                 shared > 0 ? " (the part due to ranks sharing cores is counted under "
+                              "binding.shared_core)" : "");
         snprintf(f->remedy, sizeof f->remedy,
                  "check the BLAS / cuBLAS library and version (software.blas), threads per rank "
                  "against the cores bound, clocks and power limits; compare with the published "
@@ -784,8 +838,9 @@ static void find_stats(const struct rr_run *run, int ri, struct rr_findings *out
              "compare medians, not single samples");
 }
 
-/* A cause absorbs the straggler it explains: same ranks (or their nodes). */
-static void absorb(struct rr_findings *out, size_t from)
+/* A cause absorbs the straggler it explains: same ranks (or their nodes).  A node-level cause
+ * present on every node (a loaded machine everywhere) does not single out the straggler. */
+static void absorb(const struct rr_run *run, struct rr_findings *out, size_t from)
 {
     static const char *const causes[] = {"binding.shared_core", "binding.unbound",
                                          "binding.threads_mismatch", "compute.rank_outlier",
@@ -799,7 +854,7 @@ static void absorb(struct rr_findings *out, size_t from)
             int is_cause = 0, hit = 0;
             for (size_t k = 0; k < sizeof causes / sizeof causes[0]; k++)
                 is_cause |= strcmp(c->id, causes[k]) == 0;
-            if (!is_cause)
+            if (!is_cause || (c->nranks == 0 && c->nnodes >= run->nnodes))
                 continue;
             for (int a = 0; a < s->nranks; a++) {
                 for (int b = 0; b < c->nranks; b++)
@@ -828,22 +883,29 @@ void rr_find(const struct rr_run *run, int ri, const struct rr_resource res[RR_N
     find_machine(run, ri, out);
     find_outliers(run, ri, out);
     find_links(run, ri, out);
-    find_nominal(run, ri, res, out);
+    find_nominal(run, ri, res, out, from);
     find_stragglers(run, ri, out);
     find_env(run, ri, out);
     find_stats(run, ri, out);
-    absorb(out, from);
+    absorb(run, out, from);
     /* A time lost of a few ulps is no time lost. */
     for (size_t i = from; i < out->n; i++)
         if (out->v[i].time_lost_s < 0)
             out->v[i].time_lost_s = 0;
 }
 
+static double lost_or_zero(double t) { return isnan(t) ? 0 : t; }
+
 static int cmp_finding(const void *x, const void *y)
 {
     const struct rr_finding *a = x, *b = y;
-    double ta = isnan(a->time_lost_s) ? 0 : a->time_lost_s;
-    double tb = isnan(b->time_lost_s) ? 0 : b->time_lost_s;
+    /* Two runs: what differs between them explains the gap, so rank by that first. */
+    if (!isnan(a->gap_s) && !isnan(b->gap_s)) {
+        double tol = 1e-9 + 1e-3 * fmax(a->gap_s, b->gap_s);
+        if (fabs(a->gap_s - b->gap_s) > tol)
+            return a->gap_s > b->gap_s ? -1 : 1;
+    }
+    double ta = lost_or_zero(a->time_lost_s), tb = lost_or_zero(b->time_lost_s);
     double tol = 1e-9 + 1e-3 * fmax(ta, tb);
     if (fabs(ta - tb) > tol)
         return ta > tb ? -1 : 1;
@@ -854,8 +916,18 @@ static int cmp_finding(const void *x, const void *y)
     return a->run - b->run;
 }
 
-void rr_findings_sort(struct rr_findings *f)
+void rr_findings_sort(struct rr_findings *f, int nruns)
 {
+    for (size_t i = 0; i < f->n; i++) {
+        f->v[i].gap_s = NAN;
+        if (nruns < 2)
+            continue;
+        double other = 0;
+        for (size_t j = 0; j < f->n; j++)
+            if (f->v[j].run != f->v[i].run && strcmp(f->v[j].id, f->v[i].id) == 0)
+                other = fmax(other, lost_or_zero(f->v[j].time_lost_s));
+        f->v[i].gap_s = fmax(0.0, lost_or_zero(f->v[i].time_lost_s) - other);
+    }
     if (f->n)
         qsort(f->v, f->n, sizeof *f->v, cmp_finding);
 }

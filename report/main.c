@@ -129,7 +129,7 @@ int main(int argc, char **argv)
     }
     for (int i = 0; i < nfiles; i++)
         rr_find(&runs[i], i, res[i], &rep.findings);
-    rr_findings_sort(&rep.findings);
+    rr_findings_sort(&rep.findings, nfiles);
     char note[600];
     if (!no_plots) {
         char dir[4096], id[256];

@@ -530,6 +530,8 @@ json_t *rr_report_json(const struct rr_report *rep)
         json_object_set_new(o, "ranks", rk);
         json_object_set_new(o, "nodes", nd);
         json_object_set_new(o, "time_lost_s", jnum(f->time_lost_s));
+        if (!isnan(f->gap_s))
+            json_object_set_new(o, "gap_time_s", jnum(f->gap_s));
         json_object_set_new(o, "evidence", json_string(f->evidence));
         json_object_set_new(o, "remedy", json_string(f->remedy));
         json_array_append_new(fs, o);

@@ -211,6 +211,8 @@ struct rr_finding {
     int nodes[64];
     int nnodes;
     double time_lost_s;     /* NAN: cannot be estimated */
+    double gap_s;           /* two runs: time_lost_s minus the same finding's in the other run
+                               (>= 0); the cost that can explain the gap.  NAN with one run */
     int prio;               /* tie break: lower is ranked first (causes before symptoms) */
     char evidence[1024];
     char remedy[512];
@@ -221,7 +223,9 @@ struct rr_findings {
 };
 void rr_find(const struct rr_run *run, int run_index, const struct rr_resource res[RR_NRES],
              struct rr_findings *out);
-void rr_findings_sort(struct rr_findings *f);
+/* Rank by time lost; with two runs (nruns 2) first by the difference to the same finding in the
+ * other run (gap_s), since what differs is what explains the gap. */
+void rr_findings_sort(struct rr_findings *f, int nruns);
 void rr_findings_free(struct rr_findings *f);
 
 /* ---- output.c ---- */
