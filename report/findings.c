@@ -839,16 +839,26 @@ static void find_stats(const struct rr_run *run, int ri, struct rr_findings *out
 }
 
 /* A cause absorbs the straggler it explains: same ranks (or their nodes).  A node-level cause
- * present on every node (a loaded machine everywhere) does not single out the straggler. */
+ * present on every node (a loaded machine everywhere) does not single out the straggler.  A slow
+ * link absorbs a straggler whose own compute does not explain its lateness: it arrives late
+ * because the communication before it was slow. */
 static void absorb(const struct rr_run *run, struct rr_findings *out, size_t from)
 {
     static const char *const causes[] = {"binding.shared_core", "binding.unbound",
                                          "binding.threads_mismatch", "compute.rank_outlier",
-                                         "clock.throttled", "machine.loaded"};
+                                         "clock.throttled", "machine.loaded", "link.slow_pair"};
+    char *set = calloc((size_t)run->nranks, 1);
+    if (!set)
+        return;
     for (size_t i = from; i < out->n; i++) {
         struct rr_finding *s = &out->v[i];
         if (strcmp(s->id, "straggler.arrival") || isnan(s->time_lost_s))
             continue;
+        memset(set, 0, (size_t)run->nranks);
+        for (int a = 0; a < s->nranks; a++)
+            set[s->ranks[a]] = 1;
+        double own = excess_vs_others(run, set);
+        int comm_late = isnan(own) || own < 0.25 * s->time_lost_s;
         for (size_t j = from; j < out->n; j++) {
             struct rr_finding *c = &out->v[j];
             int is_cause = 0, hit = 0;
@@ -856,13 +866,17 @@ static void absorb(const struct rr_run *run, struct rr_findings *out, size_t fro
                 is_cause |= strcmp(c->id, causes[k]) == 0;
             if (!is_cause || (c->nranks == 0 && c->nnodes >= run->nnodes))
                 continue;
-            for (int a = 0; a < s->nranks; a++) {
-                for (int b = 0; b < c->nranks; b++)
-                    hit |= s->ranks[a] == c->ranks[b];
-                if (c->nranks == 0)
-                    for (int b = 0; b < c->nnodes; b++)
-                        for (int d = 0; d < s->nnodes; d++)
-                            hit |= s->nodes[d] == c->nodes[b];
+            if (strcmp(c->id, "link.slow_pair") == 0) {
+                hit = comm_late;
+            } else {
+                for (int a = 0; a < s->nranks; a++) {
+                    for (int b = 0; b < c->nranks; b++)
+                        hit |= s->ranks[a] == c->ranks[b];
+                    if (c->nranks == 0)
+                        for (int b = 0; b < c->nnodes; b++)
+                            for (int d = 0; d < s->nnodes; d++)
+                                hit |= s->nodes[d] == c->nodes[b];
+                }
             }
             if (!hit)
                 continue;
@@ -873,6 +887,7 @@ static void absorb(const struct rr_run *run, struct rr_findings *out, size_t fro
             cat(s->evidence, sizeof s->evidence, " (explained by %s)", c->id);
         }
     }
+    free(set);
 }
 
 void rr_find(const struct rr_run *run, int ri, const struct rr_resource res[RR_NRES],
@@ -895,6 +910,21 @@ void rr_find(const struct rr_run *run, int ri, const struct rr_resource res[RR_N
 }
 
 static double lost_or_zero(double t) { return isnan(t) ? 0 : t; }
+
+/* The same finding in two runs: same id and the same ranks and nodes named (by index: the two
+ * runs ran the same workload on the same layout). */
+static int same_finding(const struct rr_finding *a, const struct rr_finding *b)
+{
+    if (strcmp(a->id, b->id) || a->nranks != b->nranks || a->nnodes != b->nnodes)
+        return 0;
+    for (int k = 0; k < a->nranks; k++)
+        if (a->ranks[k] != b->ranks[k])
+            return 0;
+    for (int k = 0; k < a->nnodes; k++)
+        if (a->nodes[k] != b->nodes[k])
+            return 0;
+    return 1;
+}
 
 static int cmp_finding(const void *x, const void *y)
 {
@@ -924,7 +954,7 @@ void rr_findings_sort(struct rr_findings *f, int nruns)
             continue;
         double other = 0;
         for (size_t j = 0; j < f->n; j++)
-            if (f->v[j].run != f->v[i].run && strcmp(f->v[j].id, f->v[i].id) == 0)
+            if (f->v[j].run != f->v[i].run && same_finding(&f->v[i], &f->v[j]))
                 other = fmax(other, lost_or_zero(f->v[j].time_lost_s));
         f->v[i].gap_s = fmax(0.0, lost_or_zero(f->v[i].time_lost_s) - other);
     }
