@@ -70,7 +70,9 @@ void llmb_set_threads(int n)
     omp_set_num_threads(n);
 #endif
 #ifdef HAVE_OPENBLAS_SET_NUM_THREADS
-    openblas_set_num_threads(n);
+    /* The CPU backend splits every GEMM across its OpenMP threads and calls BLAS from each of
+     * them: a threaded BLAS underneath would fight them for the same cores. */
+    openblas_set_num_threads(1);
 #endif
 }
 

@@ -39,7 +39,7 @@ for s in c["sweeps"]:
         assert abs(p["busbw_gbs"] - p["algbw_gbs"] * f) < 1e-6 * p["algbw_gbs"]
         assert abs(p["algbw_gbs"] - p["bytes"] / p["op"]["median_s"] / 1e9) < 1e-6 * p["algbw_gbs"]
         assert [r["rank"] for r in p["per_rank"]] == list(range(n))
-        assert abs(sum(r["last_frac"] for r in p["per_rank"]) - 1) < 1e-9
+        assert abs(sum(r["last_frac"] for r in p["per_rank"]) - 1) < 1e-6  # 9 significant digits in the file
         for r in p["per_rank"]:
             assert r["wait_median_s"] >= 0 and r["inside_median_s"] > 0
         sm = p["samples"]

@@ -37,9 +37,9 @@ assert not [i for i in ids if i.startswith('binding.')], w
 
 probe none --bind-to none
 tap_check "--bind-to none: exits 0" test "$rc" -eq 0
-check "--bind-to none: both ranks unbound on all $npus PUs, overlapping, threads = PUs" "
+check "--bind-to none: both ranks unbound on all $npus PUs, overlapping, threads shared (PUs / 2 ranks)" "
 assert [x['bound'] for x in r] == [False, False], r
-assert [x['pus'] for x in r] == [$npus, $npus] and [x['threads'] for x in r] == [$npus, $npus], r
+assert [x['pus'] for x in r] == [$npus, $npus] and [x['threads'] for x in r] == [max(1, $npus // 2)] * 2, r
 assert r[0]['cpuset'] == r[1]['cpuset'], r
 assert [x['overlaps'] for x in r] == [[1], [0]], r
 "

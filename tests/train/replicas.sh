@@ -54,7 +54,7 @@ for r in t["ranks"]:
         assert r["total_s"][i] <= s[i] + 1e-12
     assert 0 <= r["last_frac"] <= 1
 if n > 1:
-    assert abs(sum(r["last_frac"] for r in t["ranks"]) - 1) < 1e-9
+    assert abs(sum(r["last_frac"] for r in t["ranks"]) - 1) < 1e-6  # 9 significant digits in the file
 c = t["checksum"]
 assert c["equal"] is True and len(c["values"]) == n and len(set(c["values"])) == 1, c
 assert len(set(c["params_l2"])) == 1
