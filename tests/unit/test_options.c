@@ -13,12 +13,14 @@ static char err[1024];
 
 static int parse(const char *first, ...)
 {
-    char *argv[32] = {"llmbench"};
+    char *argv[64] = {"llmbench"};
     int argc = 1;
     va_list ap;
     va_start(ap, first);
-    for (const char *a = first; a; a = va_arg(ap, const char *))
+    for (const char *a = first; a; a = va_arg(ap, const char *)) {
+        assert_true(argc < 63); /* room for the arguments and the NULL after them */
         argv[argc++] = (char *)a;
+    }
     va_end(ap);
     return llmb_options_parse(&opt, argc, argv, err, sizeof err);
 }
