@@ -349,8 +349,11 @@ static json_t *analyze(struct phase *ph, const struct group *g, enum llmb_coll c
         ss.median = 0;
     *op_median = so.median;
     *skew_median = ss.median;
-    json_object_set_new(pt, "algbw_gbs", so.median > 0 ? json_real(llmb_algbw_gbs((double)bytes, so.median)) : json_null());
-    json_object_set_new(pt, "busbw_gbs", so.median > 0 ? json_real(llmb_busbw_gbs(coll, g->nranks, (double)bytes, so.median)) : json_null());
+    /* A point whose verification found wrong elements is an error with a count, never a
+     * bandwidth: null, like a figure that could not be measured. */
+    int rate_ok = so.median > 0 && wrong == 0;
+    json_object_set_new(pt, "algbw_gbs", rate_ok ? json_real(llmb_algbw_gbs((double)bytes, so.median)) : json_null());
+    json_object_set_new(pt, "busbw_gbs", rate_ok ? json_real(llmb_busbw_gbs(coll, g->nranks, (double)bytes, so.median)) : json_null());
     json_object_set_new(pt, "arrival_skew", summary(skew, (size_t)iters));
     json_object_set_new(pt, "wrong", json_integer(wrong));
     if (g->ncomms > 1) {
@@ -560,8 +563,8 @@ static void sweep(struct phase *ph, const struct group *g, const struct llmb_col
             json_array_append_new(points, pt);
             llmb_say(ctx, "  %12zu %12zu %7lld %12.2f %10.3f %10.3f %8lld %10.2f\n", total, total / sizeof(float),
                      (long long)json_integer_value(json_object_get(pt, "iters")), op_med * 1e6,
-                     op_med > 0 ? llmb_algbw_gbs((double)total, op_med) : 0.0,
-                     op_med > 0 ? llmb_busbw_gbs(im->coll, g->nranks, (double)total, op_med) : 0.0, wrong,
+                     op_med > 0 && !wrong ? llmb_algbw_gbs((double)total, op_med) : 0.0,
+                     op_med > 0 && !wrong ? llmb_busbw_gbs(im->coll, g->nranks, (double)total, op_med) : 0.0, wrong,
                      skew_med * 1e6);
         }
         llmb_progress(ctx, "comm", ph->point, ph->npoints, what);

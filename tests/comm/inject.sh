@@ -27,6 +27,10 @@ for key in (("allreduce", "out"), ("allreduce", "in")):
 assert all(p["wrong"] == n * (p["count"] // n) for p in by[("allgather", "out")])
 # broadcast from root 0: rank 1 contributes nothing, nothing is wrong
 assert all(p["wrong"] == 0 for p in by[("broadcast", "out")])
+# a wrong point is an error with a count, never a bandwidth
+assert all(p["busbw_gbs"] is None and p["algbw_gbs"] is None
+           for pts in by.values() for p in pts if p["wrong"] > 0)
+assert all(p["busbw_gbs"] is not None for p in by[("broadcast", "out")])
 total = sum(p["wrong"] for pts in by.values() for p in pts)
 assert total > 0 and c["wrong_total"] == total == d["errors"]["wrong_elements"], (total, c["wrong_total"])
 PY
