@@ -532,11 +532,12 @@ int llmb_phase_compute(struct llmb_ctx *ctx, json_t *out)
         double pmin = 0;
         for (int i = 0; i < np; i++)
             pmin = i == 0 || peaks[i] < pmin ? peaks[i] : pmin;
+        /* a figure no rank measured is null, never 0 */
         json_object_set_new(sum, "measured_peak_gflops_median",
-                            json_real(np ? llmb_percentile(peaks, (size_t)np, 0.5) : 0));
-        json_object_set_new(sum, "measured_peak_gflops_min", json_real(pmin));
+                            np ? json_real(llmb_percentile(peaks, (size_t)np, 0.5)) : json_null());
+        json_object_set_new(sum, "measured_peak_gflops_min", np ? json_real(pmin) : json_null());
         json_object_set_new(sum, "stream_triad_gbs_median",
-                            json_real(nb ? llmb_percentile(bws, (size_t)nb, 0.5) : 0));
+                            nb ? json_real(llmb_percentile(bws, (size_t)nb, 0.5)) : json_null());
         json_object_set_new(sum, "validation_failed", json_boolean(any_failed));
         json_object_set_new(out, "summary", sum);
         llmb_say(ctx, "compute: measured peak %.1f GFLOP/s (median of %d ranks, min %.1f), "
@@ -647,7 +648,8 @@ static int rank_compute(struct llmb_ctx *ctx, const struct llmb_model_config *cf
             free(x);
         }
         json_object_set_new(r, "gemm_square", gq);
-        json_object_set_new(r, "measured_peak_gflops", json_real(measured));
+        /* not measured (refused by its reference check, or no time): null, never 0 */
+        json_object_set_new(r, "measured_peak_gflops", measured > 0 ? json_real(measured) : json_null());
     }
 
     /* 2. the GEMM sweep at the model's shapes (projections; the attention entries of
@@ -731,14 +733,15 @@ static int rank_compute(struct llmb_ctx *ctx, const struct llmb_model_config *cf
             }
             if (llmb_summarize(x, (size_t)n, &s) != 0)
                 memset(&s, 0, sizeof s);
-            gbs = s.median > 0 ? 3.0 * per / s.median / 1e9 : 0;
+            gbs = !wrong && s.median > 0 ? 3.0 * per / s.median / 1e9 : 0;
             json_object_set_new(r, "stream_triad", json_pack("{s:f, s:f, s:o}", "array_bytes",
                                                              (double)per, "llc_bytes",
                                                              (double)llc, "summary",
                                                              summary_json(x, n, NULL)));
             free(x);
         }
-        json_object_set_new(r, "stream_triad_gbs", json_real(gbs));
+        /* not measured (out of memory, or wrong): null, never 0 */
+        json_object_set_new(r, "stream_triad_gbs", gbs > 0 ? json_real(gbs) : json_null());
         free(t.a);
         free(t.b);
         free(t.c);
