@@ -2,6 +2,7 @@
  * GEMM shapes (see model.h for the parameter layout). */
 #include "model.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,6 +67,10 @@ int llmb_model_config_from(struct llmb_model_config *cfg, const struct llmb_mode
     if (seq < 0 || (!llama && seq > p->seq))
         return llmb_error("--seq %d: must be between 1 and %d for model %s", seq, p->seq,
                           p->name);
+    long long tokens = (long long)(batch ? batch : p->batch) * (seq ? seq : p->seq);
+    if (tokens > INT_MAX) /* the token count of a micro-batch is an int everywhere */
+        return llmb_error("--batch %d x --seq %d = %lld tokens per micro-batch: at most %d",
+                          batch ? batch : p->batch, seq ? seq : p->seq, tokens, INT_MAX);
     cfg->name = p->name;
     cfg->llama = llama;
     cfg->layers = layers ? layers : p->layers;

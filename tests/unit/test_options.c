@@ -118,6 +118,9 @@ static void test_model_limits(void **state)
 {
     assert_int_equal(parse("--model", "tiny", "--layers", "1000", NULL), 2);
     assert_non_null(strstr(err, "1000"));
+    /* batch x seq beyond an int: refused, not overflowed */
+    assert_int_equal(parse("--model", "llama-7b", "--batch", "65536", "--seq", "1048576", NULL), 2);
+    assert_non_null(strstr(err, "tokens per micro-batch"));
     assert_int_equal(parse("stray", NULL), 2);
     assert_non_null(strstr(err, "stray"));
 }
