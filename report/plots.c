@@ -126,7 +126,11 @@ static int plot_busbw(const struct rr_report *rep, const char *dir)
     for (int i = 0; i < rep->nruns; i++)
         for (size_t s = 0; s < rep->runs[i].nsweeps && idx < 60; s++) {
             const struct rr_sweep *w = &rep->runs[i].sweeps[s];
-            fprintf(f, "# %c %s %s %s\n", letter(i), w->coll, w->group, w->placement);
+            /* strings from the results file go into a gnuplot script: quoted text there can
+             * end the quote and run commands (system(), !), so only safe characters */
+            char pl[sizeof w->placement];
+            rr_safe_name(w->placement, pl, sizeof pl);
+            fprintf(f, "# %c %s %s %s\n", letter(i), w->coll, w->group, pl);
             for (size_t p = 0; p < w->npts; p++)
                 if (w->bytes[p] > 0)
                     fprintf(f, "%.0f %.9g\n", w->bytes[p], w->busbw[p]);
@@ -135,7 +139,7 @@ static int plot_busbw(const struct rr_report *rep, const char *dir)
             snprintf(body + l, sizeof body - l,
                      "%s'busbw.dat' index %d using 1:2 with linespoints dt %d title '%c %s %s %s'",
                      idx ? ", \\\n     " : "", idx, i + 1, letter(i), w->coll, w->group,
-                     w->placement);
+                     pl);
             idx++;
         }
     fclose(f);
@@ -215,10 +219,11 @@ static int plot_links(const struct rr_report *rep, const char *dir)
         fprintf(f, "\n");
     }
     fclose(f);
-    char body[32768];
+    char body[32768], id[sizeof run->run_id];
+    rr_safe_name(run->run_id, id, sizeof id); /* from the file: no quote into the script */
     int l = snprintf(body, sizeof body, "set title 'node-pair bandwidth (GB/s), %s: row sends "
                      "to column'\nset xrange [-0.5:%d.5]\nset yrange [%d.5:-0.5]\n"
-                     "set palette rgbformulae 22,13,10\nset cbrange [0:*]\nset xtics (", run->run_id,
+                     "set palette rgbformulae 22,13,10\nset cbrange [0:*]\nset xtics (", id,
                      n - 1, n - 1);
     char nm[64];
     for (int k = 0; k < 2; k++) {

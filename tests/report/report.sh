@@ -5,7 +5,7 @@
 . "$top_srcdir/tests/tap.sh"
 R=${LLMBENCH_REPORT:-$top_builddir/llmbench-report}
 PY=${PYTHON3:-python3}
-tap_plan 38
+tap_plan 39
 t=$(tap_tmpdir)
 trap 'rm -rf "$t"' EXIT
 fx=$t/fx
@@ -167,3 +167,14 @@ n=$(grep -c "gnuplot not found" "$t/np.txt")
 tap_check "without gnuplot: the report still prints and says so once" sh -c "[ $rc -eq 0 ] && [ $n -eq 1 ] && grep -q 'Findings' '$t/np.txt' && [ -s '$t/np/busbw.gp' ]"
 "$R" --plots "$t/pl2" "$fx/only-comm.json" > /dev/null 2>&1
 tap_check "default plot dir name is safe and plots need no train phase" test -s "$t/pl2/busbw.gp"
+# strings from a results file never reach a gnuplot script unquoted (gnuplot runs system())
+"$PY" - "$fx/slow-pair.json" "$t/hostile.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["run_id"] = "x' ; system('touch pwned') ; y='"
+d["phases"]["comm"]["sweeps"][0]["placement"] = "';!id;'"
+json.dump(d, open(sys.argv[2], "w"))
+PY
+GNUPLOT=no "$R" --plots "$t/hp" "$t/hostile.json" > /dev/null 2>&1
+tap_check "run_id and placement from the file are sanitized in gnuplot scripts" sh -c \
+    "[ -s '$t/hp/links.gp' ] && [ -s '$t/hp/busbw.gp' ] && ! grep -q -e 'system(' -e '!id' '$t/hp/links.gp' '$t/hp/busbw.gp'"
