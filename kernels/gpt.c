@@ -106,27 +106,21 @@ static int init_params(struct llmb_gpt *g, uint64_t seed)
     return 0;
 }
 
-static int alloc_acts(struct llmb_gpt *g)
+/* THE layout of the activation buffer, for cfg: returns its size in floats; with g, also
+ * points g's activation pointers into base (g->layer must hold cfg->layers entries).  Both the
+ * allocation and llmb_gpt_activation_floats() count through here. */
+static size_t carve_acts(const struct llmb_model_config *cfg, struct llmb_gpt *g, float *base)
 {
-    size_t N = (size_t)g->B * g->T, C = g->C, Q = g->Cqkv;
-    size_t att = (size_t)g->B * g->NH * g->T * g->T;
-    size_t per_layer = N * C * 8 + 4 * N + N * Q + att + N * g->Ffc + N * g->F;
-    size_t total = N * C + per_layer * g->L + N * C + 2 * N + N * g->V + N +
-                   /* gradients */ 3 * N * C + N * Q + N * g->Ffc + N * g->F;
-    g->acts = g->k->alloc(total * sizeof(float));
-    g->layer = calloc((size_t)g->L, sizeof *g->layer);
-    g->losses_host = calloc(N, sizeof(float));
-    g->inputs = g->k->alloc(N * sizeof(int));
-    g->targets = g->k->alloc(N * sizeof(int));
-    if (!g->acts || !g->layer || !g->losses_host || !g->inputs || !g->targets)
-        return llmb_error("model %s: out of memory for activations (%.3g GB)", g->cfg.name,
-                          total * 4.0 / 1e9);
-    g->num_acts = total;
-    float *p = g->acts;
-#define TAKE(ptr, n) ((ptr) = p, p += (n))
-    TAKE(g->encoded, N * C);
-    for (int l = 0; l < g->L; l++) {
-        struct llmb_gpt_layer_acts *a = &g->layer[l];
+    size_t N = (size_t)cfg->batch * cfg->seq, C = (size_t)cfg->d_model;
+    size_t Q = (size_t)llmb_model_qkv_dim(cfg), Ffc = (size_t)llmb_model_fc_dim(cfg);
+    size_t F = (size_t)cfg->d_ff, V = (size_t)cfg->vocab;
+    size_t att = (size_t)cfg->batch * cfg->heads * cfg->seq * cfg->seq, o = 0;
+    struct llmb_gpt scratch; /* the pointers' target when only counting */
+    struct llmb_gpt *d = g ? g : &scratch;
+#define TAKE(ptr, n) ((ptr) = base ? base + o : NULL, o += (n))
+    TAKE(d->encoded, N * C);
+    for (int l = 0; l < cfg->layers; l++) {
+        struct llmb_gpt_layer_acts one, *a = g ? &g->layer[l] : &one;
         TAKE(a->ln1, N * C);
         TAKE(a->ln1_mean, N);
         TAKE(a->ln1_rstd, N);
@@ -138,23 +132,45 @@ static int alloc_acts(struct llmb_gpt *g)
         TAKE(a->ln2, N * C);
         TAKE(a->ln2_mean, N);
         TAKE(a->ln2_rstd, N);
-        TAKE(a->fch, N * g->Ffc);
-        TAKE(a->fch_act, N * g->F);
+        TAKE(a->fch, N * Ffc);
+        TAKE(a->fch_act, N * F);
         TAKE(a->fcproj, N * C);
         TAKE(a->res3, N * C);
     }
-    TAKE(g->lnf, N * C);
-    TAKE(g->lnf_mean, N);
-    TAKE(g->lnf_rstd, N);
-    TAKE(g->logits, N * g->V);
-    TAKE(g->losses, N);
-    TAKE(g->dres, N * C);
-    TAKE(g->dln, N * C);
-    TAKE(g->datty, N * C);
-    TAKE(g->dqkv, N * Q);
-    TAKE(g->dfch, N * g->Ffc);
-    TAKE(g->dfch_act, N * g->F);
+    TAKE(d->lnf, N * C);
+    TAKE(d->lnf_mean, N);
+    TAKE(d->lnf_rstd, N);
+    TAKE(d->logits, N * V);
+    TAKE(d->losses, N);
+    /* activation gradients: one layer's worth */
+    TAKE(d->dres, N * C);
+    TAKE(d->dln, N * C);
+    TAKE(d->datty, N * C);
+    TAKE(d->dqkv, N * Q);
+    TAKE(d->dfch, N * Ffc);
+    TAKE(d->dfch_act, N * F);
 #undef TAKE
+    return o;
+}
+
+size_t llmb_gpt_activation_floats(const struct llmb_model_config *cfg)
+{
+    return carve_acts(cfg, NULL, NULL);
+}
+
+static int alloc_acts(struct llmb_gpt *g)
+{
+    size_t N = (size_t)g->B * g->T, total = carve_acts(&g->cfg, NULL, NULL);
+    g->acts = g->k->alloc(total * sizeof(float));
+    g->layer = calloc((size_t)g->L, sizeof *g->layer);
+    g->losses_host = calloc(N, sizeof(float));
+    g->inputs = g->k->alloc(N * sizeof(int));
+    g->targets = g->k->alloc(N * sizeof(int));
+    if (!g->acts || !g->layer || !g->losses_host || !g->inputs || !g->targets)
+        return llmb_error("model %s: out of memory for activations (%.3g GB)", g->cfg.name,
+                          total * 4.0 / 1e9);
+    g->num_acts = total;
+    carve_acts(&g->cfg, g, g->acts);
     return 0;
 }
 
@@ -203,6 +219,7 @@ void llmb_gpt_free(struct llmb_gpt *g)
             g->k->free(dev[i]);
     free(g->layer);
     free(g->losses_host);
+    free(g->shard);
     memset(g, 0, sizeof *g);
 }
 
@@ -352,20 +369,106 @@ int llmb_gpt_backward(struct llmb_gpt *g, llmb_grad_ready_fn grad_ready, void *a
     return 0;
 }
 
+static int cmp_range(const void *a, const void *b)
+{
+    size_t x = ((const struct llmb_gpt_range *)a)->offset,
+           y = ((const struct llmb_gpt_range *)b)->offset;
+    return (x > y) - (x < y);
+}
+
+static void free_moments(struct llmb_gpt *g)
+{
+    if (g->m)
+        g->k->free(g->m);
+    if (g->v)
+        g->k->free(g->v);
+    g->m = g->v = NULL;
+}
+
+static int alloc_moments(struct llmb_gpt *g, size_t n)
+{
+    g->m = g->k->alloc((n ? n : 1) * sizeof(float));
+    g->v = g->k->alloc((n ? n : 1) * sizeof(float));
+    if (!g->m || !g->v)
+        return llmb_error("model %s: out of memory for AdamW state (%zu floats x 2)", g->cfg.name,
+                          n);
+    return 0;
+}
+
+int llmb_gpt_set_shard(struct llmb_gpt *g, const struct llmb_gpt_range *ranges, int n)
+{
+    if (g->m || g->shard)
+        return llmb_error("model shard: set after the AdamW state exists");
+    if (n < 0 || (n > 0 && !ranges))
+        return llmb_error("model shard: bad range list (%d ranges)", n);
+    struct llmb_gpt_range *r = malloc((size_t)(n ? n : 1) * sizeof *r);
+    if (!r)
+        return llmb_error("model shard: out of memory for %d ranges", n);
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        if (ranges[i].offset > g->num_params || ranges[i].count > g->num_params - ranges[i].offset) {
+            free(r);
+            return llmb_error("model shard: range [%zu, +%zu) outside the %zu parameters",
+                              ranges[i].offset, ranges[i].count, g->num_params);
+        }
+        if (ranges[i].count)
+            r[k++] = ranges[i];
+    }
+    qsort(r, (size_t)k, sizeof *r, cmp_range);
+    size_t total = 0;
+    for (int i = 0; i < k; i++) {
+        if (i > 0 && r[i - 1].offset + r[i - 1].count > r[i].offset) {
+            llmb_error("model shard: ranges [%zu, +%zu) and [%zu, +%zu) overlap", r[i - 1].offset,
+                       r[i - 1].count, r[i].offset, r[i].count);
+            free(r);
+            return -1;
+        }
+        r[i].moment_off = total;
+        total += r[i].count;
+    }
+    if (alloc_moments(g, total) != 0) {
+        free(r);
+        free_moments(g);
+        return -1;
+    }
+    g->shard = r;
+    g->shard_n = k;
+    g->shard_floats = total;
+    return 0;
+}
+
 int llmb_gpt_update(struct llmb_gpt *g, float lr, float beta1, float beta2, float eps,
                     float weight_decay, int t, size_t offset, size_t count)
 {
     if (offset > g->num_params || count > g->num_params - offset || t < 1)
         return llmb_error("model update: range [%zu, +%zu) or step %d out of bounds", offset,
                           count, t);
-    if (!g->m) {
-        g->m = g->k->alloc(g->num_params * sizeof(float));
-        g->v = g->k->alloc(g->num_params * sizeof(float));
-        if (!g->m || !g->v)
-            return llmb_error("model %s: out of memory for AdamW state", g->cfg.name);
+    if (!g->m && alloc_moments(g, g->num_params) != 0) {
+        free_moments(g);
+        return -1;
     }
-    g->k->adamw(g->params + offset, g->grads + offset, g->m + offset, g->v + offset, count, lr,
-                beta1, beta2, eps, weight_decay, t);
+    if (count == 0)
+        return 0;
+    size_t mo = offset; /* where the range's moments start */
+    if (g->shard) {
+        /* the last shard range starting at or before offset */
+        int lo = 0, hi = g->shard_n;
+        while (hi - lo > 1) {
+            int mid = (lo + hi) / 2;
+            if (g->shard[mid].offset <= offset)
+                lo = mid;
+            else
+                hi = mid;
+        }
+        const struct llmb_gpt_range *r = g->shard_n ? &g->shard[lo] : NULL;
+        if (!r || r->offset > offset || offset + count > r->offset + r->count)
+            return llmb_error("model update: range [%zu, +%zu) is not inside this rank's "
+                              "optimizer shard (%d ranges, %zu parameters)", offset, count,
+                              g->shard_n, g->shard_floats);
+        mo = r->moment_off + (offset - r->offset);
+    }
+    g->k->adamw(g->params + offset, g->grads + offset, g->m + mo, g->v + mo, count, lr, beta1,
+                beta2, eps, weight_decay, t);
     return 0;
 }
 

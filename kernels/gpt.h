@@ -32,6 +32,13 @@ struct llmb_gpt_layer_offsets {
     size_t ln1w, ln1b, qkvw, qkvb, attprojw, attprojb, ln2w, ln2b, fcw, fcb, fcprojw, fcprojb;
 };
 
+/* a range of parameters [offset, offset + count) (floats) */
+struct llmb_gpt_range {
+    size_t offset, count;
+    size_t moment_off; /* in g->shard only: where its moments start in m and v (ignored on
+                        * input to llmb_gpt_set_shard) */
+};
+
 /* activations of one layer (pointers into the activation buffer) */
 struct llmb_gpt_layer_acts {
     float *ln1, *ln1_mean, *ln1_rstd;   /* (B,T,C), (B,T), (B,T) */
@@ -60,7 +67,12 @@ struct llmb_gpt {
     size_t off_head;               /* untied LM head (V,C); == off_wte when tied */
     struct llmb_gpt_layer_offsets lo;
     float *params, *grads;         /* backend memory */
-    float *m, *v;                  /* AdamW moments, allocated at the first update */
+    float *m, *v;                  /* AdamW moments, allocated at the first update (or by
+                                    * llmb_gpt_set_shard): num_params floats each, or only
+                                    * the shard's, stored compactly (see below) */
+    struct llmb_gpt_range *shard;  /* NULL: moments for the whole model */
+    int shard_n;                   /* ranges in shard, sorted by offset, disjoint, non-empty */
+    size_t shard_floats;           /* sum of their counts = floats in m and in v */
 
     /* activations */
     float *acts;
@@ -88,6 +100,11 @@ void llmb_gpt_free(struct llmb_gpt *g);
 
 size_t llmb_gpt_layer_offset(const struct llmb_gpt *g, int l);
 
+/* Floats of the activation buffer (activations and one layer's activation gradients) that
+ * llmb_gpt_init allocates for cfg: the very function that lays the buffer out counts them, so a
+ * memory estimate made before allocation agrees with the allocation. */
+size_t llmb_gpt_activation_floats(const struct llmb_model_config *cfg);
+
 /* Deterministic synthetic tokens in [0, vocab) from seed. */
 void llmb_synthetic_tokens(int *tokens, size_t n, int vocab, uint64_t seed);
 
@@ -104,8 +121,20 @@ void llmb_gpt_zero_grad(struct llmb_gpt *g);
  * NULL.  Returns 0, -1 if no forward ran since the last backward. */
 int llmb_gpt_backward(struct llmb_gpt *g, llmb_grad_ready_fn grad_ready, void *arg);
 
-/* AdamW on parameters [offset, offset + count) (ZeRO-style shards), step t >= 1.  The
- * moments of the range are kept in g (allocated for the whole model).  Returns 0 or -1. */
+/* ZeRO-style optimizer sharding: this rank will only ever update the parameters in the n
+ * ranges (any order, disjoint; empty ones are skipped), so the AdamW moments are kept only
+ * for them.  A rank of a bucketed reduce-scatter owns one chunk of every bucket, hence a list.
+ * Design: m and v are compact, the ranges' moments back to back in offset order (g->shard, a
+ * sorted copy, with each range's moment_off); an update range must lie inside ONE shard range and maps to
+ * m + moment_off + (offset - range offset).  Call once, before the first update; it allocates
+ * the moments (zeroed) at once.  Returns 0, or -1 with one message (called twice or after an
+ * update, a range out of bounds or overlapping another, out of memory). */
+int llmb_gpt_set_shard(struct llmb_gpt *g, const struct llmb_gpt_range *ranges, int n);
+
+/* AdamW on parameters [offset, offset + count), step t >= 1.  Without a shard the moments are
+ * allocated for the whole model at the first call and any range of the model is accepted; with
+ * a shard the range must lie inside one of its ranges (count 0 is always accepted: it only
+ * allocates the moments).  Returns 0, or -1 with one message. */
 int llmb_gpt_update(struct llmb_gpt *g, float lr, float beta1, float beta2, float eps,
                     float weight_decay, int t, size_t offset, size_t count);
 
