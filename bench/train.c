@@ -10,7 +10,8 @@
  *   dp    one MPI_Iallreduce per bucket, then every rank applies AdamW to all parameters
  *   zero  one MPI_Ireduce_scatter per bucket (each rank owns one chunk of every bucket; chunk
  *         sizes differ by at most one float, so no padding is needed), AdamW on the owned
- *         chunks, one MPI_Iallgatherv of the parameters per bucket
+ *         chunks (whose moments alone the rank keeps: llmb_gpt_set_shard), one
+ *         MPI_Iallgatherv of the parameters per bucket
  *
  * Overlap (default): a bucket's collective starts from the grad-ready callback as soon as its
  * last gradient is final, and every callback (one per layer) calls MPI_Testall on the started
@@ -132,6 +133,22 @@ static int make_buckets(struct train *t, size_t bucket_bytes)
     return 0;
 }
 
+/* zero: this rank updates its chunk of every bucket; keep AdamW moments for those only. */
+static int set_shard(struct train *t)
+{
+    struct llmb_gpt_range *r = malloc((size_t)t->nb * sizeof *r);
+    if (!r)
+        return llmb_error("train: out of memory for %d shard ranges", t->nb);
+    for (int i = 0; i < t->nb; i++) {
+        const struct bucket *b = &t->b[i];
+        r[i].offset = b->off + (size_t)b->displs[t->rank];
+        r[i].count = (size_t)b->counts[t->rank];
+    }
+    int rc = llmb_gpt_set_shard(&t->g, r, t->nb);
+    free(r);
+    return rc;
+}
+
 static void free_buckets(struct train *t)
 {
     for (int i = 0; t->b && i < t->nb; i++) {
@@ -203,17 +220,6 @@ static void on_grad_ready(void *arg, size_t off, size_t count)
 
 /* ---- memory estimate (before any allocation) ---- */
 
-/* Activation floats of the model: mirrors the activation buffer of kernels/gpt.c. */
-static double activation_floats(const struct llmb_model_config *c)
-{
-    double N = (double)c->batch * c->seq, C = c->d_model, Q = llmb_model_qkv_dim(c);
-    double Ffc = llmb_model_fc_dim(c), F = c->d_ff, V = c->vocab;
-    double att = (double)c->batch * c->heads * c->seq * c->seq;
-    double per_layer = N * C * 8 + 4 * N + N * Q + att + N * Ffc + N * F;
-    return N * C + per_layer * c->layers + N * C + 2 * N + N * V + N + 3 * N * C + N * Q +
-           N * Ffc + N * F;
-}
-
 static double mem_available_bytes(void)
 {
     FILE *f = fopen("/proc/meminfo", "r");
@@ -246,11 +252,14 @@ static int check_memory(struct train *t, const struct llmb_model_config *cfg, js
     struct llmb_model_params p;
     llmb_model_memory(cfg, &m);
     llmb_model_count(cfg, &p);
-    double acts = 4.0 * activation_floats(cfg);
+    double acts = 4.0 * (double)llmb_gpt_activation_floats(cfg);
     double tokens = 4.0 * (double)t->accum * ((double)cfg->batch * cfg->seq + 1) * 2;
+    /* zero: the reduce-scatter output, and the AdamW moments of the owned chunks only
+     * (llmb_gpt_set_shard): 1/ranks of the model each (+ at most one float per bucket) */
+    int shards = t->zero ? t->n : 1;
     double shard = t->zero ? 4.0 * (double)p.total / t->n : 0;
-    /* AdamW moments: kernels/gpt.c keeps them for the whole model even when sharded */
-    double per_rank = m.weights_bytes + m.grads_bytes + m.adamw_bytes + acts + tokens + shard;
+    double optim = m.adamw_bytes / shards;
+    double per_rank = m.weights_bytes + m.grads_bytes + optim + acts + tokens + shard;
     double avail = 0;
     if (ctx->node_rank == 0)
         avail = mem_available_bytes();
@@ -258,9 +267,10 @@ static int check_memory(struct train *t, const struct llmb_model_config *cfg, js
     double need = per_rank * ctx->node_size;
     int bad = avail > 0 && need > avail, any = 0;
     MPI_Allreduce(&bad, &any, 1, MPI_INT, MPI_MAX, t->comm);
-    json_object_set_new(out, "memory", json_pack("{s:I, s:I, s:I, s:I, s:I, s:i, s:I}",
+    json_object_set_new(out, "memory", json_pack("{s:I, s:I, s:I, s:i, s:I, s:I, s:I, s:i, s:I}",
         "weights_bytes", (json_int_t)m.weights_bytes, "grads_bytes", (json_int_t)m.grads_bytes,
-        "optimizer_bytes", (json_int_t)m.adamw_bytes, "activations_bytes", (json_int_t)acts,
+        "optimizer_bytes", (json_int_t)optim, "optimizer_shards", shards,
+        "grad_shard_bytes", (json_int_t)shard, "activations_bytes", (json_int_t)acts,
         "per_rank_bytes", (json_int_t)per_rank, "ranks_on_node", ctx->node_size,
         "mem_available_bytes", (json_int_t)avail));
     if (!any)
@@ -268,14 +278,14 @@ static int check_memory(struct train *t, const struct llmb_model_config *cfg, js
     if (bad && ctx->node_rank == 0) {
         char a[32], b[32], c[32], d[32], e[32], f[32], h[32];
         llmb_error("train: model %s (layers %d, batch %d, seq %d, accum %d) does not fit: "
-                   "%s per rank (weights %s, gradients %s, optimizer state %s, activations %s)"
-                   " x %d ranks on %s = %s, but MemAvailable is %s; use a smaller --model, "
+                   "%s per rank (weights %s, gradients %s, optimizer state %s%s, "
+                   "activations %s) x %d ranks on %s = %s, but MemAvailable is %s; use a smaller --model, "
                    "--layers, --batch or --seq",
                    cfg->name, cfg->layers, cfg->batch, cfg->seq, t->accum,
                    gb(per_rank, a, sizeof a), gb(m.weights_bytes, b, sizeof b),
-                   gb(m.grads_bytes, c, sizeof c), gb(m.adamw_bytes, d, sizeof d),
-                   gb(acts, e, sizeof e), ctx->node_size, ctx->host, gb(need, f, sizeof f),
-                   gb(avail, h, sizeof h));
+                   gb(m.grads_bytes, c, sizeof c), gb(optim, d, sizeof d),
+                   t->zero ? " (sharded)" : "", gb(acts, e, sizeof e), ctx->node_size,
+                   ctx->host, gb(need, f, sizeof f), gb(avail, h, sizeof h));
     }
     if (ctx->rank == 0)
         json_object_set_new(out, "error", json_string("model does not fit in memory"));
@@ -543,14 +553,17 @@ int llmb_phase_train(struct llmb_ctx *ctx, json_t *out)
     /* the model on every rank; agree on failure */
     int ok = llmb_gpt_init(&t->g, &cfg, &llmb_kernels_cpu, opt->seed) == 0, all_ok = 0;
     t->have_model = ok;
-    if (ok) /* allocate the AdamW moments now, not in the first timed step */
-        ok = llmb_gpt_update(&t->g, TRAIN_LR, TRAIN_BETA1, TRAIN_BETA2, TRAIN_EPS, TRAIN_WD, 1, 0,
-                             0) == 0;
     size_t bt = (size_t)cfg.batch * cfg.seq;
     if (ok) {
         tokens = malloc((size_t)t->accum * (bt + 1) * sizeof *tokens);
         ok = tokens && make_buckets(t, opt->bucket_bytes) == 0;
     }
+    /* allocate the AdamW moments now, not in the first timed step: zero keeps them only for
+     * this rank's chunks (one per bucket), dp for the whole model */
+    if (ok)
+        ok = (t->zero ? set_shard(t)
+                      : llmb_gpt_update(&t->g, TRAIN_LR, TRAIN_BETA1, TRAIN_BETA2, TRAIN_EPS,
+                                        TRAIN_WD, 1, 0, 0)) == 0;
     MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, t->comm);
     if (!all_ok) {
         if (ctx->rank == 0)

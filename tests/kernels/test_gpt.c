@@ -1,7 +1,8 @@
 /* tests/kernels/test_gpt.c - the model on top of the kernels: finite-difference gradient
  * checks (one whole block, and the tiny model's loss, both families), CPU model against the
- * reference backend, gradient-ready callback order and finality, accumulation, sharded AdamW,
- * checksum, and a few AdamW steps lowering the loss. */
+ * reference backend, gradient-ready callback order and finality, accumulation, sharded AdamW
+ * (ranges of one update, and moments kept for a shard of several ranges), the activation
+ * buffer's size, checksum, and a few AdamW steps lowering the loss. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -244,6 +245,91 @@ static void test_accumulate_and_shards(void **s)
     llmb_gpt_free(&b);
 }
 
+/* ZeRO-style optimizer shards: two "ranks" each own one chunk of every one of 4 buckets (as
+ * bench/train.c splits them), keep moments only for those, and after a few steps hold exactly
+ * the parameters that full moments give on their chunks */
+static void test_sharded_moments(void **s)
+{
+    struct llmb_model_config cfg;
+    struct llmb_gpt full, sh[2];
+    tiny_cfg(&cfg, 0, 2);
+    make(&full, &cfg, &llmb_kernels_cpu, 9);
+    make(&sh[0], &cfg, &llmb_kernels_cpu, 9);
+    make(&sh[1], &cfg, &llmb_kernels_cpu, 9);
+    size_t np = full.num_params, nb = 4, bf = (np + nb - 1) / nb;
+    struct llmb_gpt_range r[2][4];
+    for (size_t i = 0; i < nb; i++) { /* bucket i from the end, as train.c cuts them */
+        size_t hi = np - i * bf, lo = hi > bf ? hi - bf : 0, half = (hi - lo) / 2;
+        r[0][i] = (struct llmb_gpt_range){.offset = lo, .count = half};
+        r[1][i] = (struct llmb_gpt_range){.offset = lo + half, .count = hi - lo - half};
+    }
+    for (int k = 0; k < 2; k++) {
+        assert_int_equal(llmb_gpt_set_shard(&sh[k], r[k], (int)nb), 0);
+        assert_int_equal(llmb_gpt_set_shard(&sh[k], r[k], (int)nb), -1); /* only once */
+        size_t n = 0;
+        for (size_t i = 0; i < nb; i++)
+            n += r[k][i].count;
+        assert_int_equal(sh[k].shard_floats, n);
+        assert_true(n < np);
+    }
+    for (int t = 1; t <= 3; t++) {
+        grads_of(&full);
+        for (int k = 0; k < 2; k++)
+            memcpy(sh[k].grads, full.grads, np * sizeof(float));
+        assert_int_equal(llmb_gpt_update(&full, 1e-2f, 0.9f, 0.95f, 1e-8f, 0.1f, t, 0, np), 0);
+        for (int k = 0; k < 2; k++)
+            for (size_t i = 0; i < nb; i++) { /* a range in two pieces: offsets inside it */
+                size_t a = r[k][i].count / 3;
+                assert_int_equal(llmb_gpt_update(&sh[k], 1e-2f, 0.9f, 0.95f, 1e-8f, 0.1f, t,
+                                                 r[k][i].offset + a, r[k][i].count - a), 0);
+                assert_int_equal(llmb_gpt_update(&sh[k], 1e-2f, 0.9f, 0.95f, 1e-8f, 0.1f, t,
+                                                 r[k][i].offset, a), 0);
+            }
+        /* each shard holds the full update on its chunks (bitwise) and only there */
+        float *merged = malloc(np * sizeof(float));
+        memcpy(merged, full.params, np * sizeof(float));
+        for (int k = 0; k < 2; k++)
+            for (size_t i = 0; i < nb; i++)
+                memcpy(merged + r[k][i].offset, sh[k].params + r[k][i].offset,
+                       r[k][i].count * sizeof(float));
+        assert_memory_equal(merged, full.params, np * sizeof(float));
+        assert_true(memcmp(sh[0].params, full.params, np * sizeof(float)) != 0);
+        free(merged);
+    }
+    /* outside the shard: refused; across two ranges: refused; empty: accepted */
+    assert_int_equal(llmb_gpt_update(&sh[0], 1e-2f, 0.9f, 0.95f, 1e-8f, 0.1f, 4,
+                                     r[1][0].offset, 1), -1);
+    assert_int_equal(llmb_gpt_update(&sh[0], 1e-2f, 0.9f, 0.95f, 1e-8f, 0.1f, 4,
+                                     r[0][1].offset, r[0][1].count + 1), -1);
+    assert_int_equal(llmb_gpt_update(&sh[0], 1e-2f, 0.9f, 0.95f, 1e-8f, 0.1f, 4, 0, 0), 0);
+    /* after the first update: no shard; overlapping ranges: refused */
+    assert_int_equal(llmb_gpt_set_shard(&full, r[0], 1), -1);
+    llmb_gpt_free(&sh[0]);
+    make(&sh[0], &cfg, &llmb_kernels_cpu, 9);
+    struct llmb_gpt_range ov[2] = {{.offset = 10, .count = 20}, {.offset = 29, .count = 5}};
+    assert_int_equal(llmb_gpt_set_shard(&sh[0], ov, 2), -1);
+    struct llmb_gpt_range out[1] = {{.offset = np - 1, .count = 2}};
+    assert_int_equal(llmb_gpt_set_shard(&sh[0], out, 1), -1);
+    for (int k = 0; k < 2; k++)
+        llmb_gpt_free(&sh[k]);
+    llmb_gpt_free(&full);
+}
+
+/* the activation buffer's size is the one the public count gives */
+static void test_activation_floats(void **s)
+{
+    for (int llama = 0; llama < 2; llama++) {
+        struct llmb_model_config cfg;
+        struct llmb_gpt g;
+        tiny_cfg(&cfg, llama, 2);
+        make(&g, &cfg, &llmb_kernels_cpu, 5);
+        assert_int_equal(llmb_gpt_activation_floats(&cfg), g.num_acts);
+        /* the last pointer carved ends the buffer */
+        assert_ptr_equal(g.dfch_act + (size_t)g.B * g.T * g.F, g.acts + g.num_acts);
+        llmb_gpt_free(&g);
+    }
+}
+
 static void test_adamw_lowers_loss(void **s)
 {
     for (int llama = 0; llama < 2; llama++) {
@@ -286,7 +372,8 @@ int main(void)
         cmocka_unit_test(test_fd_tiny_gpt2),        cmocka_unit_test(test_fd_tiny_llama),
         cmocka_unit_test(test_cpu_matches_ref),     cmocka_unit_test(test_grad_ready),
         cmocka_unit_test(test_accumulate_and_shards), cmocka_unit_test(test_adamw_lowers_loss),
-        cmocka_unit_test(test_tokens_deterministic),
+        cmocka_unit_test(test_tokens_deterministic), cmocka_unit_test(test_sharded_moments),
+        cmocka_unit_test(test_activation_floats),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

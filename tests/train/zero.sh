@@ -1,11 +1,12 @@
 #!/bin/sh
 # Sharded (ZeRO-style) training against data parallel at -np 2 and 3: the sharded replicas are
-# bit-identical (the allgather copies), the collectives are reduce-scatter + allgather per
-# bucket, and the parameters after the same steps agree with data parallel's within a stated
-# tolerance (the two sum gradients in different orders): max |p_zero - p_dp| <= 1e-5 and
-# ||p_zero - p_dp|| / ||p_dp|| <= 1e-5.  LLMBENCH_TEST_DUMP_PARAMS (test-only) makes rank 0
-# write the final parameters.  (Open MPI's algorithms for 2 and 3 ranks happen to
-# sum in the same order: the difference observed is 0.)
+# bit-identical (the allgather copies), the memory estimate counts 1/ranks of the optimizer
+# state (each rank keeps AdamW moments for its own chunks only), the collectives are
+# reduce-scatter + allgather per bucket, and the parameters after the same steps agree with
+# data parallel's within a stated tolerance (the two sum gradients in different orders):
+# max |p_zero - p_dp| <= 1e-5 and ||p_zero - p_dp|| / ||p_dp|| <= 1e-5.
+# LLMBENCH_TEST_DUMP_PARAMS (test-only) makes rank 0 write the final parameters.  (Open MPI's
+# algorithms for 2 and 3 ranks happen to sum in the same order: the difference observed is 0.)
 . "$top_srcdir/tests/tap.sh"
 . "$top_srcdir/tests/train/common.sh"
 tap_plan 8
@@ -32,9 +33,12 @@ cb = t["comm_bytes_per_step"]
 assert cb["allreduce"] == 0 and cb["reduce_scatter"] == cb["allgather"] == P
 assert sum(b["bytes"] for b in rs) == P
 assert all(len(r["wait_s"]) == 3 for r in t["ranks"])
+m = t["memory"]  # AdamW moments (8 B per parameter) kept for the owned chunks only
+assert m["optimizer_shards"] == n and abs(m["optimizer_bytes"] - 2 * P / n) <= 1, m
+assert abs(m["grad_shard_bytes"] - P / n) <= 1, m
 PY
-    then tap_ok "np=$np: zero replicas identical, reduce-scatter + allgather buckets"
-    else tap_not_ok "np=$np: zero replicas identical, reduce-scatter + allgather buckets"; fi
+    then tap_ok "np=$np: zero replicas identical, reduce-scatter + allgather buckets, 1/$np optimizer state"
+    else tap_not_ok "np=$np: zero replicas identical, reduce-scatter + allgather buckets, 1/$np optimizer state"; fi
     if "$PYTHON3" - "$out/dp$np.f32" "$out/zero$np.f32" <<'PY'
 import array, math, sys
 a = array.array("f"); b = array.array("f")
