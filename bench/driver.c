@@ -65,3 +65,47 @@ json_t *llmb_phase_result(struct llmb_ctx *ctx, const char *name)
         return NULL;
     return json_object_get(json_object_get(ctx->doc, "phases"), name);
 }
+
+json_t *llmb_gather_json(json_t *mine, MPI_Comm comm)
+{
+    int rank, size;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
+    char *text = mine ? json_dumps(mine, JSON_COMPACT) : NULL;
+    json_decref(mine);
+    if (mine && !text)
+        llmb_abort(LLMB_EFAIL, "out of memory serializing results");
+    int len = text ? (int)strlen(text) + 1 : 1;
+    int *lens = NULL, *displs = NULL;
+    char *all = NULL;
+    if (rank == 0) {
+        lens = malloc((size_t)size * sizeof *lens);
+        displs = malloc((size_t)size * sizeof *displs);
+        if (!lens || !displs)
+            llmb_abort(LLMB_EFAIL, "out of memory gathering results of %d ranks", size);
+    }
+    MPI_Gather(&len, 1, MPI_INT, lens, 1, MPI_INT, 0, comm);
+    if (rank == 0) {
+        long long total = 0;
+        for (int i = 0; i < size; i++) {
+            displs[i] = (int)total;
+            total += lens[i];
+        }
+        if (total > 0x7fffffffLL || !(all = malloc((size_t)total)))
+            llmb_abort(LLMB_EFAIL, "results of %d ranks too large to gather (%lld bytes)", size, total);
+    }
+    MPI_Gatherv(text ? text : "", len, MPI_CHAR, all, lens, displs, MPI_CHAR, 0, comm);
+    free(text);
+    json_t *out = NULL;
+    if (rank == 0) {
+        out = json_array();
+        for (int i = 0; i < size; i++) {
+            json_t *v = all[displs[i]] ? json_loads(all + displs[i], 0, NULL) : NULL;
+            json_array_append_new(out, v ? v : json_null());
+        }
+    }
+    free(all);
+    free(lens);
+    free(displs);
+    return out;
+}

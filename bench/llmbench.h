@@ -63,6 +63,11 @@ _Noreturn void llmb_abort(int status, const char *fmt, ...) __attribute__((forma
 /* Rank 0 print helper honouring --quiet (stdout). */
 void llmb_say(struct llmb_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Gather one JSON value from every rank of comm to comm's rank 0 (as compact text).  Steals
+ * `mine` (NULL sends nothing).  On rank 0 of comm: a new array with one element per rank (null
+ * where a rank sent nothing); NULL elsewhere.  Collective over comm; out of memory aborts. */
+json_t *llmb_gather_json(json_t *mine, MPI_Comm comm);
+
 /* The JSON object of an earlier phase of this run (rank 0), or NULL. */
 json_t *llmb_phase_result(struct llmb_ctx *ctx, const char *name);
 

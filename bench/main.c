@@ -100,7 +100,7 @@ static json_t *new_document(struct llmb_ctx *ctx, const char *run_id)
 
     json_t *cmd = json_array();
     for (int i = 0; i < opt->argc; i++)
-        json_array_append_new(cmd, json_string(opt->argv[i]));
+        json_array_append_new(cmd, llmb_json_str(opt->argv[i]));
     json_t *map = json_array(), *names = json_array(), *per = json_array();
     for (int r = 0; r < ctx->size; r++)
         json_array_append_new(map, json_integer(ctx->rank_node[r]));
@@ -108,22 +108,22 @@ static json_t *new_document(struct llmb_ctx *ctx, const char *run_id)
         int count = 0;
         for (int r = 0; r < ctx->size; r++)
             count += ctx->rank_node[r] == n;
-        json_array_append_new(names, json_string(ctx->node_names[n]));
+        json_array_append_new(names, llmb_json_str(ctx->node_names[n]));
         json_array_append_new(per, json_integer(count));
     }
     char mpi_std[16];
     snprintf(mpi_std, sizeof mpi_std, "%d.%d", ver, sub);
     return json_pack(
-        "{s:s, s:s, s:s, s:o, s:o, s:s, s:n, s:s, s:[], s:{s:i, s:i, s:o, s:o, s:o},"
-        " s:{s:s, s:s, s:s, s:s, s:s}, s:{s:s, s:s}, s:{s:i}, s:{}}",
-        "schema", LLMB_SCHEMA, "run_id", run_id, "llmbench_version", LLMB_VERSION_STRING,
+        "{s:s, s:o, s:s, s:o, s:o, s:s, s:n, s:s, s:[], s:{s:i, s:i, s:o, s:o, s:o},"
+        " s:{s:o, s:s, s:s, s:o, s:s}, s:{s:o, s:o}, s:{s:i}, s:{}}",
+        "schema", LLMB_SCHEMA, "run_id", llmb_json_str(run_id), "llmbench_version", LLMB_VERSION_STRING,
         "command_line", cmd, "options", (json_t *)llmb_options_json(opt), "start_time", iso,
         "end_time", "status", "running", "phases_completed",
         "world", "ranks", ctx->size, "nodes", ctx->nnodes, "rank_node", map, "node_names", names,
         "ranks_per_node", per,
-        "software", "mpi_library", mpi_lib, "mpi_standard", mpi_std, "compiler", LLMB_CC_VERSION,
-        "kernel", kernel, "blas", LLMB_BLAS_NAME,
-        "host", "name", ctx->node_names[0], "cpu_model", cpu,
+        "software", "mpi_library", llmb_json_str(mpi_lib), "mpi_standard", mpi_std,
+        "compiler", LLMB_CC_VERSION, "kernel", llmb_json_str(kernel), "blas", LLMB_BLAS_NAME,
+        "host", "name", llmb_json_str(ctx->node_names[0]), "cpu_model", llmb_json_str(cpu),
         "errors", "wrong_elements", 0,
         "phases");
 }
@@ -155,7 +155,9 @@ static int run(struct llmb_ctx *ctx)
     int rc = 0;
     if (ctx->rank == 0) {
         ctx->doc = new_document(ctx, run_id);
-        rc = ctx->doc && llmb_mkdir_p(opt->output) == 0 ? 0 : LLMB_EINPUT;
+        if (!ctx->doc)
+            llmb_abort(LLMB_EFAIL, "cannot build the results document (out of memory)");
+        rc = llmb_mkdir_p(opt->output) == 0 ? 0 : LLMB_EINPUT;
     }
     MPI_Bcast(&rc, 1, MPI_INT, 0, ctx->world);
     if (rc)

@@ -2,6 +2,7 @@
 #include "metrics.h"
 #include "error.h"
 #include "model.h"
+#include "results.h"
 #include "util.h"
 
 #include <getopt.h>
@@ -388,7 +389,7 @@ void *llmb_options_json(const struct llmb_options *opt)
     json_object_set_new(o, "layers", json_integer(opt->layers));
     json_object_set_new(o, "batch", json_integer(opt->batch));
     json_object_set_new(o, "seq", json_integer(opt->seq));
-    json_object_set_new(o, "output", json_string(opt->output));
+    json_object_set_new(o, "output", llmb_json_str(opt->output));
     json_object_set_new(o, "tag", json_string(opt->tag));
     json_object_set_new(o, "warmup", json_integer(opt->warmup));
     json_object_set_new(o, "min_iters", json_integer(opt->min_iters));
@@ -414,6 +415,6 @@ void *llmb_options_json(const struct llmb_options *opt)
     json_object_set_new(o, "bucket_bytes", json_integer((json_int_t)opt->bucket_bytes));
     json_object_set_new(o, "overlap", json_boolean(opt->overlap));
     json_object_set_new(o, "zero", json_boolean(opt->zero));
-    json_object_set_new(o, "topology_xml", opt->topology_xml[0] ? json_string(opt->topology_xml) : json_null());
+    json_object_set_new(o, "topology_xml", opt->topology_xml[0] ? llmb_json_str(opt->topology_xml) : json_null());
     return o;
 }

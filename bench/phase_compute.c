@@ -478,29 +478,8 @@ int llmb_phase_compute(struct llmb_ctx *ctx, json_t *out)
     int failed = 0;
     int rc = rank_compute(ctx, &cfg, k, mine, &failed);
 
-    /* gather every rank's object to rank 0 as JSON text */
-    char *txt = json_dumps(mine, JSON_COMPACT);
-    json_decref(mine);
-    int len = txt ? (int)strlen(txt) + 1 : 1;
-    int *lens = NULL, *displs = NULL;
-    char *all = NULL;
-    if (ctx->rank == 0) {
-        lens = calloc((size_t)ctx->size, sizeof *lens);
-        displs = calloc((size_t)ctx->size, sizeof *displs);
-    }
-    MPI_Gather(&len, 1, MPI_INT, lens, 1, MPI_INT, 0, ctx->world);
-    if (ctx->rank == 0) {
-        long tot = 0;
-        for (int i = 0; i < ctx->size; i++) {
-            displs[i] = (int)tot;
-            tot += lens[i];
-        }
-        all = malloc((size_t)tot);
-        if (!lens || !displs || !all)
-            llmb_abort(1, "compute: out of memory gathering %ld bytes of results", tot);
-    }
-    MPI_Gatherv(txt ? txt : "", len, MPI_CHAR, all, lens, displs, MPI_CHAR, 0, ctx->world);
-    free(txt);
+    /* every rank's object to rank 0 */
+    json_t *gathered = llmb_gather_json(mine, ctx->world);
     int any_failed = any_rank(ctx, failed);
     if (ctx->rank == 0) {
         json_t *ranks = json_array();
@@ -508,9 +487,11 @@ int llmb_phase_compute(struct llmb_ctx *ctx, json_t *out)
         double *bws = calloc((size_t)ctx->size, sizeof *bws);
         int np = 0, nb = 0;
         for (int i = 0; i < ctx->size; i++) {
-            json_t *o = json_loads(all + displs[i], 0, NULL);
-            if (!o)
+            json_t *o = json_incref(json_array_get(gathered, (size_t)i));
+            if (!json_is_object(o)) {
+                json_decref(o);
                 o = json_pack("{s:i, s:s}", "rank", i, "error", "unreadable result");
+            }
             json_t *p = json_object_get(o, "measured_peak_gflops");
             json_t *b = json_object_get(o, "stream_triad_gbs");
             if (json_is_number(p) && peaks)
@@ -547,9 +528,7 @@ int llmb_phase_compute(struct llmb_ctx *ctx, json_t *out)
                  any_failed ? "; KERNEL VALIDATION FAILED" : "");
         free(peaks);
         free(bws);
-        free(all);
-        free(lens);
-        free(displs);
+        json_decref(gathered);
     }
     if (rc)
         return rc;

@@ -91,7 +91,7 @@ static void cores_of(hwloc_topology_t sys, hwloc_const_bitmap_t set, hwloc_bitma
 }
 
 /* Leader: the node's JSON text {node, ranks, warnings}. */
-static char *node_blob(struct llmb_ctx *ctx, hwloc_topology_t topo, hwloc_topology_t sys, const char *xml,
+static json_t *node_blob(struct llmb_ctx *ctx, hwloc_topology_t topo, hwloc_topology_t sys, const char *xml,
                        const struct rank_rec *recs, int n)
 {
     json_t *node = llmb_topo_node_json(topo);
@@ -251,12 +251,7 @@ static char *node_blob(struct llmb_ctx *ctx, hwloc_topology_t topo, hwloc_topolo
     free(set);
     free(core);
 
-    json_t *blob = json_pack("{s:o, s:o, s:o}", "node", node, "ranks", ranks, "warnings", warnings);
-    char *text = json_dumps(blob, JSON_COMPACT);
-    json_decref(blob);
-    if (!text)
-        llmb_abort(LLMB_EFAIL, "out of memory serializing the node topology");
-    return text;
+    return json_pack("{s:o, s:o, s:o}", "node", node, "ranks", ranks, "warnings", warnings);
 }
 
 static json_t *software_json(void)
@@ -383,38 +378,15 @@ int llmb_phase_probe(struct llmb_ctx *ctx, json_t *out)
     if (ctx->node_rank == 0 && !recs)
         llmb_abort(LLMB_EFAIL, "out of memory");
     MPI_Gather(&me, (int)sizeof me, MPI_BYTE, recs, (int)sizeof me, MPI_BYTE, 0, ctx->node);
-    char *text = NULL;
-    int len = 0;
+    json_t *blob = NULL;
     if (ctx->node_rank == 0) {
-        text = node_blob(ctx, topo, sys, xml, recs, ctx->node_size);
-        len = (int)strlen(text) + 1;
+        blob = node_blob(ctx, topo, sys, xml, recs, ctx->node_size);
         free(recs);
         if (sys != topo)
             hwloc_topology_destroy(sys);
         hwloc_topology_destroy(topo);
     }
-    int *lens = NULL, *displs = NULL;
-    char *all = NULL;
-    if (ctx->leaders != MPI_COMM_NULL) {
-        if (ctx->rank == 0) {
-            lens = malloc((size_t)ctx->nnodes * sizeof *lens);
-            displs = malloc((size_t)ctx->nnodes * sizeof *displs);
-            if (!lens || !displs)
-                llmb_abort(LLMB_EFAIL, "out of memory");
-        }
-        MPI_Gather(&len, 1, MPI_INT, lens, 1, MPI_INT, 0, ctx->leaders);
-        if (ctx->rank == 0) {
-            long long total = 0;
-            for (int i = 0; i < ctx->nnodes; i++) {
-                displs[i] = (int)total;
-                total += lens[i];
-            }
-            if (total > 0x7fffffffLL || !(all = malloc((size_t)total)))
-                llmb_abort(LLMB_EFAIL, "node topologies too large to gather (%lld bytes)", total);
-        }
-        MPI_Gatherv(text, len, MPI_CHAR, all, lens, displs, MPI_CHAR, 0, ctx->leaders);
-    }
-    free(text);
+    json_t *gathered = ctx->leaders != MPI_COMM_NULL ? llmb_gather_json(blob, ctx->leaders) : NULL;
     if (ctx->rank != 0)
         return 0;
 
@@ -424,10 +396,9 @@ int llmb_phase_probe(struct llmb_ctx *ctx, json_t *out)
     for (size_t w = 0; w < NWARN; w++)
         per_id[w] = json_array();
     for (int n = 0; n < ctx->nnodes; n++) {
-        json_error_t jerr;
-        json_t *blob = json_loads(all + displs[n], 0, &jerr);
-        if (!blob)
-            llmb_abort(LLMB_EFAIL, "node %d sent unreadable topology JSON: %s", n, jerr.text);
+        json_t *blob = json_array_get(gathered, (size_t)n);
+        if (!json_is_object(blob))
+            llmb_abort(LLMB_EFAIL, "node %d sent no readable topology", n);
         json_t *members = json_array();
         for (int r = 0; r < ctx->size; r++)
             if (ctx->rank_node[r] == n)
@@ -443,16 +414,13 @@ int llmb_phase_probe(struct llmb_ctx *ctx, json_t *out)
                 if (strcmp(json_string_value(json_object_get(v, "id")), warning_ids[w]) == 0)
                     json_array_append(per_id[w], v);
         }
-        json_decref(blob);
     }
+    json_decref(gathered);
     for (size_t w = 0; w < NWARN; w++) {
         json_array_extend(warnings, per_id[w]);
         json_decref(per_id[w]);
     }
     free(per_id);
-    free(all);
-    free(lens);
-    free(displs);
 
     /* Ranks in world order. */
     json_t *sorted = json_array();

@@ -89,6 +89,24 @@ int llmb_results_write(const json_t *doc, const char *dir, const char *name, int
     return 0;
 }
 
+json_t *llmb_json_str(const char *text)
+{
+    if (!text)
+        return json_null();
+    json_t *s = json_string(text);
+    if (s)
+        return s;
+    char *copy = strdup(text);
+    if (!copy)
+        return json_null();
+    for (char *p = copy; *p; p++)
+        if ((unsigned char)*p >= 0x80)
+            *p = '?';
+    s = json_string(copy);
+    free(copy);
+    return s ? s : json_null();
+}
+
 int llmb_results_error(const char *file, const char *path, const char *fmt, ...)
 {
     char msg[1536];

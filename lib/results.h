@@ -26,6 +26,11 @@ int llmb_results_write(const json_t *doc, const char *dir, const char *name, int
 /* Parse and check a results file.  Returns a new reference, or NULL after printing one line. */
 json_t *llmb_results_load(const char *path);
 
+/* A JSON string of text from outside (argv, host names, /proc): json_string(), or when the text
+ * is not valid UTF-8 (jansson refuses it) a copy with every byte >= 0x80 replaced by '?'.
+ * NULL text gives JSON null.  New reference. */
+json_t *llmb_json_str(const char *text);
+
 /* Print "<file>: <path>: <message>" (path may be NULL or ""); always returns -1. */
 int llmb_results_error(const char *file, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
