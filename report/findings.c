@@ -106,18 +106,6 @@ static const char *pct_of_step(double t, double step, char *buf, size_t len)
     return buf;
 }
 
-static const char *ft(double s, char *b, size_t n)
-{
-    if (isnan(s))
-        snprintf(b, n, "-");
-    else if (fabs(s) < 1e-3)
-        snprintf(b, n, "%.1f us", s * 1e6);
-    else if (fabs(s) < 1)
-        snprintf(b, n, "%.2f ms", s * 1e3);
-    else
-        snprintf(b, n, "%.3f s", s);
-    return b;
-}
 
 static size_t min_steps(const struct rr_run *run)
 {
@@ -127,43 +115,18 @@ static size_t min_steps(const struct rr_run *run)
     return run->has[RR_TRAIN] ? ns : 0;
 }
 
-/* Median over steps of (max over ranks in set of compute - median over all ranks of compute):
- * how much longer the step waits for those ranks' compute.  NAN without a train phase. */
-static double excess(const struct rr_run *run, const char *in_set)
+/* Median over steps of (max over ranks in set of compute - median compute of the reference
+ * ranks): how much longer a step waits for those ranks.  The reference is every rank, or with
+ * others_only the ranks NOT in set.  NAN without a train phase or without reference ranks. */
+static double excess_of(const struct rr_run *run, const char *in_set, int others_only)
 {
     size_t ns = min_steps(run);
-    if (ns == 0)
-        return NAN;
-    double *col = malloc((size_t)run->nranks * sizeof *col), *per = malloc(ns * sizeof *per);
-    if (!col || !per) {
-        free(col), free(per);
-        return NAN;
-    }
-    for (size_t s = 0; s < ns; s++) {
-        double mx = 0;
-        for (int r = 0; r < run->nranks; r++) {
-            col[r] = run->ranks[r].compute[s];
-            if (in_set[r] && col[r] > mx)
-                mx = col[r];
-        }
-        per[s] = fmax(0.0, mx - rr_median(col, (size_t)run->nranks));
-    }
-    double m = rr_median(per, ns);
-    free(col), free(per);
-    return m;
-}
-
-/* Median over steps of (max over ranks in set of compute - median over the ranks NOT in set):
- * what those ranks cost against the others.  NAN without a train phase or other ranks. */
-static double excess_vs_others(const struct rr_run *run, const char *in_set)
-{
-    size_t ns = min_steps(run);
-    int nout = 0;
+    int nref = 0;
     for (int r = 0; r < run->nranks; r++)
-        nout += !in_set[r];
-    if (ns == 0 || nout == 0)
+        nref += !others_only || !in_set[r];
+    if (ns == 0 || nref == 0)
         return NAN;
-    double *col = malloc((size_t)nout * sizeof *col), *per = malloc(ns * sizeof *per);
+    double *col = malloc((size_t)nref * sizeof *col), *per = malloc(ns * sizeof *per);
     if (!col || !per) {
         free(col), free(per);
         return NAN;
@@ -173,16 +136,26 @@ static double excess_vs_others(const struct rr_run *run, const char *in_set)
         int k = 0;
         for (int r = 0; r < run->nranks; r++) {
             double c = run->ranks[r].compute[s];
-            if (in_set[r])
-                mx = c > mx ? c : mx;
-            else
+            if (in_set[r] && c > mx)
+                mx = c;
+            if (!others_only || !in_set[r])
                 col[k++] = c;
         }
-        per[s] = fmax(0.0, mx - rr_median(col, (size_t)nout));
+        per[s] = fmax(0.0, mx - rr_median(col, (size_t)nref));
     }
     double m = rr_median(per, ns);
     free(col), free(per);
     return m;
+}
+
+static double excess(const struct rr_run *run, const char *in_set)
+{
+    return excess_of(run, in_set, 0);
+}
+
+static double excess_vs_others(const struct rr_run *run, const char *in_set)
+{
+    return excess_of(run, in_set, 1);
 }
 
 /* Median train compute of one rank. */
@@ -278,7 +251,7 @@ static void find_binding(const struct rr_run *run, int ri, struct rr_findings *o
         if (nsc && noc)
             cat(f->evidence, sizeof f->evidence,
                 " their compute takes %s per step against %s on the other ranks",
-                ft(sc / nsc, (char[32]){0}, 32), ft(oc / noc, (char[32]){0}, 32));
+                rr_format_time(sc / nsc, (char[32]){0}, 32), rr_format_time(oc / noc, (char[32]){0}, 32));
         else
             f->evidence[strlen(f->evidence) - 1] = '\0';
         snprintf(f->remedy, sizeof f->remedy,
@@ -555,7 +528,7 @@ static void find_stragglers(const struct rr_run *run, int ri, struct rr_findings
             cat(f->evidence, sizeof f->evidence, "%s %d (%s, last in %.0f%% of steps",
                 shown++ ? ";" : "", r, host(run, r), 100 * lf[r]);
             if (!isnan(c))
-                cat(f->evidence, sizeof f->evidence, ", compute %s", ft(c, pct, sizeof pct));
+                cat(f->evidence, sizeof f->evidence, ", compute %s", rr_format_time(c, pct, sizeof pct));
             cat(f->evidence, sizeof f->evidence, ")");
         }
     double *cm = malloc((size_t)n * sizeof *cm);
@@ -565,14 +538,14 @@ static void find_stragglers(const struct rr_run *run, int ri, struct rr_findings
         double med = isnan(cm[0]) ? NAN : rr_median(cm, (size_t)n);
         if (!isnan(med))
             cat(f->evidence, sizeof f->evidence, " against a median rank compute of %s",
-                ft(med, pct, sizeof pct));
+                rr_format_time(med, pct, sizeof pct));
         free(cm);
     }
     if (!isnan(lost))
     {
         char t[32];
         cat(f->evidence, sizeof f->evidence, "; the other ranks wait %s per step%s",
-            ft(lost, t, sizeof t), pct_of_step(lost, run->step_med, pct, sizeof pct));
+            rr_format_time(lost, t, sizeof t), pct_of_step(lost, run->step_med, pct, sizeof pct));
     }
     snprintf(f->remedy, sizeof f->remedy,
              "find what differs on that rank or node: its compute rate (compute phase), clocks, "
@@ -607,7 +580,7 @@ static void find_nominal(const struct rr_run *run, int ri, const struct rr_resou
                  isnan(f->time_lost_s) ? "" : "; at 80% of nominal a step would be shorter by",
                  "");
         if (!isnan(f->time_lost_s))
-            cat(f->evidence, sizeof f->evidence, " %s%s", ft(f->time_lost_s, (char[32]){0}, 32),
+            cat(f->evidence, sizeof f->evidence, " %s%s", rr_format_time(f->time_lost_s, (char[32]){0}, 32),
                 pct_of_step(f->time_lost_s, run->step_med, pct, sizeof pct));
         snprintf(f->remedy, sizeof f->remedy, "%s",
                  t == RR_INTRA

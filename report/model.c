@@ -154,7 +154,7 @@ static double med_med(const struct rr_run *run, size_t off, int sub_wait)
     return m;
 }
 
-static double median_over_ranks(const struct rr_run *run, size_t off)
+double rr_rank_median(const struct rr_run *run, size_t off)
 {
     double *v = malloc((size_t)run->nranks * sizeof *v);
     size_t n = 0;
@@ -178,7 +178,7 @@ void rr_analyze(struct rr_run *run, const struct rr_resource res[RR_NRES])
     run->mfu_nominal = run->mfu_measured = NAN;
     run->peak_nominal = res ? rr_nominal_peak(run, res, run->peak_nominal_src,
                                               sizeof run->peak_nominal_src) : NAN;
-    run->peak_measured = median_over_ranks(run, offsetof(struct rr_rank, measured_gflops));
+    run->peak_measured = rr_rank_median(run, offsetof(struct rr_rank, measured_gflops));
     if (isnan(run->peak_measured))
         run->peak_measured = run->peak_measured_train;
     if (!run->has[RR_TRAIN])

@@ -16,7 +16,7 @@
 #define WIDTH 100
 
 /* ---------------------------------------------------------------- small formatters */
-static const char *ftime(double s, char *b, size_t n)
+const char *rr_format_time(double s, char *b, size_t n)
 {
     if (isnan(s))
         snprintf(b, n, "-");
@@ -212,7 +212,7 @@ static void print_run(FILE *o, const struct rr_report *rep, int i, enum rr_forma
         tab_row(&t, "global tokens/s", isnan(run->tokens_per_s) ? "-" : a, h);
         snprintf(h, sizeof h, "median of %zu steps (slowest rank), CV %.1f%%", run->nsteps,
                  100 * run->step_cv);
-        tab_row(&t, "step time", ftime(run->step_med, b, sizeof b), h);
+        tab_row(&t, "step time", rr_format_time(run->step_med, b, sizeof b), h);
         snprintf(h, sizeof h, "peak %s GFLOP/s per rank (nominal, see below)",
                  fnum(run->peak_nominal, "", d, sizeof d));
         tab_row(&t, "MFU, nominal peak", fpct(run->mfu_nominal, c, sizeof c), h);
@@ -230,16 +230,16 @@ static void print_run(FILE *o, const struct rr_report *rep, int i, enum rr_forma
             "waiting for stragglers", "other (host, loop)"};
         for (int k = 0; k < RR_NTERMS; k++) {
             double share = run->step_med > 0 ? run->meas[k] / run->step_med : NAN;
-            tab_row(&s, labels[k], ftime(run->meas[k], a, sizeof a), fpct(share, b, sizeof b),
-                    ftime(run->pred[k], c, sizeof c));
+            tab_row(&s, labels[k], rr_format_time(run->meas[k], a, sizeof a), fpct(share, b, sizeof b),
+                    rr_format_time(run->pred[k], c, sizeof c));
         }
-        tab_row(&s, "step time", ftime(run->step_med, a, sizeof a), "100.0%",
-                ftime(run->pred_total, c, sizeof c));
+        tab_row(&s, "step time", rr_format_time(run->step_med, a, sizeof a), "100.0%",
+                rr_format_time(run->pred_total, c, sizeof c));
         tab_print(o, &s, fmt);
         if (run->params_ok)
             line(o, fmt, "model: predicted %s vs measured %s, error %+.1f%%%s. Compute from %s; "
                  "communication from %s; optimizer, wait and other are the measured terms.",
-                 ftime(run->pred_total, a, sizeof a), ftime(run->step_med, b, sizeof b),
+                 rr_format_time(run->pred_total, a, sizeof a), rr_format_time(run->step_med, b, sizeof b),
                  100 * run->pred_err, run->pred_independent ? ""
                  : " (no compute or comm phase: the model only restates the train timers)",
                  run->pred_compute_src, run->pred_comm_src);
@@ -307,7 +307,7 @@ static void print_findings(FILE *o, const struct rr_report *rep, enum rr_format 
         if (isnan(f->time_lost_s))
             snprintf(cost, sizeof cost, "time lost not estimable");
         else
-            snprintf(cost, sizeof cost, "%s per step%s", ftime(f->time_lost_s, t, sizeof t), pct);
+            snprintf(cost, sizeof cost, "%s per step%s", rr_format_time(f->time_lost_s, t, sizeof t), pct);
         char runs[16] = "";
         if (rep->nruns > 1)
             snprintf(runs, sizeof runs, "run %c, ", run_letter(f->run));
@@ -340,16 +340,16 @@ static const char *group_detail(const struct rr_report *rep, int g, char *b, siz
     char x[32], y[32];
     switch (g) {
     case RR_G_COMPUTE:
-        snprintf(b, n, "compute %s vs %s", ftime(A->meas[RR_T_COMPUTE], x, sizeof x),
-                 ftime(B->meas[RR_T_COMPUTE], y, sizeof y));
+        snprintf(b, n, "compute %s vs %s", rr_format_time(A->meas[RR_T_COMPUTE], x, sizeof x),
+                 rr_format_time(B->meas[RR_T_COMPUTE], y, sizeof y));
         break;
     case RR_G_CLOCKS:
         snprintf(b, n, "clock ratio %.2f vs %.2f", isnan(A->params.phi) ? 1 : A->params.phi,
                  isnan(B->params.phi) ? 1 : B->params.phi);
         break;
     case RR_G_MEMORY:
-        snprintf(b, n, "optimizer %s vs %s", ftime(A->params.opt, x, sizeof x),
-                 ftime(B->params.opt, y, sizeof y));
+        snprintf(b, n, "optimizer %s vs %s", rr_format_time(A->params.opt, x, sizeof x),
+                 rr_format_time(B->params.opt, y, sizeof y));
         break;
     case RR_G_INTRA:
     case RR_G_INTER: {
@@ -358,17 +358,17 @@ static const char *group_detail(const struct rr_report *rep, int g, char *b, siz
         snprintf(b, n, "busbw %s vs %s GB/s; comm %s vs %s",
                  fnum(rep->res[0][k].measured, "", x, sizeof x),
                  fnum(rep->res[1][k].measured, "", y, sizeof y),
-                 ftime(A->params.tier_s[t], (char[32]){0}, 32),
-                 ftime(B->params.tier_s[t], (char[32]){0}, 32));
+                 rr_format_time(A->params.tier_s[t], (char[32]){0}, 32),
+                 rr_format_time(B->params.tier_s[t], (char[32]){0}, 32));
         break;
     }
     case RR_G_WAIT:
-        snprintf(b, n, "wait %s vs %s", ftime(A->params.wait, x, sizeof x),
-                 ftime(B->params.wait, y, sizeof y));
+        snprintf(b, n, "wait %s vs %s", rr_format_time(A->params.wait, x, sizeof x),
+                 rr_format_time(B->params.wait, y, sizeof y));
         break;
     default:
-        snprintf(b, n, "other %s vs %s", ftime(A->params.other, x, sizeof x),
-                 ftime(B->params.other, y, sizeof y));
+        snprintf(b, n, "other %s vs %s", rr_format_time(A->params.other, x, sizeof x),
+                 rr_format_time(B->params.other, y, sizeof y));
     }
     return b;
 }
@@ -390,8 +390,8 @@ static void print_compare(FILE *o, const struct rr_report *rep, enum rr_format f
     if (c->have_ratio) {
         int noise = c->ci_lo <= 1.0 && c->ci_hi >= 1.0;
         line(o, fmt, "gap: B's step time is %.2fx A's (%s vs %s); 95%% CI %.2f-%.2f (bootstrap "
-             "over %zu + %zu steps)%s", c->ratio, ftime(B->step_med, a, sizeof a),
-             ftime(A->step_med, b, sizeof b), c->ci_lo, c->ci_hi, A->nsteps, B->nsteps,
+             "over %zu + %zu steps)%s", c->ratio, rr_format_time(B->step_med, a, sizeof a),
+             rr_format_time(A->step_med, b, sizeof b), c->ci_lo, c->ci_hi, A->nsteps, B->nsteps,
              noise ? ". The interval includes 1.00: the runs do not differ beyond their own "
                      "noise." : ".");
     }
@@ -401,7 +401,7 @@ static void print_compare(FILE *o, const struct rr_report *rep, enum rr_format f
     }
     line(o, fmt, "model: predicted A %s, B %s (ratio %.2fx). Shapley attribution over %d factor "
          "groups, exact over all 5040 orderings; factors multiply to the measured ratio.",
-         ftime(c->pred_a, a, sizeof a), ftime(c->pred_b, b, sizeof b), c->pred_b / c->pred_a,
+         rr_format_time(c->pred_a, a, sizeof a), rr_format_time(c->pred_b, b, sizeof b), c->pred_b / c->pred_a,
          RR_NGROUPS);
     struct tab t = {.ncols = 4};
     t.right[1] = t.right[2] = 1;
@@ -421,7 +421,7 @@ static void print_compare(FILE *o, const struct rr_report *rep, enum rr_format f
         char f[32], s[32], det[200];
         snprintf(f, sizeof f, "%.3fx", c->factor[g]);
         snprintf(s, sizeof s, "%s%s", c->share_s[g] >= 0 ? "+" : "",
-                 ftime(c->share_s[g], h, sizeof h));
+                 rr_format_time(c->share_s[g], h, sizeof h));
         tab_row(&t, rr_group_names[g], f, s, group_detail(rep, g, det, sizeof det));
     }
     char f[32];

@@ -225,6 +225,12 @@ void rr_find(const struct rr_run *run, int run_index, const struct rr_resource r
              struct rr_findings *out);
 /* Rank by time lost; with two runs (nruns 2) first by the difference to the same finding in the
  * other run (gap_s), since what differs is what explains the gap. */
+/* "12.3 us", "4.56 ms", "1.234 s", or "-" for NAN, into b; returns b. */
+const char *rr_format_time(double s, char *b, size_t n);
+/* Median over ranks of the double at byte offset off of struct rr_rank (NANs skipped); NAN if
+ * none. */
+double rr_rank_median(const struct rr_run *run, size_t off);
+
 void rr_findings_sort(struct rr_findings *f, int nruns);
 void rr_findings_free(struct rr_findings *f);
 

@@ -83,19 +83,6 @@ static void match_device(const char *dir, unsigned vendor, unsigned device, char
     }
 }
 
-static double median_field(const struct rr_run *run, size_t off)
-{
-    double *v = malloc((size_t)run->nranks * sizeof *v);
-    size_t n = 0;
-    for (int r = 0; v && r < run->nranks; r++) {
-        double x = *(const double *)((const char *)&run->ranks[r] + off);
-        if (!isnan(x))
-            v[n++] = x;
-    }
-    double m = n ? rr_median(v, n) : NAN;
-    free(v);
-    return m;
-}
 
 static void largest_busbw(const struct rr_run *run, const char *group, struct rr_resource *r)
 {
@@ -151,11 +138,11 @@ int rr_resources(const struct rr_run *run, const char *dir, const char *device,
     }
     /* GEMM */
     struct rr_resource *g = &res[RR_RES_GEMM];
-    g->measured = median_field(run, offsetof(struct rr_rank, measured_gflops));
+    g->measured = rr_rank_median(run, offsetof(struct rr_rank, measured_gflops));
     if (!isnan(g->measured))
         snprintf(g->what, sizeof g->what, "large square GEMM, median of %d ranks", run->nranks);
     if (strcmp(dev, "cpu") == 0) {
-        g->nominal = median_field(run, offsetof(struct rr_rank, nominal_gflops));
+        g->nominal = rr_rank_median(run, offsetof(struct rr_rank, nominal_gflops));
         const char *d = run->nranks > 0 ? run->ranks[0].nominal_deriv : "";
         snprintf(g->source, sizeof g->source, "cpu: compute phase, median rank%s%s",
                  d[0] ? "; rank 0: " : "", d);
@@ -170,7 +157,7 @@ int rr_resources(const struct rr_run *run, const char *dir, const char *device,
     }
     /* memory */
     struct rr_resource *m = &res[RR_RES_MEM];
-    m->measured = median_field(run, offsetof(struct rr_rank, stream_gbs));
+    m->measured = rr_rank_median(run, offsetof(struct rr_rank, stream_gbs));
     if (!isnan(m->measured))
         snprintf(m->what, sizeof m->what, "STREAM triad, median of %d ranks", run->nranks);
     m->nominal = ds.memory_gbs;
