@@ -919,12 +919,16 @@ static int cmp_finding(const void *x, const void *y)
     return a->run - b->run;
 }
 
-void rr_findings_sort(struct rr_findings *f, int nruns)
+void rr_findings_sort(struct rr_findings *f, int nruns, int slower)
 {
     for (size_t i = 0; i < f->n; i++) {
         f->v[i].gap_s = NAN;
         if (nruns < 2)
             continue;
+        if (slower >= 0 && f->v[i].run != slower) {
+            f->v[i].gap_s = 0; /* the faster run's findings do not make the other one slower */
+            continue;
+        }
         double other = 0;
         for (size_t j = 0; j < f->n; j++)
             if (f->v[j].run != f->v[i].run && same_finding(&f->v[i], &f->v[j]))

@@ -129,7 +129,10 @@ int main(int argc, char **argv)
     }
     for (int i = 0; i < nfiles; i++)
         rr_find(&runs[i], i, res[i], &rep.findings);
-    rr_findings_sort(&rep.findings, nfiles);
+    int slower = -1;
+    if (nfiles == 2 && runs[0].step_med > 0 && runs[1].step_med > 0)
+        slower = runs[1].step_med > runs[0].step_med ? 1 : 0;
+    rr_findings_sort(&rep.findings, nfiles, slower);
     char note[600];
     if (!no_plots) {
         char dir[4096], id[256];

@@ -223,15 +223,17 @@ struct rr_findings {
 };
 void rr_find(const struct rr_run *run, int run_index, const struct rr_resource res[RR_NRES],
              struct rr_findings *out);
-/* Rank by time lost; with two runs (nruns 2) first by the difference to the same finding in the
- * other run (gap_s), since what differs is what explains the gap. */
 /* "12.3 us", "4.56 ms", "1.234 s", or "-" for NAN, into b; returns b. */
 const char *rr_format_time(double s, char *b, size_t n);
 /* Median over ranks of the double at byte offset off of struct rr_rank (NANs skipped); NAN if
  * none. */
 double rr_rank_median(const struct rr_run *run, size_t off);
 
-void rr_findings_sort(struct rr_findings *f, int nruns);
+/* Rank by time lost; with two runs (nruns 2) first by the difference to the same finding in the
+ * other run (gap_s), since what differs is what explains the gap.  slower: index of the run with
+ * the longer median step (its findings can explain the gap; the other run's get gap_s 0), or -1
+ * when unknown. */
+void rr_findings_sort(struct rr_findings *f, int nruns, int slower);
 void rr_findings_free(struct rr_findings *f);
 
 /* ---- output.c ---- */
