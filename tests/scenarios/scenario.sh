@@ -125,7 +125,7 @@ scenario_inner() {
     fi
     A=$(ls "$WORK"/A/*.json | head -1) B=$(ls "$WORK"/B/*.json | head -1)
     t0=$(now)
-    "$LLMBENCH_REPORT" --format json "$A" "$B" > "$WORK/report.json" 2> "$WORK/report.err"
+    "$LLMBENCH_REPORT" --format json --plots "$WORK/plots" "$A" "$B" > "$WORK/report.json" 2> "$WORK/report.err"
     rc=$?
     if [ $rc = 0 ]; then
         echo "ok 3 - llmbench-report --format json A B: exit 0 ($(elapsed "$t0") s)"
