@@ -1,6 +1,9 @@
 /* Results file: atomic write/read round trip, no overwrite, and reader errors that name the
  * file and the JSON path. */
+#define _XOPEN_SOURCE 700
+#include <ftw.h>
 #include <setjmp.h>
+#include <sys/stat.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -21,11 +24,14 @@ static int setup(void **state)
     return mkdtemp(dir) ? 0 : -1;
 }
 
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    return remove(path);
+}
+
 static int teardown(void **state)
 {
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return nftw(dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
 }
 
 static json_t *sample(void)
