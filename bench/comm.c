@@ -160,6 +160,15 @@ static int check_memory(struct phase *ph)
                        llmb_format_size((size_t)avail, ab, sizeof ab));
         return LLMB_EINPUT;
     }
+    /* rank 0 gathers arrival and exit times of every iteration of every rank with int counts */
+    double iters = ph->opt->min_iters > COMM_MAX_ITERS ? ph->opt->min_iters : COMM_MAX_ITERS;
+    if (2.0 * iters * ctx->size > 2147483647.0) {
+        if (ctx->rank == 0)
+            llmb_error("comm: --min-iters %d is too large for %d ranks: the timestamps of one "
+                       "point (2 x iterations x ranks) must stay below 2^31; lower --min-iters",
+                       ph->opt->min_iters, ctx->size);
+        return LLMB_EINPUT;
+    }
     if (smax / sizeof(float) > (size_t)2147483647) {
         if (ctx->rank == 0)
             llmb_error("comm: size %s is too large: an MPI count of floats must stay below 2^31 "
