@@ -40,11 +40,11 @@ PY
     else tap_not_ok "np=$np: the failure is reported"; fi
 done
 
-# Delay: the straggler sleeps 2000 us before each collective.
+# Delay: the straggler sleeps 5000 us (longer than a scheduler slice on a busy machine) before each collective.
 for case in "2 0" "4 2"; do
     set -- $case
     np=$1 slow=$2
-    LLMBENCH_TEST_DELAY_US=$slow:2000 tap_mpirun 120 -np $np "$LLMBENCH" --phases comm --quick --quiet \
+    LLMBENCH_TEST_DELAY_US=$slow:5000 tap_mpirun 120 -np $np "$LLMBENCH" --phases comm --quick --quiet \
         --sizes 8:4K:8 --min-iters 20 --collectives allreduce,alltoall --groups world --no-link-matrix \
         --output "$out/d$np" --tag d$np >"$out/d$np.log" 2>&1
     rc=$?
@@ -54,10 +54,12 @@ import json, sys
 d = json.load(open(sys.argv[1])); slow = int(sys.argv[2])
 c = d["phases"]["comm"]
 assert c["timing"]["injection"]["delay_rank"] == slow
-# Over all timed iterations the delayed rank arrives last more than 80% of the time, and at
-# (nearly) every point it spends the least time inside; one point in ten may be hit by the
-# scheduler on this oversubscribed machine.
-npts = last = iters = shortest = waited = 0
+# Over all timed iterations the delayed rank arrives last more than 80% of the time; over the
+# points (median across them, robust to a point the scheduler disturbed on a busy machine) it
+# spends the least time inside the collective while the others wait for it about the delay.
+from statistics import median
+npts = last = iters = 0
+inside, wait, late, skew = {}, {}, [], []
 for s in c["sweeps"]:
     for p in s["points"]:
         npts += 1
@@ -65,15 +67,17 @@ for s in c["sweeps"]:
         assert p["iters"] >= 20
         last += pr[slow]["last_frac"] * p["iters"]
         iters += p["iters"]
-        inside = {r: x["inside_median_s"] for r, x in pr.items()}
-        shortest += min(inside, key=inside.get) == slow
-        # the others wait for it: about the delay, and it is the latest by about the delay
-        waited += (all(x["wait_median_s"] > 1e-3 for r, x in pr.items() if r != slow)
-                   and pr[slow]["lateness_mean_s"] > 1e-3 and p["arrival_skew"]["median_s"] > 1e-3)
+        for r, x in pr.items():
+            inside.setdefault(r, []).append(x["inside_median_s"])
+            wait.setdefault(r, []).append(x["wait_median_s"])
+        late.append(pr[slow]["lateness_mean_s"])
+        skew.append(p["arrival_skew"]["median_s"])
 assert npts >= 8, npts
 assert last / iters > 0.8, ("last", last / iters)
-assert shortest >= 0.9 * npts, ("shortest inside", shortest, npts)
-assert waited >= 0.9 * npts, ("others wait", waited, npts)
+med_inside = {r: median(v) for r, v in inside.items()}
+assert min(med_inside, key=med_inside.get) == slow, ("shortest inside", med_inside)
+assert all(median(v) > 1e-3 for r, v in wait.items() if r != slow), ("others wait", wait)
+assert median(late) > 1e-3 and median(skew) > 1e-3, ("lateness, skew", late, skew)
 PY
     then tap_ok "np=$np: delayed rank $slow arrives last (>80%) and has the shortest time inside"
     else tap_not_ok "np=$np: delayed rank $slow arrives last and has the shortest time inside (rc=$rc)"
