@@ -246,18 +246,9 @@ static void sleep_us(long us)
         ;
 }
 
-static int cmp_double(const void *a, const void *b)
+static double median_of(const double *x, size_t n)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median_of(double *x, size_t n) /* sorts x */
-{
-    if (n == 0)
-        return 0;
-    qsort(x, n, sizeof *x, cmp_double);
-    return n % 2 ? x[n / 2] : 0.5 * (x[n / 2 - 1] + x[n / 2]);
+    return llmb_percentile(x, n, 0.5);
 }
 
 static json_t *real_array(const double *x, size_t n, double sub)

@@ -35,24 +35,9 @@ const char *const rr_term_names[RR_NTERMS] = {"compute", "optimizer", "comm_intr
 const char *const rr_group_names[RR_NGROUPS] = {"compute", "clocks", "memory", "comm_intra",
                                                 "comm_inter", "wait", "other"};
 
-static int cmp_d(const void *x, const void *y)
-{
-    double a = *(const double *)x, b = *(const double *)y;
-    return (a > b) - (a < b);
-}
-
 double rr_median(const double *x, size_t n)
 {
-    if (n == 0)
-        return NAN;
-    double *s = malloc(n * sizeof *s);
-    if (!s)
-        return NAN;
-    memcpy(s, x, n * sizeof *s);
-    qsort(s, n, sizeof *s, cmp_d);
-    double m = n % 2 ? s[n / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2]);
-    free(s);
-    return m;
+    return n ? llmb_percentile(x, n, 0.5) : NAN;
 }
 
 const struct rr_sweep *rr_find_sweep(const struct rr_run *run, const char *coll,
