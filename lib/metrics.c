@@ -1,41 +1,64 @@
+/* The metric definitions (lib/metrics.h): one table row per collective, generated from
+ * LLMB_COLLECTIVES, and the functions that read it. */
 #include "metrics.h"
 
 #include <string.h>
 
-static const char *const coll_names[LLMB_COLL_COUNT] = {
-    "allreduce", "reduce_scatter", "allgather", "alltoall", "broadcast", "sendrecv",
+/* The facts of one collective (lib/metrics.h, LLMB_COLLECTIVES). */
+struct coll_row {
+    const char *name;
+    double busbw_k;             /* busbw factor = busbw_k * (n - busbw_d) / n */
+    int busbw_d;
+    enum llmb_coll_split split; /* how S is cut into n chunks */
 };
+
+static const struct coll_row coll_table[LLMB_COLL_COUNT] = {
+#define LLMB_COLL_ROW(e, name, k, d, split) [LLMB_COLL_##e] = {name, k, d, split},
+    LLMB_COLLECTIVES(LLMB_COLL_ROW)
+#undef LLMB_COLL_ROW
+};
+
+/* The row of c, or NULL when c is not a collective. */
+static const struct coll_row *row_of(enum llmb_coll c)
+{
+    return (unsigned)c < LLMB_COLL_COUNT ? &coll_table[c] : NULL;
+}
 
 const char *llmb_coll_name(enum llmb_coll c)
 {
-    return (unsigned)c < LLMB_COLL_COUNT ? coll_names[c] : "?";
+    const struct coll_row *r = row_of(c);
+    return r ? r->name : "?";
 }
 
 int llmb_coll_from_name(const char *name)
 {
     for (int i = 0; i < LLMB_COLL_COUNT; i++)
-        if (strcmp(coll_names[i], name) == 0)
+        if (strcmp(coll_table[i].name, name) == 0)
             return i;
     return -1;
 }
 
+void llmb_coll_name_list(char *buf, size_t len, const char *sep)
+{
+    size_t used = 0;
+    if (len == 0)
+        return;
+    buf[0] = '\0';
+    for (int i = 0; i < LLMB_COLL_COUNT; i++) {
+        const char *parts[2] = {i ? sep : "", coll_table[i].name};
+        for (int k = 0; k < 2; k++)
+            for (const char *p = parts[k]; *p && used + 1 < len; p++)
+                buf[used++] = *p;
+    }
+    buf[used] = '\0';
+}
+
 double llmb_busbw_factor(enum llmb_coll c, int n)
 {
-    if (n < 1)
+    const struct coll_row *r = row_of(c);
+    if (n < 1 || !r)
         return 0.0;
-    switch (c) {
-    case LLMB_COLL_ALLREDUCE:
-        return 2.0 * (n - 1) / n;
-    case LLMB_COLL_REDUCE_SCATTER:
-    case LLMB_COLL_ALLGATHER:
-    case LLMB_COLL_ALLTOALL:
-        return (double)(n - 1) / n;
-    case LLMB_COLL_BROADCAST:
-    case LLMB_COLL_SENDRECV:
-        return 1.0;
-    default:
-        return 0.0;
-    }
+    return r->busbw_k * (double)(n - r->busbw_d) / n;
 }
 
 double llmb_algbw_gbs(double bytes, double seconds)
@@ -51,27 +74,18 @@ double llmb_busbw_gbs(enum llmb_coll c, int n, double bytes, double seconds)
 size_t llmb_coll_counts(enum llmb_coll c, size_t bytes, size_t elem_bytes, int n,
                         size_t *send_elems, size_t *recv_elems)
 {
-    size_t s = 0, r = 0, total = 0;
-    if (n < 1 || elem_bytes == 0)
+    const struct coll_row *row = row_of(c);
+    size_t s, r, total;
+    if (n < 1 || elem_bytes == 0 || !row)
         return 0;
     size_t elems = bytes / elem_bytes, un = (size_t)n;
-    switch (c) {
-    case LLMB_COLL_ALLREDUCE:
-    case LLMB_COLL_BROADCAST:
-    case LLMB_COLL_SENDRECV:
+    if (row->split == LLMB_SPLIT_NONE) {
         total = s = r = elems > 0 ? elems : 1;
-        break;
-    case LLMB_COLL_ALLGATHER:
-    case LLMB_COLL_REDUCE_SCATTER:
-    case LLMB_COLL_ALLTOALL: {
+    } else {
         size_t chunk = elems / un > 0 ? elems / un : 1;
         total = chunk * un;
-        s = c == LLMB_COLL_ALLGATHER ? chunk : total;
-        r = c == LLMB_COLL_REDUCE_SCATTER ? chunk : total;
-        break;
-    }
-    default:
-        return 0;
+        s = row->split == LLMB_SPLIT_SEND ? chunk : total;
+        r = row->split == LLMB_SPLIT_RECV ? chunk : total;
     }
     if (send_elems)
         *send_elems = s;
@@ -82,16 +96,10 @@ size_t llmb_coll_counts(enum llmb_coll c, size_t bytes, size_t elem_bytes, int n
 
 size_t llmb_coll_osu_bytes(enum llmb_coll c, size_t bytes, int n)
 {
+    const struct coll_row *r = row_of(c);
     if (n < 1)
         return 0;
-    switch (c) {
-    case LLMB_COLL_ALLGATHER:
-    case LLMB_COLL_REDUCE_SCATTER:
-    case LLMB_COLL_ALLTOALL:
-        return bytes / (size_t)n;
-    default:
-        return bytes;
-    }
+    return r && r->split != LLMB_SPLIT_NONE ? bytes / (size_t)n : bytes;
 }
 
 double llmb_mfu(double flops_per_step, int ranks, double peak_gflops_per_rank, double step_s)

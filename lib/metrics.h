@@ -1,23 +1,43 @@
-/* The metric definitions of DESIGN.md §3, in one place.  Units: bytes, seconds, GB/s = 1e9 B/s,
- * GFLOP/s = 1e9 FLOP/s.
+/* The metric definitions of doc/design.md ("Metric definitions"), in one place.  Units: bytes,
+ * seconds, GB/s = 1e9 B/s, GFLOP/s = 1e9 FLOP/s.
  *
  * Collective sizes follow nccl-tests: S is the per-rank size in bytes of
  *   allreduce, broadcast, sendrecv: the buffer;
  *   allgather:                      the TOTAL receive buffer (each rank sends S/n);
  *   reduce-scatter, alltoall:       the TOTAL send buffer (each rank receives S/n).
- * OSU and IMB use the per-rank chunk (S/n) for allgather and alltoall instead. */
+ * OSU and IMB use the per-rank chunk (S/n) for allgather and alltoall instead.
+ *
+ * Adding a collective: one X() line in LLMB_COLLECTIVES below (its enum name, its name in
+ * options and results files, and its facts); every function here then knows it. */
 #ifndef LLMB_METRICS_H
 #define LLMB_METRICS_H
 
 #include <stddef.h>
 
+/* One line per collective, in the order of enum llmb_coll (and of the driver's sweeps):
+ *   X(ENUM, name, busbw_k, busbw_d, split)
+ * ENUM: LLMB_COLL_<ENUM>; name: as written in options and results files;
+ * busbw factor for n ranks = busbw_k * (n - busbw_d) / n  (allreduce 2(n-1)/n; reduce-scatter,
+ * allgather, alltoall (n-1)/n; broadcast, sendrecv n/n = 1);
+ * split: how S is cut into n chunks of S/n (llmb_coll_counts, llmb_coll_osu_bytes):
+ *   LLMB_SPLIT_NONE  not cut: send = recv = S;
+ *   LLMB_SPLIT_SEND  each rank sends one chunk, receives S (allgather);
+ *   LLMB_SPLIT_RECV  each rank sends S, receives one chunk (reduce-scatter);
+ *   LLMB_SPLIT_PEER  send = recv = S, one chunk to / from each peer (alltoall). */
+#define LLMB_COLLECTIVES(X)                                                                    \
+    X(ALLREDUCE, "allreduce", 2, 1, LLMB_SPLIT_NONE)                                           \
+    X(REDUCE_SCATTER, "reduce_scatter", 1, 1, LLMB_SPLIT_RECV)                                 \
+    X(ALLGATHER, "allgather", 1, 1, LLMB_SPLIT_SEND)                                           \
+    X(ALLTOALL, "alltoall", 1, 1, LLMB_SPLIT_PEER)                                             \
+    X(BROADCAST, "broadcast", 1, 0, LLMB_SPLIT_NONE)                                           \
+    X(SENDRECV, "sendrecv", 1, 0, LLMB_SPLIT_NONE)
+
+enum llmb_coll_split { LLMB_SPLIT_NONE, LLMB_SPLIT_SEND, LLMB_SPLIT_RECV, LLMB_SPLIT_PEER };
+
 enum llmb_coll {
-    LLMB_COLL_ALLREDUCE,
-    LLMB_COLL_REDUCE_SCATTER,
-    LLMB_COLL_ALLGATHER,
-    LLMB_COLL_ALLTOALL,
-    LLMB_COLL_BROADCAST,
-    LLMB_COLL_SENDRECV,
+#define LLMB_COLL_ENUM(e, name, k, d, split) LLMB_COLL_##e,
+    LLMB_COLLECTIVES(LLMB_COLL_ENUM)
+#undef LLMB_COLL_ENUM
     LLMB_COLL_COUNT
 };
 
@@ -25,6 +45,9 @@ enum llmb_coll {
 const char *llmb_coll_name(enum llmb_coll c);
 /* Index of a name, or -1. */
 int llmb_coll_from_name(const char *name);
+/* Every collective name in table order joined by sep ("allreduce, reduce_scatter, ..." with
+ * sep ", ") into buf; cut to len - 1 characters (always terminated when len > 0). */
+void llmb_coll_name_list(char *buf, size_t len, const char *sep);
 
 /* Bus-bandwidth factor for n ranks: allreduce 2(n-1)/n; reduce-scatter, allgather, alltoall
  * (n-1)/n; broadcast and sendrecv 1.  n < 1 gives 0. */

@@ -383,10 +383,12 @@ static int load_sweep(struct ctx *c, const char *p, json_t *e, struct rr_sweep *
         get_str(f, p, e, "placement", 0, s->placement, sizeof s->placement) < 0)
         return -1;
     s->coll_id = llmb_coll_from_name(s->coll);
-    if (s->coll_id < 0)
+    if (s->coll_id < 0) {
+        char names[160];
+        llmb_coll_name_list(names, sizeof names, ", ");
         return llmb_results_error(f, llmb_jpath_key(q, sizeof q, p, "collective"),
-                                  "expected one of allreduce, reduce_scatter, allgather, "
-                                  "alltoall, broadcast, sendrecv; found \"%s\"", s->coll);
+                                  "expected one of %s; found \"%s\"", names, s->coll);
+    }
     if (strcmp(s->group, "world") && strcmp(s->group, "intra") && strcmp(s->group, "inter"))
         return llmb_results_error(f, llmb_jpath_key(q, sizeof q, p, "group"),
                                   "expected world, intra or inter; found \"%s\"", s->group);
