@@ -8,6 +8,8 @@ libllmb_kernels_a_SOURCES = \
 	kernels/ref/ref.c \
 	kernels/cost.c \
 	kernels/validate.c \
+	kernels/plan.c kernels/plan.h \
+	kernels/describe.c \
 	kernels/gpt.c kernels/gpt.h
 # kernels are the hot path: -O3 (vectorized OpenMP simd loops); no errno from sqrtf and no
 # floating-point traps, so that sqrt and the clamps of exp/tanh vectorize (IEEE results are

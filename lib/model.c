@@ -1,5 +1,6 @@
 /* lib/model.c - model presets, parameter counting, PaLM model FLOPs, memory and
- * GEMM shapes (see model.h for the parameter layout). */
+ * GEMM shapes (see model.h for the parameter layout).  `--describe-model` and the GEMM table
+ * of a step's plan live in kernels/ (kernels/describe.c, kernels/plan.c). */
 #include "model.h"
 
 #include <limits.h>
@@ -197,87 +198,4 @@ int llmb_model_gemms(const struct llmb_model_config *c, struct llmb_gemm_shape *
     n = add_gemm(out, max, n, "attn_scores.fwd", c->seq, c->seq, c->head_dim, BH);
     n = add_gemm(out, max, n, "attn_context.fwd", c->seq, c->head_dim, c->seq, BH);
     return n;
-}
-
-static void human(char *buf, size_t n, double v, const char *unit)
-{
-    const char *pre[] = {"", "K", "M", "G", "T", "P", "E"};
-    int i = 0;
-    while (v >= 1000.0 && i < 6) {
-        v /= 1000.0;
-        i++;
-    }
-    snprintf(buf, n, "%.3g %s%s", v, pre[i], unit);
-}
-
-static void human_bytes(char *buf, size_t n, double v)
-{
-    const char *pre[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
-    int i = 0;
-    while (v >= 1024.0 && i < 5) {
-        v /= 1024.0;
-        i++;
-    }
-    snprintf(buf, n, "%.3g %s", v, pre[i]);
-}
-
-int llmb_describe_model(FILE *out, const char *name, int layers, int batch, int seq)
-{
-    struct llmb_model_config c;
-    if (llmb_model_config_init(&c, name, layers, batch, seq) != 0)
-        return 2;
-    const struct llmb_model_preset *p = llmb_model_find(name);
-    struct llmb_model_params pc;
-    struct llmb_model_memory mem;
-    llmb_model_count(&c, &pc);
-    llmb_model_memory(&c, &mem);
-    double fpt = llmb_model_flops_per_token(&c);
-    char a[32], b[32], d[32];
-
-    fprintf(out, "model %s (%s; %s)\n", c.name, c.llama ? "llama-style" : "gpt2-style", p->note);
-    fprintf(out, "  layers %d, d_model %d, heads %d, kv heads %d, head dim %d, d_ff %d, "
-                 "vocab %d, max seq %d\n",
-            c.layers, c.d_model, c.heads,
-            c.kv_heads, c.head_dim, c.d_ff, c.vocab, c.max_seq);
-    if (c.layers < p->layers)
-        fprintf(out, "    (--layers %d of the preset's %d)\n", c.layers, p->layers);
-    fprintf(out, "  micro-batch: batch %d x seq %d = %d tokens; %s LM head\n", c.batch, c.seq,
-            c.batch * c.seq, c.tied ? "tied" : "untied");
-    fprintf(out, "parameters\n");
-    fprintf(out, "  total           %14zu\n", pc.total);
-    fprintf(out, "  embedding       %14zu  (token%s)\n", pc.embedding,
-            c.llama ? "" : " + position");
-    fprintf(out, "  non-embedding   %14zu  (%zu per layer)\n", pc.non_embedding, pc.per_layer);
-    fprintf(out, "  N of PaLM       %14zu  (non-embedding%s)\n", pc.flops_params,
-            c.tied ? " + the tied LM head's V*C, a matmul executed every token" : "");
-    human(a, sizeof a, fpt, "FLOP");
-    fprintf(out, "model FLOPs per token (PaLM: 6N + 12*L*H*Q*T, T = %d): %.6g (%s)\n", c.seq, fpt,
-            a);
-    human(a, sizeof a, llmb_model_flops_per_step(&c), "FLOP");
-    fprintf(out, "model FLOPs per step (%d tokens): %s\n", c.batch * c.seq, a);
-    human_bytes(a, sizeof a, mem.weights_bytes);
-    human_bytes(b, sizeof b, mem.grads_bytes);
-    human_bytes(d, sizeof d, mem.adamw_bytes);
-    fprintf(out, "memory (fp32): weights %s, gradients %s, AdamW state %s, total ", a, b, d);
-    human_bytes(a, sizeof a, mem.weights_bytes + mem.grads_bytes + mem.adamw_bytes);
-    fprintf(out, "%s\n", a);
-    int ng = llmb_model_gemms(&c, NULL, 0);
-    struct llmb_gemm_shape *g = calloc((size_t)ng, sizeof *g);
-    if (!g) {
-        llmb_error("out of memory");
-        return 1;
-    }
-    llmb_model_gemms(&c, g, ng);
-    fprintf(out, "GEMM shapes of one step (C(m,n) = A(m,k) B(k,n); FLOPs = 2mnk x count)\n");
-    fprintf(out, "  %-24s %8s %8s %8s %8s %12s\n", "name", "m", "n", "k", "count", "GFLOP");
-    double tot = 0;
-    for (int i = 0; i < ng; i++) {
-        double f = 2.0 * g[i].m * (double)g[i].n * g[i].k * g[i].count;
-        tot += f;
-        fprintf(out, "  %-24s %8d %8d %8d %8d %12.3f\n", g[i].name, g[i].m, g[i].n, g[i].k,
-                g[i].count, f / 1e9);
-    }
-    fprintf(out, "  %-24s %48.3f\n", "total (attention full T x T)", tot / 1e9);
-    free(g);
-    return 0;
 }

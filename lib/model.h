@@ -1,5 +1,5 @@
 /* lib/model.h - model presets (shapes only), parameter counting, model FLOPs
- * (PaLM formula, DESIGN.md section 3), memory accounting and the GEMM shapes
+ * (PaLM formula, doc/design.md "Metric definitions"), memory accounting and the GEMM shapes
  * of one training step.  Pure arithmetic: no BLAS, no MPI, no kernels, so the
  * driver, the train phase and the reporter can all use it.
  *
@@ -98,7 +98,9 @@ void llmb_model_memory(const struct llmb_model_config *cfg, struct llmb_model_me
 int llmb_model_gemms(const struct llmb_model_config *cfg,
                      struct llmb_gemm_shape *out, int max);
 
-/* `llmbench --describe-model`: 0 ok, 2 bad input (one line on stderr). */
+/* `llmbench --describe-model`: 0 ok, 2 bad input (one line on stderr).  Defined in
+ * kernels/describe.c and declared in kernels/plan.h; this declaration stays only until
+ * bench/main.c includes kernels/plan.h. */
 int llmb_describe_model(FILE *out, const char *name, int layers, int batch, int seq);
 
 #endif
