@@ -15,6 +15,7 @@
  *   softmax_xent fwd 4*N*V (exp-sub 2, sum 1, normalize 1) + N (log), bwd 2*N*V
  *   encoder fwd N*C adds with positions (0 without), bwd N*C per table
  *   adamw 16/param; gemm 2*M*N*K (beta 0: C written once)
+ *   copy 0/elem, scale 1/elem, triad 2/elem (bytes: 8, 8, 12 per element)
  * Bytes: compulsory traffic, 4 bytes per float or int: every input read once, every output
  * written once, an accumulated (+=) output read and written (2x).
  */
@@ -23,6 +24,7 @@
 static const char *names[LLMB_K_COUNT] = {
     "encoder", "layernorm", "rmsnorm", "matmul",   "rope",         "attention",
     "residual", "gelu",     "swiglu",  "softmax_xent", "adamw", "gemm",
+    "copy",     "scale",    "triad",
 };
 
 const char *llmb_kernel_name(enum llmb_kernel_id id)
@@ -119,6 +121,17 @@ void llmb_kernel_cost(enum llmb_kernel_id id, int bwd, const struct llmb_kshape 
     case LLMB_K_GEMM: /* M = N, N = OC, K = C */
         f = 2 * N * OC * C;
         w = N * C + C * OC + N * OC;
+        break;
+    case LLMB_K_COPY: /* src read, dst written */
+        w = 2 * n;
+        break;
+    case LLMB_K_SCALE: /* x read and written */
+        f = n;
+        w = 2 * n;
+        break;
+    case LLMB_K_TRIAD: /* b, c read; a written */
+        f = 2 * n;
+        w = 3 * n;
         break;
     default:
         break;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "util.h"
 
 #define NONE ((size_t)-1)
 
@@ -19,7 +20,7 @@ void llmb_synthetic_tokens(int *tokens, size_t n, int vocab, uint64_t seed)
 {
     uint64_t st = seed ^ 0x746f6b656e73ULL; /* "tokens" */
     for (size_t i = 0; i < n; i++)
-        tokens[i] = (int)(llmb_rand_u64(&st) % (uint64_t)(vocab > 0 ? vocab : 1));
+        tokens[i] = (int)(llmb_splitmix64(&st) % (uint64_t)(vocab > 0 ? vocab : 1));
 }
 
 static void layout(struct llmb_gpt *g)
@@ -58,8 +59,8 @@ static void layout(struct llmb_gpt *g)
 static float normal_at(uint64_t seed, uint64_t j)
 {
     uint64_t a = seed ^ (j * 0xd1b54a32d192ed03ULL), b = a + 0x632be59bd9b4e019ULL;
-    double u1 = ((llmb_rand_u64(&a) >> 11) + 1.0) * (1.0 / 9007199254740993.0);
-    double u2 = (llmb_rand_u64(&b) >> 11) * (1.0 / 9007199254740992.0);
+    double u1 = ((llmb_splitmix64(&a) >> 11) + 1.0) * (1.0 / 9007199254740993.0);
+    double u2 = (llmb_splitmix64(&b) >> 11) * (1.0 / 9007199254740992.0);
     return (float)(sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2));
 }
 

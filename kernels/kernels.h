@@ -34,6 +34,12 @@ struct llmb_kernels {
     void (*to_host)(void *host_dst, const void *src, size_t bytes);
     void (*zero)(float *p, size_t n);
     void (*sync)(void);                      /* wait for queued kernels (timing) */
+    /* dst (n) = src (n), both backend memory (may not overlap) */
+    void (*copy)(float *dst, const float *src, size_t n);
+    /* x (n) *= s */
+    void (*scale)(float *x, size_t n, float s);
+    /* a (n) = b (n) + s * c (n): the memory-bandwidth probe, 12 bytes/element */
+    void (*triad)(float *a, const float *b, const float *c, float s, size_t n);
 
     /* token (+ position) embedding
      * fwd: tokens (B,T), wte (V,C), wpe (maxT,C) or NULL -> out (B,T,C)
@@ -136,13 +142,17 @@ enum llmb_kernel_id {
     LLMB_K_SOFTMAX_XENT,
     LLMB_K_ADAMW,
     LLMB_K_GEMM,
+    LLMB_K_COPY,
+    LLMB_K_SCALE,
+    LLMB_K_TRIAD,
     LLMB_K_COUNT
 };
 
 /* The shape one kernel call sees.  N = B*T.  Fields a kernel does not use are ignored:
  *   encoder B,T,C,pos (1: with wpe) | layernorm, rmsnorm N,C | matmul N,C,OC,bias |
  *   rope B,T,NH,KVH,HD | attention B,T,NH,KVH,HD | residual, gelu n | swiglu N,F |
- *   softmax_xent N,V | adamw n | gemm M = N, N = OC, K = C, ta, tb (C = op(A) op(B)) */
+ *   softmax_xent N,V | adamw n | gemm M = N, N = OC, K = C, ta, tb (C = op(A) op(B)) |
+ *   copy, scale, triad n */
 struct llmb_kshape {
     int B, T, C, OC, NH, KVH, HD, F, V;
     int N;
@@ -182,8 +192,8 @@ struct llmb_kernel_run *llmb_kernel_run_new(const struct llmb_kernels *k, enum l
 void llmb_kernel_run_call(struct llmb_kernel_run *r);
 void llmb_kernel_run_free(struct llmb_kernel_run *r);
 
-/* deterministic random numbers (splitmix64 / xorshift): uniform in [lo, hi) */
+/* deterministic random numbers: uniform in [lo, hi) from lib/util.c's llmb_splitmix64, the
+ * generator of every synthetic input (24 random bits per value) */
 void llmb_fill_uniform(float *x, size_t n, float lo, float hi, uint64_t *state);
-uint64_t llmb_rand_u64(uint64_t *state);
 
 #endif

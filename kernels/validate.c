@@ -7,19 +7,12 @@
 
 #include "error.h"
 #include "kernels/kernels.h"
-
-uint64_t llmb_rand_u64(uint64_t *s)
-{ /* splitmix64 */
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
+#include "util.h"
 
 void llmb_fill_uniform(float *x, size_t n, float lo, float hi, uint64_t *state)
 {
     for (size_t i = 0; i < n; i++)
-        x[i] = lo + (hi - lo) * (float)((llmb_rand_u64(state) >> 40) * (1.0 / 16777216.0));
+        x[i] = lo + (hi - lo) * (float)((llmb_splitmix64(state) >> 40) * (1.0 / 16777216.0));
 }
 
 double llmb_rel_l2(const float *x, const float *ref, size_t n)
@@ -155,6 +148,18 @@ static int setup(enum llmb_kernel_id id, int bwd, const struct llmb_kshape *s, s
         add(v, C * OC, 0, -1, 1);
         add(v, N * OC, 1, 0, 0);
         return 0;
+    case LLMB_K_COPY: /* 0 src, 1 dst */
+        add(v, s->n, 0, -1, 1);
+        add(v, s->n, 1, 0, 0);
+        return 0;
+    case LLMB_K_SCALE: /* 0 x (in place) */
+        add(v, s->n, 1, -1, 1);
+        return 0;
+    case LLMB_K_TRIAD: /* 0 b, 1 c, 2 a */
+        add(v, s->n, 0, -1, 1);
+        add(v, s->n, 0, -1, 1);
+        add(v, s->n, 1, 0, 0);
+        return 0;
     case LLMB_K_ADAMW: /* 0 p, 1 g, 2 m, 3 v */
         add(v, s->n, 1, -1, 1);
         add(v, s->n, 0, -1, 1);
@@ -238,6 +243,15 @@ static void call(const struct llmb_kernels *k, enum llmb_kernel_id id, int bwd,
         k->gemm(s->ta, s->tb, N, s->OC, s->C, 1.0f, f[0], s->ta ? N : s->C, f[1],
                 s->tb ? s->C : s->OC, 0.0f, f[2], s->OC);
         break;
+    case LLMB_K_COPY:
+        k->copy(f[1], f[0], s->n);
+        break;
+    case LLMB_K_SCALE:
+        k->scale(f[0], s->n, 0.37f);
+        break;
+    case LLMB_K_TRIAD:
+        k->triad(f[2], f[0], f[1], 3.0f, s->n);
+        break;
     case LLMB_K_ADAMW:
         k->adamw(f[0], f[1], f[2], f[3], s->n, 1e-3f, 0.9f, 0.95f, 1e-8f, 0.1f, t);
         break;
@@ -268,7 +282,7 @@ int llmb_kernel_validate(const struct llmb_kernels *k, enum llmb_kernel_id id, i
         }
         if (v.ints[i])
             for (size_t j = 0; j < v.n[i]; j++)
-                ((int *)h[i])[j] = (int)(llmb_rand_u64(&st) % (uint64_t)v.imax[i]);
+                ((int *)h[i])[j] = (int)(llmb_splitmix64(&st) % (uint64_t)v.imax[i]);
         else
             llmb_fill_uniform(h[i], v.n[i], v.lo[i], v.hi[i], &st);
         if (v.n[i] > maxn)
@@ -363,7 +377,7 @@ struct llmb_kernel_run *llmb_kernel_run_new(const struct llmb_kernels *k, enum l
             size_t c = r->v.n[i] - done < stage_n ? r->v.n[i] - done : stage_n;
             if (r->v.ints[i])
                 for (size_t j = 0; j < c; j++)
-                    ((int *)stage)[j] = (int)(llmb_rand_u64(&st) % (uint64_t)r->v.imax[i]);
+                    ((int *)stage)[j] = (int)(llmb_splitmix64(&st) % (uint64_t)r->v.imax[i]);
             else
                 llmb_fill_uniform(stage, c, r->v.lo[i], r->v.hi[i], &st);
             k->to_device((char *)r->d[i] + done * 4, stage, c * 4);

@@ -87,6 +87,30 @@ static void cpu_zero(float *p, size_t n)
         p[i] = 0.0f;
 }
 
+/* dst (n) = src (n) */
+static void cpu_copy_floats(float *dst, const float *src, size_t n)
+{
+#pragma omp parallel for simd schedule(static) if (n > 65536)
+    for (size_t i = 0; i < n; i++)
+        dst[i] = src[i];
+}
+
+/* x (n) *= s */
+static void cpu_scale(float *x, size_t n, float s)
+{
+#pragma omp parallel for simd schedule(static)
+    for (size_t i = 0; i < n; i++)
+        x[i] *= s;
+}
+
+/* a (n) = b (n) + s c (n): the STREAM triad, 12 bytes per element */
+static void cpu_triad(float *a, const float *b, const float *c, float s, size_t n)
+{
+#pragma omp parallel for simd schedule(static)
+    for (size_t i = 0; i < n; i++)
+        a[i] = b[i] + s * c[i];
+}
+
 /* ---- embedding ---- */
 
 /* tokens (B,T), wte (V,C), wpe (maxT,C) or NULL -> out (B,T,C) */
@@ -653,6 +677,9 @@ const struct llmb_kernels llmb_kernels_cpu = {
     .to_host = cpu_copy,
     .zero = cpu_zero,
     .sync = cpu_sync,
+    .copy = cpu_copy_floats,
+    .scale = cpu_scale,
+    .triad = cpu_triad,
     .encoder_forward = cpu_encoder_forward,
     .encoder_backward = cpu_encoder_backward,
     .layernorm_forward = cpu_layernorm_forward,

@@ -13,6 +13,27 @@ static void ref_copy(void *dst, const void *src, size_t bytes) { memcpy(dst, src
 static void ref_zero(float *p, size_t n) { memset(p, 0, n * sizeof *p); }
 static void ref_sync(void) {}
 
+/* dst (n) = src (n) */
+static void ref_copy_floats(float *dst, const float *src, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        dst[i] = src[i];
+}
+
+/* x (n) *= s */
+static void ref_scale(float *x, size_t n, float s)
+{
+    for (size_t i = 0; i < n; i++)
+        x[i] = (float)((double)x[i] * s);
+}
+
+/* a (n) = b (n) + s c (n) */
+static void ref_triad(float *a, const float *b, const float *c, float s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        a[i] = (float)(b[i] + (double)s * c[i]);
+}
+
 /* tokens (B,T), wte (V,C), wpe (maxT,C) -> out (B,T,C) */
 static void ref_encoder_forward(float *out, const int *tokens, const float *wte,
                                 const float *wpe, int B, int T, int C)
@@ -400,6 +421,9 @@ const struct llmb_kernels llmb_kernels_ref = {
     .to_host = ref_copy,
     .zero = ref_zero,
     .sync = ref_sync,
+    .copy = ref_copy_floats,
+    .scale = ref_scale,
+    .triad = ref_triad,
     .encoder_forward = ref_encoder_forward,
     .encoder_backward = ref_encoder_backward,
     .layernorm_forward = ref_layernorm_forward,

@@ -1,21 +1,25 @@
 /* tests/kernels/test_kernels.c - every CPU kernel, forward and backward, against its naive
- * reference on random shapes, odd sizes included; and the validator catches a wrong kernel. */
+ * reference on random shapes, odd sizes included; the memory kernels (copy, scale, triad)
+ * exactly; and the validator catches a wrong kernel. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "kernels/kernels.h"
+#include "util.h"
 
 static uint64_t seed = 12345;
 
 static void check(enum llmb_kernel_id id, const struct llmb_kshape *s)
 {
     for (int bwd = 0; bwd < 2; bwd++) {
-        if ((id == LLMB_K_ADAMW || id == LLMB_K_GEMM) && bwd)
+        if ((id == LLMB_K_ADAMW || id == LLMB_K_GEMM || id == LLMB_K_COPY ||
+             id == LLMB_K_SCALE || id == LLMB_K_TRIAD) && bwd)
             continue;
         double err = -1;
         assert_int_equal(llmb_kernel_validate(&llmb_kernels_cpu, id, bwd, s, seed++, &err), 0);
@@ -29,7 +33,7 @@ static void check(enum llmb_kernel_id id, const struct llmb_kshape *s)
 /* random size in [lo, hi] */
 static int rnd(uint64_t *st, int lo, int hi)
 {
-    return lo + (int)(llmb_rand_u64(st) % (uint64_t)(hi - lo + 1));
+    return lo + (int)(llmb_splitmix64(st) % (uint64_t)(hi - lo + 1));
 }
 
 static void test_encoder(void **state)
@@ -110,6 +114,82 @@ static void test_softmax_xent(void **state)
     }
 }
 
+/* copy, scale, triad: against the reference, and bit-exact where the result is known */
+static void test_memory(void **state)
+{
+    uint64_t st = 8;
+    for (int r = 0; r < 5; r++) {
+        struct llmb_kshape s = {.n = (size_t)rnd(&st, 1, 300000)};
+        check(LLMB_K_COPY, &s);
+        check(LLMB_K_SCALE, &s);
+        check(LLMB_K_TRIAD, &s);
+    }
+    const struct llmb_kernels *ks[2] = {&llmb_kernels_cpu, &llmb_kernels_ref};
+    for (int b = 0; b < 2; b++) {
+        const struct llmb_kernels *k = ks[b];
+        size_t n = 100003;
+        float *a = k->alloc(n * 4), *x = k->alloc(n * 4), *y = k->alloc(n * 4);
+        float *h = malloc(n * 4), *back = malloc(n * 4);
+        assert_true(a && x && y && h && back);
+        for (size_t i = 0; i < n; i++)
+            h[i] = 1.0f;
+        k->to_device(x, h, n * 4);
+        for (size_t i = 0; i < n; i++)
+            h[i] = 2.0f;
+        k->to_device(y, h, n * 4);
+        k->triad(a, x, y, 3.0f, n); /* every element 1 + 3*2 = 7 */
+        k->to_host(back, a, n * 4);
+        for (size_t i = 0; i < n; i++)
+            if (back[i] != 7.0f)
+                fail_msg("%s triad: element %zu is %g, not 7", k->name, i, back[i]);
+        uint64_t rs = 9;
+        llmb_fill_uniform(h, n, -3, 3, &rs);
+        k->to_device(x, h, n * 4);
+        k->copy(a, x, n);
+        k->scale(a, n, 0.125f); /* a power of two: exact */
+        k->to_host(back, a, n * 4);
+        for (size_t i = 0; i < n; i++)
+            if (back[i] != h[i] * 0.125f)
+                fail_msg("%s copy + scale: element %zu is %g, not %g", k->name, i, back[i],
+                         h[i] * 0.125f);
+        k->copy(a, x, 0); /* empty: nothing */
+        k->scale(a, 0, 2.0f);
+        k->free(a);
+        k->free(x);
+        k->free(y);
+        free(h);
+        free(back);
+    }
+    double f, by;
+    struct llmb_kshape s = {.n = 1000};
+    llmb_kernel_cost(LLMB_K_TRIAD, 0, &s, &f, &by);
+    assert_true(f == 2000 && by == 12000); /* 12 bytes per element */
+    llmb_kernel_cost(LLMB_K_SCALE, 0, &s, &f, &by);
+    assert_true(f == 1000 && by == 8000);
+    llmb_kernel_cost(LLMB_K_COPY, 0, &s, &f, &by);
+    assert_true(f == 0 && by == 8000);
+    assert_string_equal(llmb_kernel_name(LLMB_K_TRIAD), "triad");
+}
+
+/* the random streams of the kernels' inputs: llmb_splitmix64 from lib/util.c, the same numbers
+ * as the generator kernels/validate.c had of its own before */
+static void test_random_stream(void **state)
+{
+    uint64_t st = 42, mine = 42;
+    for (int i = 0; i < 1000; i++) {
+        uint64_t z = (mine += 0x9e3779b97f4a7c15ULL);
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+        assert_true(llmb_splitmix64(&st) == (z ^ (z >> 31)));
+    }
+    float x[3];
+    st = 1;
+    llmb_fill_uniform(x, 3, 0, 1, &st);
+    st = 1;
+    for (int i = 0; i < 3; i++)
+        assert_true(x[i] == (float)((llmb_splitmix64(&st) >> 40) * (1.0 / 16777216.0)));
+}
+
 /* A validator that cannot fail is no validator: a kernel with an off-by-one bug is caught. */
 static void bad_gelu(float *out, const float *inp, size_t n)
 {
@@ -149,6 +229,7 @@ int main(void)
         cmocka_unit_test(test_matmul),      cmocka_unit_test(test_gemm),
         cmocka_unit_test(test_attention),
         cmocka_unit_test(test_elementwise), cmocka_unit_test(test_softmax_xent),
+        cmocka_unit_test(test_memory),      cmocka_unit_test(test_random_stream),
         cmocka_unit_test(test_validator_catches),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
