@@ -1,8 +1,9 @@
 /* Error reporting for library code: one clear line on stderr, then return an error.
  *
  * Library functions never exit(): they print one line with llmb_error() and return -1 (or NULL)
- * to their caller.  Only the top of a program decides how to stop (bench/abort.c in the driver,
- * report/main.c in the reporter). */
+ * to their caller.  Only the top of a program decides how to stop: in the driver, bench/main.c
+ * (exit status) and llmb_abort() in bench/driver.c (MPI_Abort, the one abort path); in the
+ * reporter, report/main.c. */
 #ifndef LLMB_ERROR_H
 #define LLMB_ERROR_H
 

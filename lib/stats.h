@@ -1,7 +1,8 @@
-/* Robust summaries of raw samples (DESIGN.md §3 "Statistics").
+/* Robust summaries of raw samples (doc/design.md, "Metric definitions", "Statistics").
  *
  * Every figure llmbench reports is a summary of raw per-iteration samples: median, p10, p90,
- * min, max and the coefficient of variation (stddev / mean); never the mean alone.
+ * min, max, mean, median absolute deviation and the coefficient of variation (stddev / mean);
+ * never the mean alone.
  * Percentiles use linear interpolation between closest ranks (numpy's default). */
 #ifndef LLMB_STATS_H
 #define LLMB_STATS_H
@@ -29,8 +30,8 @@ int llmb_summarize(const double *x, size_t n, struct llmb_summary *s);
 /* Percentile q in [0,1] of n samples (copy sorted internally). */
 double llmb_percentile(const double *x, size_t n, double q);
 
-/* {"n", "median_s", "p10_s", "p90_s", "min_s", "max_s", "mean_s", "cv"} when unit is "s";
- * the suffix follows unit ("_gbs", ...; "" for none).  Adds "unreliable": true when
+/* {"n", "median_s", "p10_s", "p90_s", "min_s", "max_s", "mean_s", "mad_s", "cv"} when unit is
+ * "s"; the suffix follows unit ("_gbs", ...; "" for none).  Adds "unreliable": true when
  * n < LLMB_MIN_SAMPLES.  New reference. */
 json_t *llmb_summary_json(const struct llmb_summary *s, const char *unit);
 
