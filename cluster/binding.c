@@ -1,24 +1,13 @@
-/* Compute threads follow the rank's CPU binding: OpenMP and BLAS use exactly the PUs the rank
- * is bound to, never every core of the machine. */
+/* Where this process really runs (see binding.h): its CPU binding read with hwloc, and the
+ * overlap of cpusets.  Hardware only: bench/threads.c turns these into compute threads. */
 #include "config.h"
 
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <hwloc.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #include "binding.h"
-#include "error.h"
-#include "llmbench.h"
 #include "topo.h"
-
-#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
-void openblas_set_num_threads(int n);
-#endif
 
 static void list(hwloc_const_bitmap_t set, char *buf, size_t len, int *truncated)
 {
@@ -62,41 +51,18 @@ int llmb_binding_pus(void)
     return b.pus;
 }
 
-void llmb_set_threads(int n)
+/* Ranks whose binding overlaps mine share its PUs: count them. */
+int llmb_cpuset_sharers(const char *mine, const char *sets, int n, size_t stride)
 {
-    if (n < 1)
-        n = 1;
-#ifdef _OPENMP
-    omp_set_num_threads(n);
-#endif
-#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
-    /* The CPU backend splits every GEMM across its OpenMP threads and calls BLAS from each of
-     * them: a threaded BLAS underneath would fight them for the same cores. */
-    openblas_set_num_threads(1);
-#endif
-}
-
-int llmb_default_threads(struct llmb_ctx *ctx)
-{
-    struct llmb_binding b;
-    llmb_binding_read(&b);
-    char *all = malloc((size_t)ctx->node_size * LLMB_CPUSET_MAX);
-    hwloc_bitmap_t mine = hwloc_bitmap_alloc(), other = hwloc_bitmap_alloc();
-    if (!all || !mine || !other)
-        llmb_abort(LLMB_EFAIL, "out of memory reading the bindings of %d ranks", ctx->node_size);
-    MPI_Allgather(b.cpuset, LLMB_CPUSET_MAX, MPI_CHAR, all, LLMB_CPUSET_MAX, MPI_CHAR, ctx->node);
-    /* Ranks of this node whose binding overlaps mine share its PUs: split them evenly, so that
-     * N unbound ranks on N cores run one thread each instead of N each. */
-    int sharers = 0;
-    if (hwloc_bitmap_list_sscanf(mine, b.cpuset) == 0) {
-        for (int r = 0; r < ctx->node_size; r++)
-            if (hwloc_bitmap_list_sscanf(other, all + (size_t)r * LLMB_CPUSET_MAX) == 0 &&
-                hwloc_bitmap_intersects(mine, other))
+    hwloc_bitmap_t me = hwloc_bitmap_alloc(), other = hwloc_bitmap_alloc();
+    int sharers = me && other ? 0 : -1;
+    if (sharers == 0 && hwloc_bitmap_list_sscanf(me, mine) == 0) {
+        for (int r = 0; r < n; r++)
+            if (hwloc_bitmap_list_sscanf(other, sets + (size_t)r * stride) == 0 &&
+                hwloc_bitmap_intersects(me, other))
                 sharers++;
     }
-    hwloc_bitmap_free(mine);
+    hwloc_bitmap_free(me);
     hwloc_bitmap_free(other);
-    free(all);
-    int n = sharers > 0 ? b.pus / sharers : b.pus;
-    return n > 0 ? n : 1;
+    return sharers;
 }
