@@ -19,11 +19,12 @@
 #endif
 
 #include "cluster/binding.h"
-#include "error.h"
 #include "cluster/hwloc_compat.h"
-#include "llmbench.h"
 #include "cluster/machine.h"
 #include "cluster/topo.h"
+#include "error.h"
+#include "llmbench.h"
+#include "probe_warnings.h"
 #ifdef LLMB_HAVE_CUDA
 #include "cluster/cuda_info.h"
 #endif
@@ -42,11 +43,6 @@ struct rank_rec {
     char gpu_busid[32];              /* its PCI bus id, "" when unknown */
     char cpuset[LLMB_CPUSET_MAX];
 };
-
-/* Warning ids in the order they are reported. */
-static const char *const warning_ids[] = {"binding.unbound", "binding.shared_core", "placement.numa_mismatch",
-                                          "placement.gpu_nic_sys"};
-#define NWARN (sizeof warning_ids / sizeof warning_ids[0])
 
 /* "0,1,5" from a JSON array of integers (for messages). */
 static void int_list(json_t *a, char *buf, size_t len)
@@ -73,9 +69,17 @@ static int in_int_array(json_t *a, json_int_t x)
     return 0;
 }
 
-static json_t *warning(const char *id, json_t *ranks, int node, const char *msg)
+static json_t *warning(enum llmb_probe_warning w, json_t *ranks, int node, const char *msg)
 {
-    return json_pack("{s:s, s:o, s:[i], s:s}", "id", id, "ranks", ranks, "nodes", node, "message", msg);
+    return json_pack("{s:s, s:o, s:[i], s:s}", "id", llmb_probe_warning_id(w), "ranks", ranks, "nodes", node,
+                     "message", msg);
+}
+
+/* Whether the ranks use the node's GPUs: with every backend but an explicit --backend cpu (auto
+ * included, so that a topology XML with GPUs is described as a GPU run would use it). */
+static int uses_gpus(const struct llmb_ctx *ctx)
+{
+    return strcmp(ctx->opt->backend, "cpu") != 0;
 }
 
 /* The union of the cores (in the system topology) that a PU set touches. */
@@ -90,9 +94,23 @@ static void cores_of(hwloc_topology_t sys, hwloc_const_bitmap_t set, hwloc_bitma
         hwloc_bitmap_copy(out, set);
 }
 
-/* Leader: the node's JSON text {node, ranks, warnings}. */
-static json_t *node_blob(struct llmb_ctx *ctx, hwloc_topology_t topo, hwloc_topology_t sys, const char *xml,
-                       const struct rank_rec *recs, int n)
+/* Leader: what it knows of its node while it describes the ranks. */
+struct node_scan {
+    struct llmb_ctx *ctx;
+    hwloc_topology_t topo;           /* the topology described (this system or the XML) */
+    const char *xml;                 /* its file, NULL for this system */
+    const struct rank_rec *recs;     /* [n] the node's ranks, in node_rank order */
+    int n;
+    hwloc_bitmap_t *set, *core;      /* [n] each rank's PUs, and the cores they touch (system) */
+    json_t *gpus;                    /* the node's GPUs (borrowed from the node object) */
+    size_t ngpus;
+    int use_gpus;                    /* ranks are given GPUs */
+    json_t *unbound, *shared, *mismatch;       /* the ranks each warning names */
+    char shared_msg[1024], mismatch_msg[1024]; /* and what it says of them */
+};
+
+/* Step 1: the node object: topology summary and source, machine state, the topology as XML. */
+static json_t *node_json(hwloc_topology_t topo, const char *xml)
 {
     json_t *node = llmb_topo_node_json(topo);
     if (!node)
@@ -103,101 +121,163 @@ static json_t *node_blob(struct llmb_ctx *ctx, hwloc_topology_t topo, hwloc_topo
     char *x = llmb_topo_xml(topo);
     json_object_set_new(node, "topology_xml", x ? json_string(x) : json_null());
     free(x);
+    return node;
+}
 
-    json_t *gpus = json_object_get(node, "gpus");
-    size_t ngpus = json_array_size(gpus);
-    int use_gpus = ngpus > 0 && ctx->opt->backend != LLMB_BACKEND_CPU;
-
-    hwloc_bitmap_t *set = calloc((size_t)n, sizeof *set), *core = calloc((size_t)n, sizeof *core);
-    if (!set || !core)
+/* Step 2: each rank's PUs and the cores they touch in the system topology. */
+static void scan_open(struct node_scan *sc, hwloc_topology_t sys)
+{
+    int n = sc->n;
+    sc->set = calloc((size_t)n, sizeof *sc->set);
+    sc->core = calloc((size_t)n, sizeof *sc->core);
+    if (!sc->set || !sc->core)
         llmb_abort(LLMB_EFAIL, "out of memory");
     for (int i = 0; i < n; i++) {
-        set[i] = hwloc_bitmap_alloc();
-        core[i] = hwloc_bitmap_alloc();
-        if (hwloc_bitmap_list_sscanf(set[i], recs[i].cpuset) < 0)
-            hwloc_bitmap_zero(set[i]);
-        cores_of(sys, set[i], core[i]);
+        sc->set[i] = hwloc_bitmap_alloc();
+        sc->core[i] = hwloc_bitmap_alloc();
+        if (hwloc_bitmap_list_sscanf(sc->set[i], sc->recs[i].cpuset) < 0)
+            hwloc_bitmap_zero(sc->set[i]);
+        cores_of(sys, sc->set[i], sc->core[i]);
     }
+    sc->unbound = json_array();
+    sc->shared = json_array();
+    sc->mismatch = json_array();
+}
 
-    json_t *ranks = json_array();
-    json_t *unbound = json_array(), *shared = json_array(), *mismatch = json_array();
-    char shared_msg[1024] = "", mismatch_msg[1024] = "";
-    for (int i = 0; i < n; i++) {
-        const struct rank_rec *r = &recs[i];
-        json_t *overlaps = json_array(), *sharing = json_array();
-        for (int j = 0; j < n; j++) {
-            if (j == i)
-                continue;
-            if (hwloc_bitmap_intersects(set[i], set[j]))
-                json_array_append_new(overlaps, json_integer(recs[j].rank));
-            if (hwloc_bitmap_intersects(core[i], core[j]))
-                json_array_append_new(sharing, json_integer(recs[j].rank));
+static void scan_close(struct node_scan *sc)
+{
+    json_decref(sc->unbound);
+    json_decref(sc->shared);
+    json_decref(sc->mismatch);
+    for (int i = 0; i < sc->n; i++) {
+        hwloc_bitmap_free(sc->set[i]);
+        hwloc_bitmap_free(sc->core[i]);
+    }
+    free(sc->set);
+    free(sc->core);
+}
+
+/* Step 3a: rank i's GPU (its CUDA device when CUDA told us its bus id, else node_rank % GPUs);
+ * a rank on other NUMA nodes than its GPU joins the NUMA mismatch. */
+static json_t *rank_gpu(struct node_scan *sc, int i, json_t *numa)
+{
+    const struct rank_rec *r = &sc->recs[i];
+    json_t *g = NULL;
+    char how[96] = "node_rank % gpus, PCI bus order";
+    size_t k;
+    json_t *c;
+    if (r->gpu_busid[0])
+        json_array_foreach(sc->gpus, k, c) if (strcasecmp(json_string_value(json_object_get(c, "pci_busid")), r->gpu_busid) == 0) {
+            g = c;
+            snprintf(how, sizeof how, "CUDA device %d (node_rank %% visible devices)", r->cuda_ordinal);
+            break;
         }
-        json_t *numa = llmb_topo_numa_json(topo, set[i]);
-        json_t *gpu = json_null();
-        if (use_gpus) {
-            /* The rank's CUDA device when CUDA told us its bus id, else node_rank % GPUs. */
-            json_t *g = NULL;
-            char how[96] = "node_rank % gpus, PCI bus order";
-            size_t k;
-            json_t *c;
-            if (r->gpu_busid[0])
-                json_array_foreach(gpus, k, c) if (strcasecmp(json_string_value(json_object_get(c, "pci_busid")), r->gpu_busid) == 0) {
-                    g = c;
-                    snprintf(how, sizeof how, "CUDA device %d (node_rank %% visible devices)", r->cuda_ordinal);
-                    break;
-                }
-            if (!g)
-                g = json_array_get(gpus, (size_t)i % ngpus);
-            json_t *gnuma = json_object_get(g, "numa");
-            gpu = json_pack("{s:O, s:O, s:O, s:O, s:O, s:s}", "index", json_object_get(g, "index"),
+    if (!g)
+        g = json_array_get(sc->gpus, (size_t)i % sc->ngpus);
+    json_t *gnuma = json_object_get(g, "numa");
+    json_t *gpu = json_pack("{s:O, s:O, s:O, s:O, s:O, s:s}", "index", json_object_get(g, "index"),
                             "pci_busid", json_object_get(g, "pci_busid"), "numa", gnuma,
                             "nearest_nic", json_object_get(g, "nearest_nic"),
                             "nearest_path", json_object_get(g, "nearest_path"), "assigned_by", how);
-            if (json_is_integer(gnuma) && json_array_size(numa) > 0 &&
-                !in_int_array(numa, json_integer_value(gnuma))) {
-                json_array_append_new(mismatch, json_integer(r->rank));
-                size_t off = strlen(mismatch_msg);
-                char nl[128];
-                int_list(numa, nl, sizeof nl);
-                snprintf(mismatch_msg + off, sizeof mismatch_msg - off, "%srank %d on NUMA %s, its GPU %lld on NUMA %lld",
-                         off ? "; " : "", r->rank, nl, (long long)json_integer_value(json_object_get(g, "index")),
-                         (long long)json_integer_value(gnuma));
-            }
-        }
-        if (!r->bound)
-            json_array_append_new(unbound, json_integer(r->rank));
-        /* Sharing a core only counts between bound ranks: unbound ones get their own warning. */
-        json_t *bound_sharing = json_array();
-        for (int j = 0; j < n; j++)
-            if (j != i && r->bound && recs[j].bound && hwloc_bitmap_intersects(core[i], core[j]))
-                json_array_append_new(bound_sharing, json_integer(recs[j].rank));
-        if (json_array_size(bound_sharing) > 0) {
-            json_array_append_new(shared, json_integer(r->rank));
-            size_t off = strlen(shared_msg);
-            char with[256];
-            int_list(bound_sharing, with, sizeof with);
-            snprintf(shared_msg + off, sizeof shared_msg - off, "%srank %d (PUs %s) with %s", off ? "; " : "", r->rank,
-                     r->cpuset, with);
-        }
-        json_decref(bound_sharing);
-        json_array_append_new(ranks, json_pack("{s:i, s:i, s:i, s:s, s:i, s:b, s:s, s:i, s:i, s:o, s:o, s:o, s:o, s:s, s:b}",
-                                               "rank", r->rank, "node", ctx->node_id, "node_rank", i,
-                                               "host", ctx->node_names[ctx->node_id], "threads", r->threads,
-                                               "bound", r->bound, "cpuset", r->cpuset, "pus", r->pus,
-                                               "last_cpu", r->last_cpu, "numa", numa, "overlaps", overlaps,
-                                               "shares_core_with", sharing, "gpu", gpu,
-                                               "numa_source", xml ? "xml" : "system", "binding_read", r->ok));
+    if (json_is_integer(gnuma) && json_array_size(numa) > 0 && !in_int_array(numa, json_integer_value(gnuma))) {
+        json_array_append_new(sc->mismatch, json_integer(r->rank));
+        size_t off = strlen(sc->mismatch_msg);
+        char nl[128];
+        int_list(numa, nl, sizeof nl);
+        snprintf(sc->mismatch_msg + off, sizeof sc->mismatch_msg - off, "%srank %d on NUMA %s, its GPU %lld on NUMA %lld",
+                 off ? "; " : "", r->rank, nl, (long long)json_integer_value(json_object_get(g, "index")),
+                 (long long)json_integer_value(gnuma));
     }
+    return gpu;
+}
 
+/* Step 3b: a bound rank sharing a core with another bound rank joins the shared-core warning
+ * (unbound ranks get their own warning). */
+static void rank_shared_core(struct node_scan *sc, int i)
+{
+    const struct rank_rec *r = &sc->recs[i];
+    json_t *bound_sharing = json_array();
+    for (int j = 0; j < sc->n; j++)
+        if (j != i && r->bound && sc->recs[j].bound && hwloc_bitmap_intersects(sc->core[i], sc->core[j]))
+            json_array_append_new(bound_sharing, json_integer(sc->recs[j].rank));
+    if (json_array_size(bound_sharing) > 0) {
+        json_array_append_new(sc->shared, json_integer(r->rank));
+        size_t off = strlen(sc->shared_msg);
+        char with[256];
+        int_list(bound_sharing, with, sizeof with);
+        snprintf(sc->shared_msg + off, sizeof sc->shared_msg - off, "%srank %d (PUs %s) with %s", off ? "; " : "",
+                 r->rank, r->cpuset, with);
+    }
+    json_decref(bound_sharing);
+}
+
+/* Step 3: rank i's object: binding, overlaps, NUMA nodes, GPU. */
+static json_t *rank_json(struct node_scan *sc, int i)
+{
+    const struct rank_rec *r = &sc->recs[i];
+    json_t *overlaps = json_array(), *sharing = json_array();
+    for (int j = 0; j < sc->n; j++) {
+        if (j == i)
+            continue;
+        if (hwloc_bitmap_intersects(sc->set[i], sc->set[j]))
+            json_array_append_new(overlaps, json_integer(sc->recs[j].rank));
+        if (hwloc_bitmap_intersects(sc->core[i], sc->core[j]))
+            json_array_append_new(sharing, json_integer(sc->recs[j].rank));
+    }
+    json_t *numa = llmb_topo_numa_json(sc->topo, sc->set[i]);
+    json_t *gpu = sc->use_gpus ? rank_gpu(sc, i, numa) : json_null();
+    if (!r->bound)
+        json_array_append_new(sc->unbound, json_integer(r->rank));
+    rank_shared_core(sc, i);
+    struct llmb_ctx *ctx = sc->ctx;
+    return json_pack("{s:i, s:i, s:i, s:s, s:i, s:b, s:s, s:i, s:i, s:o, s:o, s:o, s:o, s:s, s:b}",
+                     "rank", r->rank, "node", ctx->node_id, "node_rank", i,
+                     "host", ctx->node_names[ctx->node_id], "threads", r->threads,
+                     "bound", r->bound, "cpuset", r->cpuset, "pus", r->pus,
+                     "last_cpu", r->last_cpu, "numa", numa, "overlaps", overlaps,
+                     "shares_core_with", sharing, "gpu", gpu,
+                     "numa_source", sc->xml ? "xml" : "system", "binding_read", r->ok);
+}
+
+/* Step 4b: GPUs whose nearest NIC is across the inter-socket link. */
+static void gpu_nic_sys_warning(struct node_scan *sc, json_t *warnings)
+{
+    const char *host = sc->ctx->node_names[sc->ctx->node_id];
+    json_t *sys_ranks = json_array();
+    char gl[256] = "", msg[1400];
+    size_t gi;
+    json_t *g;
+    int nsys = 0;
+    json_array_foreach(sc->gpus, gi, g) {
+        const char *p = json_string_value(json_object_get(g, "nearest_path"));
+        if (!p || strcmp(p, "SYS") != 0)
+            continue;
+        size_t off = strlen(gl);
+        snprintf(gl + off, sizeof gl - off, "%s%zu", nsys++ ? "," : "", gi);
+        if (sc->use_gpus)
+            for (int i = 0; i < sc->n; i++)
+                if ((size_t)i % sc->ngpus == gi)
+                    json_array_append_new(sys_ranks, json_integer(sc->recs[i].rank));
+    }
+    if (nsys > 0) {
+        snprintf(msg, sizeof msg, "node %s: GPU(s) %s reach their nearest NIC only across packages (SYS)", host, gl);
+        json_array_append_new(warnings, warning(LLMB_PW_GPU_NIC_SYS, json_incref(sys_ranks), sc->ctx->node_id, msg));
+    }
+    json_decref(sys_ranks);
+}
+
+/* Step 4: the node's warnings, in the order of lib/probe_warnings.h. */
+static json_t *node_warnings(struct node_scan *sc, hwloc_topology_t sys)
+{
     json_t *warnings = json_array();
     char msg[1400], rl[512];
-    const char *host = ctx->node_names[ctx->node_id];
-    if (json_array_size(unbound) > 0 && n > 1) {
-        int_list(unbound, rl, sizeof rl);
+    int node = sc->ctx->node_id, n = sc->n;
+    const char *host = sc->ctx->node_names[node];
+    if (json_array_size(sc->unbound) > 0 && n > 1) {
+        int_list(sc->unbound, rl, sizeof rl);
         long threads = 0;
         for (int i = 0; i < n; i++)
-            threads += recs[i].threads;
+            threads += sc->recs[i].threads;
         int pus = hwloc_bitmap_weight(hwloc_topology_get_allowed_cpuset(sys));
         snprintf(msg, sizeof msg, "node %s: rank(s) %s not bound to a CPU subset (%d ranks share the node; "
                  "the OS may migrate them and their threads)%s", host, rl, n,
@@ -206,51 +286,38 @@ static json_t *node_blob(struct llmb_ctx *ctx, hwloc_topology_t topo, hwloc_topo
             size_t off = strlen(msg);
             snprintf(msg + off, sizeof msg - off, " (%ld threads on %d PUs)", threads, pus);
         }
-        json_array_append_new(warnings, warning("binding.unbound", json_incref(unbound), ctx->node_id, msg));
+        json_array_append_new(warnings, warning(LLMB_PW_UNBOUND, json_incref(sc->unbound), node, msg));
     }
-    if (json_array_size(shared) > 0) {
-        int_list(shared, rl, sizeof rl);
-        snprintf(msg, sizeof msg, "node %s: ranks %s share a core: %s", host, rl, shared_msg);
-        json_array_append_new(warnings, warning("binding.shared_core", json_incref(shared), ctx->node_id, msg));
+    if (json_array_size(sc->shared) > 0) {
+        int_list(sc->shared, rl, sizeof rl);
+        snprintf(msg, sizeof msg, "node %s: ranks %s share a core: %s", host, rl, sc->shared_msg);
+        json_array_append_new(warnings, warning(LLMB_PW_SHARED_CORE, json_incref(sc->shared), node, msg));
     }
-    if (json_array_size(mismatch) > 0) {
-        int_list(mismatch, rl, sizeof rl);
+    if (json_array_size(sc->mismatch) > 0) {
+        int_list(sc->mismatch, rl, sizeof rl);
         snprintf(msg, sizeof msg, "node %s: rank(s) %s run on another NUMA node than their GPU: %s", host, rl,
-                 mismatch_msg);
-        json_array_append_new(warnings, warning("placement.numa_mismatch", json_incref(mismatch), ctx->node_id, msg));
+                 sc->mismatch_msg);
+        json_array_append_new(warnings, warning(LLMB_PW_NUMA_MISMATCH, json_incref(sc->mismatch), node, msg));
     }
-    /* GPUs whose nearest NIC is across the inter-socket link. */
-    json_t *sys_ranks = json_array();
-    char gl[256] = "";
-    size_t gi;
-    json_t *g;
-    int nsys = 0;
-    json_array_foreach(gpus, gi, g) {
-        const char *p = json_string_value(json_object_get(g, "nearest_path"));
-        if (!p || strcmp(p, "SYS") != 0)
-            continue;
-        size_t off = strlen(gl);
-        snprintf(gl + off, sizeof gl - off, "%s%zu", nsys++ ? "," : "", gi);
-        if (use_gpus)
-            for (int i = 0; i < n; i++)
-                if ((size_t)i % ngpus == gi)
-                    json_array_append_new(sys_ranks, json_integer(recs[i].rank));
-    }
-    if (nsys > 0) {
-        snprintf(msg, sizeof msg, "node %s: GPU(s) %s reach their nearest NIC only across packages (SYS)", host, gl);
-        json_array_append_new(warnings, warning("placement.gpu_nic_sys", json_incref(sys_ranks), ctx->node_id, msg));
-    }
-    json_decref(sys_ranks);
-    json_decref(unbound);
-    json_decref(shared);
-    json_decref(mismatch);
-    for (int i = 0; i < n; i++) {
-        hwloc_bitmap_free(set[i]);
-        hwloc_bitmap_free(core[i]);
-    }
-    free(set);
-    free(core);
+    gpu_nic_sys_warning(sc, warnings);
+    return warnings;
+}
 
+/* Leader: the node's JSON text {node, ranks, warnings}. */
+static json_t *node_blob(struct llmb_ctx *ctx, hwloc_topology_t topo, hwloc_topology_t sys, const char *xml,
+                         const struct rank_rec *recs, int n)
+{
+    json_t *node = node_json(topo, xml);
+    struct node_scan sc = {.ctx = ctx, .topo = topo, .xml = xml, .recs = recs, .n = n};
+    sc.gpus = json_object_get(node, "gpus");
+    sc.ngpus = json_array_size(sc.gpus);
+    sc.use_gpus = sc.ngpus > 0 && uses_gpus(ctx);
+    scan_open(&sc, sys);
+    json_t *ranks = json_array();
+    for (int i = 0; i < n; i++)
+        json_array_append_new(ranks, rank_json(&sc, i));
+    json_t *warnings = node_warnings(&sc, sys);
+    scan_close(&sc);
     return json_pack("{s:o, s:o, s:o}", "node", node, "ranks", ranks, "warnings", warnings);
 }
 
@@ -318,44 +385,47 @@ static void summary(struct llmb_ctx *ctx, json_t *nodes, json_t *warnings, const
                  json_string_value(json_object_get(w, "message")));
 }
 
-int llmb_phase_probe(struct llmb_ctx *ctx, json_t *out)
+/* Step 1 (every rank): its binding on the real system, and its CUDA device. */
+static void my_record(struct llmb_ctx *ctx, struct rank_rec *me)
 {
-    const char *xml = ctx->opt->topology_xml[0] ? ctx->opt->topology_xml : NULL;
-    const char *env_xml = getenv("HWLOC_XMLFILE");
-    if (!xml && env_xml && env_xml[0])
-        xml = env_xml;
-
-    /* Every rank: its binding on the real system. */
-    struct rank_rec me = {.rank = ctx->rank, .threads = ctx->threads, .cuda_ordinal = -1};
+    memset(me, 0, sizeof *me);
+    me->rank = ctx->rank;
+    me->threads = ctx->threads;
+    me->cuda_ordinal = -1;
 #ifdef LLMB_HAVE_CUDA
-    if (ctx->opt->backend != LLMB_BACKEND_CPU) {
+    if (uses_gpus(ctx)) {
         int ndev = llmb_cuda_device_count();
         if (ndev > 0) {
-            me.cuda_ordinal = ctx->node_rank % ndev;
-            if (llmb_cuda_device_busid(me.cuda_ordinal, me.gpu_busid, sizeof me.gpu_busid) < 0)
-                me.gpu_busid[0] = '\0';
+            me->cuda_ordinal = ctx->node_rank % ndev;
+            if (llmb_cuda_device_busid(me->cuda_ordinal, me->gpu_busid, sizeof me->gpu_busid) < 0)
+                me->gpu_busid[0] = '\0';
         }
     }
 #endif
     struct llmb_binding b;
-    me.ok = llmb_binding_read(&b) == 0;
-    me.bound = b.bound;
-    me.pus = b.pus;
-    me.last_cpu = b.last_cpu;
-    me.truncated = b.truncated;
-    memcpy(me.cpuset, b.cpuset, sizeof me.cpuset);
+    me->ok = llmb_binding_read(&b) == 0;
+    me->bound = b.bound;
+    me->pus = b.pus;
+    me->last_cpu = b.last_cpu;
+    me->truncated = b.truncated;
+    memcpy(me->cpuset, b.cpuset, sizeof me->cpuset);
+}
 
-    /* Leaders: the node topology.  Rank 0's verdict is printed; another leader prints its own
-     * only when rank 0 succeeded, so a bad file gives one line, and every rank returns it. */
-    hwloc_topology_t topo = NULL, sys = NULL;
+/* Step 2 (leaders): the node topology (xml, or this system) and this system's.  Rank 0's verdict
+ * is printed; another leader prints its own only when rank 0 succeeded, so a bad file gives one
+ * line.  Every rank returns the worst status (0: *topo and *sys loaded on leaders). */
+static int load_topologies(struct llmb_ctx *ctx, const char *xml, const char *env_xml, hwloc_topology_t *topo,
+                           hwloc_topology_t *sys)
+{
+    *topo = *sys = NULL;
     int st = 0;
     char err[1400] = "";
     if (ctx->node_rank == 0) {
-        if (llmb_topo_load(&topo, xml, err, sizeof err) < 0)
+        if (llmb_topo_load(topo, xml, err, sizeof err) < 0)
             st = xml ? LLMB_EINPUT : LLMB_EFAIL;
         else if (!xml)
-            sys = topo;
-        else if (llmb_topo_load_system(&sys) < 0) {
+            *sys = *topo;
+        else if (llmb_topo_load_system(sys) < 0) {
             snprintf(err, sizeof err, "cannot load this system's topology with hwloc");
             st = LLMB_EFAIL;
         }
@@ -366,18 +436,24 @@ int llmb_phase_probe(struct llmb_ctx *ctx, json_t *out)
     if (st && (ctx->rank == 0 || st0 == 0))
         llmb_error("%s%s", xml && st == LLMB_EINPUT ? (env_xml && xml == env_xml ? "HWLOC_XMLFILE: " : "--topology-xml: ") : "", err);
     if (worst) {
-        if (sys && sys != topo)
-            hwloc_topology_destroy(sys);
-        if (topo)
-            hwloc_topology_destroy(topo);
-        return worst;
+        if (*sys && *sys != *topo)
+            hwloc_topology_destroy(*sys);
+        if (*topo)
+            hwloc_topology_destroy(*topo);
+        *topo = *sys = NULL;
     }
+    return worst;
+}
 
-    /* Bindings to the leader; the leader's node text to rank 0. */
+/* Step 3: bindings to the leader; the leader's node text to rank 0.  Rank 0: one blob per node;
+ * NULL elsewhere.  Frees the topologies. */
+static json_t *gather_nodes(struct llmb_ctx *ctx, const struct rank_rec *me, hwloc_topology_t topo,
+                            hwloc_topology_t sys, const char *xml)
+{
     struct rank_rec *recs = ctx->node_rank == 0 ? malloc((size_t)ctx->node_size * sizeof *recs) : NULL;
     if (ctx->node_rank == 0 && !recs)
         llmb_abort(LLMB_EFAIL, "out of memory");
-    MPI_Gather(&me, (int)sizeof me, MPI_BYTE, recs, (int)sizeof me, MPI_BYTE, 0, ctx->node);
+    MPI_Gather(me, (int)sizeof *me, MPI_BYTE, recs, (int)sizeof *me, MPI_BYTE, 0, ctx->node);
     json_t *blob = NULL;
     if (ctx->node_rank == 0) {
         blob = node_blob(ctx, topo, sys, xml, recs, ctx->node_size);
@@ -386,14 +462,15 @@ int llmb_phase_probe(struct llmb_ctx *ctx, json_t *out)
             hwloc_topology_destroy(sys);
         hwloc_topology_destroy(topo);
     }
-    json_t *gathered = ctx->leaders != MPI_COMM_NULL ? llmb_gather_json(blob, ctx->leaders) : NULL;
-    if (ctx->rank != 0)
-        return 0;
+    return ctx->leaders != MPI_COMM_NULL ? llmb_gather_json(blob, ctx->leaders) : NULL;
+}
 
-    /* Rank 0: assemble. */
-    json_t *nodes = json_array(), *ranks = json_array(), *warnings = json_array();
-    json_t **per_id = calloc(NWARN, sizeof *per_id);
-    for (size_t w = 0; w < NWARN; w++)
+/* Step 4 (rank 0): the nodes with their members, every rank's object (node order) and the
+ * warnings grouped by id in the order of lib/probe_warnings.h.  Steals gathered. */
+static void assemble(struct llmb_ctx *ctx, json_t *gathered, json_t *nodes, json_t *ranks, json_t *warnings)
+{
+    json_t *per_id[LLMB_PW_COUNT];
+    for (int w = 0; w < LLMB_PW_COUNT; w++)
         per_id[w] = json_array();
     for (int n = 0; n < ctx->nnodes; n++) {
         json_t *blob = json_array_get(gathered, (size_t)n);
@@ -410,19 +487,21 @@ int llmb_phase_probe(struct llmb_ctx *ctx, json_t *out)
         json_t *v;
         json_array_foreach(json_object_get(blob, "ranks"), i, v) json_array_append(ranks, v);
         json_array_foreach(json_object_get(blob, "warnings"), i, v) {
-            for (size_t w = 0; w < NWARN; w++)
-                if (strcmp(json_string_value(json_object_get(v, "id")), warning_ids[w]) == 0)
+            for (int w = 0; w < LLMB_PW_COUNT; w++)
+                if (strcmp(json_string_value(json_object_get(v, "id")), llmb_probe_warning_id(w)) == 0)
                     json_array_append(per_id[w], v);
         }
     }
     json_decref(gathered);
-    for (size_t w = 0; w < NWARN; w++) {
+    for (int w = 0; w < LLMB_PW_COUNT; w++) {
         json_array_extend(warnings, per_id[w]);
         json_decref(per_id[w]);
     }
-    free(per_id);
+}
 
-    /* Ranks in world order. */
+/* Step 5 (rank 0): the rank objects in world order.  Steals ranks; new reference. */
+static json_t *world_order(struct llmb_ctx *ctx, json_t *ranks)
+{
     json_t *sorted = json_array();
     for (int r = 0; r < ctx->size; r++) {
         size_t i;
@@ -433,7 +512,29 @@ int llmb_phase_probe(struct llmb_ctx *ctx, json_t *out)
         }
     }
     json_decref(ranks);
+    return sorted;
+}
 
+int llmb_phase_probe(struct llmb_ctx *ctx, json_t *out)
+{
+    const char *xml = ctx->opt->topology_xml[0] ? ctx->opt->topology_xml : NULL;
+    const char *env_xml = getenv("HWLOC_XMLFILE");
+    if (!xml && env_xml && env_xml[0])
+        xml = env_xml;
+
+    struct rank_rec me;
+    my_record(ctx, &me);
+    hwloc_topology_t topo, sys;
+    int worst = load_topologies(ctx, xml, env_xml, &topo, &sys);
+    if (worst)
+        return worst;
+    json_t *gathered = gather_nodes(ctx, &me, topo, sys, xml);
+    if (ctx->rank != 0)
+        return 0;
+
+    json_t *nodes = json_array(), *ranks = json_array(), *warnings = json_array();
+    assemble(ctx, gathered, nodes, ranks, warnings);
+    json_t *sorted = world_order(ctx, ranks);
     json_t *software = software_json();
 #ifdef LLMB_HAVE_CUDA
     json_t *cuda = llmb_cuda_software_json();
