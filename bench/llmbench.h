@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <mpi.h>
 
+#include "backend.h"
 #include "options.h"
 
 #define LLMB_HOST_MAX 256
@@ -26,6 +27,8 @@ struct llmb_ctx {
     char (*node_names)[LLMB_HOST_MAX]; /* [nnodes] host name of each node */
     char host[LLMB_HOST_MAX];          /* this rank's host name */
     int threads;             /* compute threads of this rank (set before any phase) */
+    const struct llmb_backend *be; /* the backend every phase computes and communicates with,
+                                    * chosen once at start (bench/backend.h) */
     json_t *doc;             /* rank 0: the results document; NULL on other ranks */
     long long wrong;         /* wrong elements found by verification (all ranks, summed at end) */
     double t_start;          /* MPI_Wtime() at start */
@@ -37,7 +40,7 @@ struct llmb_ctx {
 typedef int (*llmb_phase_fn)(struct llmb_ctx *ctx, json_t *out);
 
 struct llmb_phase {
-    const char *name;        /* "probe", "compute", "comm", "train" */
+    const char *name;        /* "probe", ... (bench/phases.h) */
     unsigned bit;            /* LLMB_PHASE_* */
     unsigned uses;           /* phases whose results it reads when they ran before it */
     llmb_phase_fn run;
@@ -47,8 +50,10 @@ struct llmb_phase {
 /* The registry (bench/phases.c), in run order; terminated by a NULL name. */
 extern const struct llmb_phase llmb_phases[];
 
-/* Phase entry points. */
-int llmb_phase_probe(struct llmb_ctx *ctx, json_t *out);
+/* Phase entry points (bench/phase_<name>.c), one per line of bench/phases.h. */
+#define LLMB_PHASE_X(bit, name, uses, what) int llmb_phase_##name(struct llmb_ctx *ctx, json_t *out);
+LLMB_PHASES(LLMB_PHASE_X)
+#undef LLMB_PHASE_X
 
 /* Progress on rank 0, stderr, at most every 2 s and at the last point:
  *   "[comm] point 12/96  elapsed 8.1 s  left ~56 s  allreduce world 1 MiB"
@@ -71,12 +76,7 @@ json_t *llmb_gather_json(json_t *mine, MPI_Comm comm);
 /* The JSON object of an earlier phase of this run (rank 0), or NULL. */
 json_t *llmb_phase_result(struct llmb_ctx *ctx, const char *name);
 
-/* Set the compute threads of this rank (OpenMP and BLAS) to n.  cluster/binding.c. */
-void llmb_set_threads(int n);
-/* Number of PUs in this process's CPU binding (hwloc), >= 1. */
-int llmb_binding_pus(void);
-/* Default compute threads: the PUs of this rank's binding divided among the ranks of its node
- * whose bindings overlap it (>= 1).  Collective over ctx->node. */
-int llmb_default_threads(struct llmb_ctx *ctx);
+/* Compute threads: llmb_set_threads, llmb_default_threads, llmb_binding_pus. */
+#include "threads.h"
 
 #endif

@@ -1,11 +1,21 @@
-# bench/: the llmbench MPI driver.
+# automake fragment (included by the top Makefile.am); use += only
+# bench/: the llmbench MPI driver: options, the backend registry, the phases (one file each,
+# bench/phase_<name>.c, registered in bench/phases.h), the common clock and the driver services.
 llmbench_SOURCES += \
 	bench/main.c bench/llmbench.h \
 	bench/options.c bench/options.h \
-	bench/driver.c bench/phases.c \
-	bench/phase_probe.c
+	bench/driver.c bench/phases.c bench/phases.h \
+	bench/backend.c bench/backend.h \
+	bench/clock.c bench/clock.h \
+	bench/phase_probe.c \
+	bench/phase_compute.c \
+	bench/phase_comm.c \
+	bench/phase_train.c
 nodist_llmbench_SOURCES = llmb_version.h
-llmbench_LDADD += libllmb.a $(HWLOC_LIBS) $(JANSSON_LIBS) $(BLAS_LIBS) -lm
+# libraries after the objects that use them, each after its users: bench -> coll, kernels,
+# cluster -> lib
+llmbench_LDADD += libllmb_coll.a libllmb_kernels.a libllmb.a $(HWLOC_LIBS) $(JANSSON_LIBS) \
+	$(BLAS_LIBS) -lm
 
 # The version: git describe when built from a git checkout, else the package version.
 BUILT_SOURCES += llmb_version.h
@@ -19,4 +29,6 @@ llmb_version.h: FORCE
 FORCE:
 
 dist_man1_MANS += doc/llmbench.1
-dist_doc_DATA += doc/results-schema.md
+dist_doc_DATA += doc/results-schema.md doc/design.md
+EXTRA_DIST += bench/scripts/bench_compute.sh bench/scripts/bench_comm.sh \
+	bench/scripts/bare_allreduce.c bench/scripts/bench_train.sh doc/methodology.md

@@ -17,8 +17,10 @@
 
 static void print_version(void)
 {
+    char names[256];
+    llmb_backend_names(names, sizeof names, ", ");
     printf("llmbench %s\n", LLMB_VERSION_STRING);
-    printf("backends: cpu\n");
+    printf("backends: %s\n", names);
 #ifdef LLMB_HAVE_CUDA
     printf("cuda toolkit: found at build time (cuBLAS");
 #ifdef LLMB_HAVE_NCCL
@@ -27,6 +29,36 @@ static void print_version(void)
     printf("); CUDA backend: not implemented yet\n");
 #endif
     printf("blas: %s\ncompiler: %s\n", LLMB_BLAS_NAME, LLMB_CC_VERSION);
+}
+
+/* The backend of the run, chosen once: the one named by --backend, or for auto the first of
+ * the registry available on every rank.  Every rank reaches the same verdict; 0 or
+ * LLMB_EINPUT (one line from rank 0). */
+static int choose_backend(struct llmb_ctx *ctx)
+{
+    const char *want = ctx->opt->backend;
+    int automatic = strcmp(want, "auto") == 0;
+    char why[256] = "";
+    for (int i = 0; llmb_backends[i]; i++) {
+        const struct llmb_backend *be = llmb_backends[i];
+        if (!automatic && strcmp(be->name, want) != 0)
+            continue;
+        int bad = be->available(why, sizeof why) != 0, any = 0;
+        MPI_Allreduce(&bad, &any, 1, MPI_INT, MPI_MAX, ctx->world);
+        if (!any) {
+            ctx->be = be;
+            return 0;
+        }
+        if (bad && !automatic)
+            llmb_error("--backend: bad value '%s': not available on %s (rank %d): %s", want,
+                       ctx->host, ctx->rank, why);
+        if (!automatic)
+            return LLMB_EINPUT;
+    }
+    if (ctx->rank == 0)
+        llmb_error("--backend: bad value '%s': no backend of this build is available on every "
+                   "rank", want);
+    return LLMB_EINPUT;
 }
 
 /* Rank -> node map, node communicators and host names. */
@@ -255,6 +287,10 @@ int main(int argc, char **argv)
     }
 
     map_nodes(&ctx);
+    if (choose_backend(&ctx) != 0) {
+        MPI_Finalize();
+        return LLMB_EINPUT;
+    }
     ctx.threads = opt.threads > 0 ? opt.threads : llmb_default_threads(&ctx);
     llmb_set_threads(ctx.threads);
 

@@ -1,4 +1,6 @@
+/* bench/options.c - the llmbench command line (options.h). */
 #include "options.h"
+#include "backend.h"
 #include "metrics.h"
 #include "error.h"
 #include "model.h"
@@ -51,14 +53,42 @@ static const struct option long_opts[] = {
     {NULL, 0, NULL, 0},
 };
 
-static const char *const phase_names[] = {"probe", "compute", "comm", "train"};
 static const char *const group_names[] = {"world", "intra", "inter"};
+#define NGROUPS ((int)(sizeof group_names / sizeof group_names[0]))
+
+/* names[0..n) joined by sep into buf */
+static const char *join(const char *const *names, int n, const char *sep, char *buf, size_t len)
+{
+    size_t off = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < n && off < len; i++) {
+        int w = snprintf(buf + off, len - off, "%s%s", i ? sep : "", names[i]);
+        if (w < 0)
+            break;
+        off += (size_t)w;
+    }
+    return buf;
+}
+
+static int phase_names(const char **names)
+{
+    for (int i = 0; i < LLMB_NPHASES; i++)
+        names[i] = llmb_phase_name(i);
+    return LLMB_NPHASES;
+}
+
+static int coll_names(const char **names)
+{
+    for (int i = 0; i < LLMB_COLL_COUNT; i++)
+        names[i] = llmb_coll_name((enum llmb_coll)i);
+    return LLMB_COLL_COUNT;
+}
 
 void llmb_options_defaults(struct llmb_options *opt)
 {
     memset(opt, 0, sizeof *opt);
     opt->phases = LLMB_PHASE_ALL;
-    opt->backend = LLMB_BACKEND_AUTO;
+    strcpy(opt->backend, "auto");
     strcpy(opt->model, "gpt2-124m");
     opt->batch = 4;
     opt->seq = 64;
@@ -148,6 +178,167 @@ static int check_model(struct llmb_options *opt, char *errbuf, size_t errlen)
     return 0;
 }
 
+/* Which options were given explicitly (--quick leaves those alone). */
+struct given {
+    int quick, time, iters, steps, warmup;
+};
+
+/* A name from a list (--phases, --collectives, --groups); the error lists the known names. */
+static int parse_names(const char *opt_name, const char *what, const char *arg,
+                       const char *const *names, int n, unsigned *mask, char *errbuf,
+                       size_t errlen)
+{
+    char unknown[128], known[512];
+    if (parse_list(arg, names, n, mask, unknown, sizeof unknown) == 0)
+        return 0;
+    return bad(errbuf, errlen, "%s: bad value '%s': unknown %s '%s' (known: %s, all)", opt_name,
+               arg, what, unknown, join(names, n, ", ", known, sizeof known));
+}
+
+static int parse_backend(struct llmb_options *opt, const char *arg, char *errbuf, size_t errlen)
+{
+    char names[256];
+    if ((strcmp(arg, "auto") == 0 || llmb_backend_find(arg)) &&
+        llmb_strlcpy(opt->backend, arg, sizeof opt->backend) == 0)
+        return 0;
+    llmb_backend_names(names, sizeof names, ", ");
+    return bad(errbuf, errlen, "--backend: bad value '%s': not a backend of this build (it has: "
+               "auto, %s)", arg, names);
+}
+
+/* The options that take a name or a word. */
+static int parse_text(struct llmb_options *opt, int c, const char *arg, char *errbuf,
+                      size_t errlen)
+{
+    switch (c) {
+    case OPT_MODEL:
+        if (llmb_strlcpy(opt->model, arg, sizeof opt->model) < 0)
+            return bad(errbuf, errlen, "--model: bad value '%s': name too long", arg);
+        return 0;
+    case OPT_OUTPUT:
+        if (!*arg || llmb_strlcpy(opt->output, arg, sizeof opt->output) < 0)
+            return bad(errbuf, errlen, "--output: bad value '%s': expected a directory name", arg);
+        return 0;
+    case OPT_TAG:
+        if (!*arg || strlen(arg) >= sizeof opt->tag ||
+            strspn(arg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != strlen(arg))
+            return bad(errbuf, errlen, "--tag: bad value '%s': expected 1-63 characters of "
+                       "letters, digits, '.', '_' or '-'", arg);
+        strcpy(opt->tag, arg);
+        return 0;
+    case OPT_TOPOLOGY_XML:
+        if (!*arg || llmb_strlcpy(opt->topology_xml, arg, sizeof opt->topology_xml) < 0)
+            return bad(errbuf, errlen, "--topology-xml: bad value '%s': expected a file name", arg);
+        return 0;
+    case OPT_DESCRIBE_MODEL:
+        if (llmb_strlcpy(opt->describe_model, arg, sizeof opt->describe_model) < 0)
+            return bad(errbuf, errlen, "--describe-model: bad value '%s': name too long", arg);
+        return 0;
+    default:
+        return bad(errbuf, errlen, "internal: option %d has no parser", c);
+    }
+}
+
+/* The options that take a number or a size. */
+static int parse_number(struct llmb_options *opt, int c, const char *arg, struct given *gv,
+                        char *errbuf, size_t errlen)
+{
+    long lv;
+    double dv;
+    const char *why;
+    switch (c) {
+    case OPT_LAYERS: return parse_int("--layers", arg, 1, 1000, &opt->layers, errbuf, errlen);
+    case OPT_BATCH: return parse_int("--batch", arg, 1, 65536, &opt->batch, errbuf, errlen);
+    case OPT_SEQ: return parse_int("--seq", arg, 1, 1 << 20, &opt->seq, errbuf, errlen);
+    case OPT_THREADS: return parse_int("--threads", arg, 0, 4096, &opt->threads, errbuf, errlen);
+    case OPT_ACCUM: return parse_int("--accum", arg, 1, 100000, &opt->accum, errbuf, errlen);
+    case OPT_WARMUP:
+        gv->warmup = 1;
+        return parse_int("--warmup", arg, 0, 1000000, &opt->warmup, errbuf, errlen);
+    case OPT_MIN_ITERS:
+        gv->iters = 1;
+        return parse_int("--min-iters", arg, 1, 10000000, &opt->min_iters, errbuf, errlen);
+    case OPT_STEPS:
+        gv->steps = 1;
+        return parse_int("--steps", arg, 1, 1000000, &opt->steps, errbuf, errlen);
+    case OPT_TIME_PER_POINT:
+        if (llmb_parse_double(arg, 0.0, 3600.0, &dv) < 0)
+            return bad(errbuf, errlen, "--time-per-point: bad value '%s': expected seconds "
+                       "from 0 to 3600", arg);
+        opt->time_per_point_s = dv;
+        gv->time = 1;
+        return 0;
+    case OPT_SIZES:
+        if (llmb_parse_size_range(arg, &opt->size_min, &opt->size_max, &opt->size_factor, &why) < 0)
+            return bad(errbuf, errlen, "--sizes: bad value '%s': %s", arg, why);
+        opt->sizes_given = 1;
+        return 0;
+    case OPT_SEED:
+        if (llmb_parse_long(arg, 0, 0x7fffffffffffffffL, &lv) < 0)
+            return bad(errbuf, errlen, "--seed: bad value '%s': expected a non-negative integer", arg);
+        opt->seed = (unsigned long long)lv;
+        return 0;
+    case OPT_BUCKET_SIZE:
+        if (llmb_parse_size(arg, &opt->bucket_bytes) < 0 || opt->bucket_bytes < 4)
+            return bad(errbuf, errlen, "--bucket-size: bad value '%s': expected a size of at "
+                       "least 4 bytes (K, M, G suffixes)", arg);
+        return 0;
+    default:
+        return parse_text(opt, c, arg, errbuf, errlen);
+    }
+}
+
+/* One option; name is how it was spelled (for messages). */
+static int parse_one(struct llmb_options *opt, int c, const char *arg, const char *name,
+                     struct given *gv, char *errbuf, size_t errlen)
+{
+    const char *names[64];
+    switch (c) {
+    case OPT_PHASES:
+        return parse_names("--phases", "phase", arg, names, phase_names(names), &opt->phases,
+                           errbuf, errlen);
+    case OPT_COLLECTIVES:
+        return parse_names("--collectives", "collective", arg, names, coll_names(names),
+                           &opt->collectives, errbuf, errlen);
+    case OPT_GROUPS:
+        return parse_names("--groups", "group", arg, group_names, NGROUPS, &opt->groups, errbuf,
+                           errlen);
+    case OPT_BACKEND: return parse_backend(opt, arg, errbuf, errlen);
+    case OPT_QUICK: opt->quick = 1; gv->quick = 1; return 0;
+    case OPT_QUIET: opt->quiet = 1; return 0;
+    case OPT_NO_LINK_MATRIX: opt->link_matrix = 0; return 0;
+    case OPT_NO_OVERLAP: opt->overlap = 0; return 0;
+    case OPT_ZERO: opt->zero = 1; return 0;
+    case OPT_HELP: opt->help = 1; return 0;
+    case OPT_VERSION: opt->version = 1; return 0;
+    case ':': return bad(errbuf, errlen, "%s: missing value", name);
+    case '?': return bad(errbuf, errlen, "%s: unknown option (see --help)", name);
+    default: return parse_number(opt, c, arg, gv, errbuf, errlen);
+    }
+}
+
+/* --quick: a whole run in under a minute on a 2-core machine, where not given otherwise. */
+static void apply_quick(struct llmb_options *opt, const struct given *gv)
+{
+    if (!gv->time)
+        opt->time_per_point_s = 0.01;
+    if (!gv->iters)
+        opt->min_iters = 5;
+    if (!gv->steps)
+        opt->steps = 3;
+    if (!gv->warmup)
+        opt->warmup = 1;
+    /* two layers of the preset: real GEMM shapes, a fraction of the time */
+    const struct llmb_model_preset *m = llmb_model_find(opt->model);
+    if (!opt->layers && m)
+        opt->layers = m->layers < 2 ? m->layers : 2;
+    if (!opt->sizes_given) {
+        opt->size_min = 8;
+        opt->size_max = (size_t)32 << 20; /* covers the default 25 MiB gradient bucket */
+        opt->size_factor = 4;
+    }
+}
+
 int llmb_options_parse(struct llmb_options *opt, int argc, char **argv, char *errbuf,
                        size_t errlen)
 {
@@ -155,7 +346,7 @@ int llmb_options_parse(struct llmb_options *opt, int argc, char **argv, char *er
     opt->argc = argc;
     opt->argv = argv;
     errbuf[0] = '\0';
-    int quick_given = 0, time_given = 0, iters_given = 0, steps_given = 0, warmup_given = 0;
+    struct given gv = {0};
 
     /* getopt_long permutes its argv: work on a copy. */
     char **args = malloc((size_t)(argc + 1) * sizeof *args);
@@ -166,159 +357,25 @@ int llmb_options_parse(struct llmb_options *opt, int argc, char **argv, char *er
     optind = 0; /* full re-initialisation (glibc), so the parser can run more than once */
     opterr = 0;
     int rc = 0, c;
-    long lv;
-    double dv;
-    char unknown[128];
-    const char *why;
-
     while (rc == 0 && (c = getopt_long(argc, args, ":", long_opts, NULL)) != -1) {
         const char *name = optind > 0 && optind <= argc ? args[optind - 1] : "?";
-        switch (c) {
-        case OPT_PHASES:
-            if (parse_list(optarg, phase_names, 4, &opt->phases, unknown, sizeof unknown) < 0)
-                rc = bad(errbuf, errlen,
-                         "--phases: bad value '%s': unknown phase '%s' (known: probe, compute, "
-                         "comm, train, all)", optarg, unknown);
-            break;
-        case OPT_QUICK: opt->quick = 1; quick_given = 1; break;
-        case OPT_QUIET: opt->quiet = 1; break;
-        case OPT_BACKEND:
-            if (strcmp(optarg, "cpu") == 0) opt->backend = LLMB_BACKEND_CPU;
-            else if (strcmp(optarg, "cuda") == 0)
-                /* The CUDA kernels and NCCL collectives are not written yet: say so plainly. */
-                rc = bad(errbuf, errlen, "--backend: bad value 'cuda': this llmbench has no CUDA "
-                         "backend yet (use cpu or auto)");
-            else if (strcmp(optarg, "auto") == 0) opt->backend = LLMB_BACKEND_AUTO;
-            else rc = bad(errbuf, errlen, "--backend: bad value '%s': expected cpu, cuda or auto", optarg);
-            break;
-        case OPT_MODEL:
-            if (llmb_strlcpy(opt->model, optarg, sizeof opt->model) < 0)
-                rc = bad(errbuf, errlen, "--model: bad value '%s': name too long", optarg);
-            break;
-        case OPT_LAYERS: rc = parse_int("--layers", optarg, 1, 1000, &opt->layers, errbuf, errlen); break;
-        case OPT_BATCH: rc = parse_int("--batch", optarg, 1, 65536, &opt->batch, errbuf, errlen); break;
-        case OPT_SEQ: rc = parse_int("--seq", optarg, 1, 1 << 20, &opt->seq, errbuf, errlen); break;
-        case OPT_OUTPUT:
-            if (!*optarg || llmb_strlcpy(opt->output, optarg, sizeof opt->output) < 0)
-                rc = bad(errbuf, errlen, "--output: bad value '%s': expected a directory name", optarg);
-            break;
-        case OPT_TAG:
-            if (!*optarg || strlen(optarg) >= sizeof opt->tag ||
-                strspn(optarg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != strlen(optarg))
-                rc = bad(errbuf, errlen, "--tag: bad value '%s': expected 1-63 characters of "
-                         "letters, digits, '.', '_' or '-'", optarg);
-            else
-                strcpy(opt->tag, optarg);
-            break;
-        case OPT_WARMUP:
-            rc = parse_int("--warmup", optarg, 0, 1000000, &opt->warmup, errbuf, errlen);
-            warmup_given = 1;
-            break;
-        case OPT_MIN_ITERS:
-            rc = parse_int("--min-iters", optarg, 1, 10000000, &opt->min_iters, errbuf, errlen);
-            iters_given = 1;
-            break;
-        case OPT_TIME_PER_POINT:
-            if (llmb_parse_double(optarg, 0.0, 3600.0, &dv) < 0)
-                rc = bad(errbuf, errlen, "--time-per-point: bad value '%s': expected seconds "
-                         "from 0 to 3600", optarg);
-            else
-                opt->time_per_point_s = dv, time_given = 1;
-            break;
-        case OPT_SIZES:
-            if (llmb_parse_size_range(optarg, &opt->size_min, &opt->size_max, &opt->size_factor, &why) < 0)
-                rc = bad(errbuf, errlen, "--sizes: bad value '%s': %s", optarg, why);
-            else
-                opt->sizes_given = 1;
-            break;
-        case OPT_SEED:
-            if (llmb_parse_long(optarg, 0, 0x7fffffffffffffffL, &lv) < 0)
-                rc = bad(errbuf, errlen, "--seed: bad value '%s': expected a non-negative integer", optarg);
-            else
-                opt->seed = (unsigned long long)lv;
-            break;
-        case OPT_THREADS: rc = parse_int("--threads", optarg, 0, 4096, &opt->threads, errbuf, errlen); break;
-        case OPT_COLLECTIVES: {
-            const char *names[LLMB_COLL_COUNT];
-            for (int i = 0; i < LLMB_COLL_COUNT; i++)
-                names[i] = llmb_coll_name(i);
-            if (parse_list(optarg, names, LLMB_COLL_COUNT, &opt->collectives, unknown, sizeof unknown) < 0)
-                rc = bad(errbuf, errlen, "--collectives: bad value '%s': unknown collective '%s' "
-                         "(known: allreduce, reduce_scatter, allgather, alltoall, broadcast, "
-                         "sendrecv, all)", optarg, unknown);
-            break;
-        }
-        case OPT_GROUPS:
-            if (parse_list(optarg, group_names, 3, &opt->groups, unknown, sizeof unknown) < 0)
-                rc = bad(errbuf, errlen, "--groups: bad value '%s': unknown group '%s' (known: "
-                         "world, intra, inter, all)", optarg, unknown);
-            break;
-        case OPT_NO_LINK_MATRIX: opt->link_matrix = 0; break;
-        case OPT_STEPS:
-            rc = parse_int("--steps", optarg, 1, 1000000, &opt->steps, errbuf, errlen);
-            steps_given = 1;
-            break;
-        case OPT_ACCUM: rc = parse_int("--accum", optarg, 1, 100000, &opt->accum, errbuf, errlen); break;
-        case OPT_BUCKET_SIZE:
-            if (llmb_parse_size(optarg, &opt->bucket_bytes) < 0 || opt->bucket_bytes < 4)
-                rc = bad(errbuf, errlen, "--bucket-size: bad value '%s': expected a size of at "
-                         "least 4 bytes (K, M, G suffixes)", optarg);
-            break;
-        case OPT_NO_OVERLAP: opt->overlap = 0; break;
-        case OPT_ZERO: opt->zero = 1; break;
-        case OPT_TOPOLOGY_XML:
-            if (!*optarg || llmb_strlcpy(opt->topology_xml, optarg, sizeof opt->topology_xml) < 0)
-                rc = bad(errbuf, errlen, "--topology-xml: bad value '%s': expected a file name", optarg);
-            break;
-        case OPT_DESCRIBE_MODEL:
-            if (llmb_strlcpy(opt->describe_model, optarg, sizeof opt->describe_model) < 0)
-                rc = bad(errbuf, errlen, "--describe-model: bad value '%s': name too long", optarg);
-            break;
-        case OPT_HELP: opt->help = 1; break;
-        case OPT_VERSION: opt->version = 1; break;
-        case ':':
-            rc = bad(errbuf, errlen, "%s: missing value", name);
-            break;
-        default:
-            rc = bad(errbuf, errlen, "%s: unknown option (see --help)", name);
-            break;
-        }
+        rc = parse_one(opt, c, optarg, name, &gv, errbuf, errlen);
     }
     if (rc == 0 && optind < argc)
         rc = bad(errbuf, errlen, "'%s': unexpected argument (options start with --)", args[optind]);
     free(args);
     if (rc)
         return rc;
-    if (quick_given) {
-        /* A whole run in under a minute on a 2-core machine. */
-        if (!time_given)
-            opt->time_per_point_s = 0.01;
-        if (!iters_given)
-            opt->min_iters = 5;
-        if (!steps_given)
-            opt->steps = 3;
-        if (!warmup_given)
-            opt->warmup = 1;
-        /* two layers of the preset: real GEMM shapes, a fraction of the time */
-        const struct llmb_model_preset *m = llmb_model_find(opt->model);
-        if (!opt->layers && m)
-            opt->layers = m->layers < 2 ? m->layers : 2;
-        if (!opt->sizes_given) {
-            opt->size_min = 8;
-            opt->size_max = (size_t)32 << 20; /* covers the default 25 MiB gradient bucket */
-            opt->size_factor = 4;
-        }
-    }
-    if (opt->help || opt->version)
-        return 0;
-    if (opt->describe_model[0])
+    if (gv.quick)
+        apply_quick(opt, &gv);
+    if (opt->help || opt->version || opt->describe_model[0])
         return 0;
     return check_model(opt, errbuf, errlen);
 }
 
-void llmb_options_usage(FILE *f)
-{
-    fputs(
+/* The usage text, with the names of the registries put in for %PHASES%, %BACKENDS% and
+ * %COLLECTIVES%. */
+static const char usage_text[] =
 "Usage: mpirun -np N llmbench [OPTIONS]\n"
 "       llmbench --describe-model PRESET [--layers N] [--batch N] [--seq N]\n"
 "\n"
@@ -326,13 +383,13 @@ void llmb_options_usage(FILE *f)
 "JSON results file per run (explain it with llmbench-report).\n"
 "\n"
 "Phases and output:\n"
-"  --phases LIST          probe,compute,comm,train (default: all)\n"
+"  --phases LIST          %PHASES% (default: all)\n"
 "  --quick                a short run: 2 layers, small sizes, few iterations (under a minute\n"
 "                         on 2 cores)\n"
 "  --output DIR           results directory (default: results)\n"
 "  --tag NAME             name in the results file name (default: the host name)\n"
 "  --quiet                no progress and no summary on stderr/stdout\n"
-"  --backend KIND         cpu, cuda or auto (default: auto)\n"
+"  --backend KIND         auto, %BACKENDS% (default: auto: the first available)\n"
 "  --threads N            compute threads per rank (default: the PUs of the rank's binding,\n"
 "                         shared among the ranks bound to the same PUs)\n"
 "  --seed N               seed of every synthetic input (default: 1234)\n"
@@ -353,7 +410,7 @@ void llmb_options_usage(FILE *f)
 "                         --quick 8:32M:4)\n"
 "\n"
 "Collectives (comm):\n"
-"  --collectives LIST     allreduce,reduce_scatter,allgather,alltoall,broadcast,sendrecv (all)\n"
+"  --collectives LIST     %COLLECTIVES% (default: all)\n"
 "  --groups LIST          world,intra,inter communicators (default: all)\n"
 "  --no-link-matrix       skip the node-pair link matrix\n"
 "\n"
@@ -371,20 +428,39 @@ void llmb_options_usage(FILE *f)
 "  --version              version and build features\n"
 "\n"
 "Exit status: 0 success; 1 a measurement or verification failed; 2 bad input.\n"
-"See llmbench(1).\n", f);
+"See llmbench(1).\n";
+
+void llmb_options_usage(FILE *f)
+{
+    const char *names[64], *keys[] = {"%PHASES%", "%BACKENDS%", "%COLLECTIVES%"};
+    char lists[3][512];
+    join(names, phase_names(names), ",", lists[0], sizeof lists[0]);
+    llmb_backend_names(lists[1], sizeof lists[1], ", ");
+    join(names, coll_names(names), ",", lists[2], sizeof lists[2]);
+    for (const char *p = usage_text; *p;) {
+        int k = -1;
+        for (int i = 0; i < 3 && k < 0; i++)
+            if (strncmp(p, keys[i], strlen(keys[i])) == 0)
+                k = i;
+        if (k >= 0) {
+            fputs(lists[k], f);
+            p += strlen(keys[k]);
+        } else {
+            fputc(*p++, f);
+        }
+    }
 }
 
 void *llmb_options_json(const struct llmb_options *opt)
 {
     json_t *o = json_object();
     json_t *ph = json_array();
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < LLMB_NPHASES; i++)
         if (opt->phases & (1u << i))
-            json_array_append_new(ph, json_string(phase_names[i]));
+            json_array_append_new(ph, json_string(llmb_phase_name(i)));
     json_object_set_new(o, "phases", ph);
     json_object_set_new(o, "quick", json_boolean(opt->quick));
-    json_object_set_new(o, "backend", json_string(opt->backend == LLMB_BACKEND_CPU ? "cpu" :
-                                                  opt->backend == LLMB_BACKEND_CUDA ? "cuda" : "auto"));
+    json_object_set_new(o, "backend", json_string(opt->backend));
     json_object_set_new(o, "model", json_string(opt->model));
     json_object_set_new(o, "layers", json_integer(opt->layers));
     json_object_set_new(o, "batch", json_integer(opt->batch));
@@ -405,7 +481,7 @@ void *llmb_options_json(const struct llmb_options *opt)
             json_array_append_new(co, json_string(llmb_coll_name(i)));
     json_object_set_new(o, "collectives", co);
     json_t *gr = json_array();
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < NGROUPS; i++)
         if (opt->groups & (1u << i))
             json_array_append_new(gr, json_string(group_names[i]));
     json_object_set_new(o, "groups", gr);

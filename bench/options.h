@@ -9,15 +9,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-enum llmb_phase_bit {
-    LLMB_PHASE_PROBE = 1u << 0,
-    LLMB_PHASE_COMPUTE = 1u << 1,
-    LLMB_PHASE_COMM = 1u << 2,
-    LLMB_PHASE_TRAIN = 1u << 3,
-    LLMB_PHASE_ALL = 0xfu
-};
-
-enum llmb_backend_kind { LLMB_BACKEND_AUTO, LLMB_BACKEND_CPU, LLMB_BACKEND_CUDA };
+#include "phases.h"
 
 /* Communicator groups of the comm phase. */
 enum llmb_comm_group_bit {
@@ -31,7 +23,7 @@ struct llmb_options {
     unsigned phases;               /* LLMB_PHASE_* bits */
     int quick;                     /* --quick: the whole run in under a minute on 2 cores */
     int quiet;                     /* --quiet: no progress, no summary */
-    enum llmb_backend_kind backend;
+    char backend[32];              /* "auto" or a name of the backend registry (bench/backend.h) */
     char model[64];                /* preset name (lib/model.h) */
     int layers, batch, seq;        /* 0: preset default */
     char output[1024];             /* results directory */

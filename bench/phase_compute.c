@@ -28,7 +28,6 @@
 #include "kernels/kernels.h"
 #include "llmbench.h"
 #include "model.h"
-#include "phase_compute.h"
 #include "stats.h"
 
 /* --quick: micro-batch capped at this many tokens, model step with 1 layer */

@@ -1,14 +1,9 @@
-/* The phase registry: one line per phase, in run order. */
+/* The phase registry, made from the one list in bench/phases.h. */
 #include "llmbench.h"
-#include "comm.h"
-#include "phase_compute.h"
-#include "train.h"
 
 const struct llmb_phase llmb_phases[] = {
-    {"probe", LLMB_PHASE_PROBE, 0, llmb_phase_probe,
-     "topology, binding, devices, software and machine state of every node"},
-    {"compute", LLMB_PHASE_COMPUTE, LLMB_PHASE_PROBE, llmb_phase_compute, "GEMM peak and sweep at the model's shapes, memory bandwidth, every layer kernel validated then timed"},
-    {"comm", LLMB_PHASE_COMM, LLMB_PHASE_PROBE, llmb_phase_comm, "collective sweeps, node-pair link matrix, arrival times"},
-    {"train", LLMB_PHASE_TRAIN, LLMB_PHASE_COMPUTE | LLMB_PHASE_COMM, llmb_phase_train, "data-parallel or sharded training steps: tokens/s, MFU, per-rank timeline"},
+#define LLMB_PHASE_X(bit, name, uses, what) {#name, LLMB_PHASE_##bit, uses, llmb_phase_##name, what},
+    LLMB_PHASES(LLMB_PHASE_X)
+#undef LLMB_PHASE_X
     {NULL, 0, 0, NULL, NULL},
 };

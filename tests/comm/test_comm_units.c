@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "coll.h"
+#include "coll/coll.h"
 #include "metrics.h"
 
 static void test_busbw_factors(void **state)

@@ -6,7 +6,7 @@
 #include <cmocka.h>
 
 #include "metrics.h"
-#include "options.h"
+#include "bench/options.h"
 
 static struct llmb_options opt;
 static char err[1024];
@@ -55,7 +55,7 @@ static void test_good_values(void **state)
     assert_int_equal(opt.warmup, 0);
     assert_int_equal(opt.min_iters, 3);
     assert_true(opt.time_per_point_s == 0.5);
-    assert_int_equal(opt.backend, LLMB_BACKEND_CPU);
+    assert_string_equal(opt.backend, "cpu");
     assert_int_equal(opt.layers, 1);
     assert_int_equal(opt.bucket_bytes, 1u << 20);
     assert_int_equal(opt.overlap, 0);
@@ -98,14 +98,19 @@ static void test_bad_values(void **state)
     expect_bad("--sizes", "8:64:1", "FACTOR");
     expect_bad("--sizes", "8", "MIN:MAX");
     expect_bad("--phases", "probe,bogus", "bogus");
-    expect_bad("--backend", "tpu", "cpu, cuda or auto");
-    expect_bad("--backend", "cuda", "no CUDA backend");
+    expect_bad("--backend", "tpu", "not a backend of this build (it has: auto, cpu)");
+    expect_bad("--backend", "cuda", "not a backend of this build");
     expect_bad("--warmup", "-1", "integer");
     expect_bad("--min-iters", "0", NULL);
     expect_bad("--time-per-point", "abc", "seconds");
     expect_bad("--tag", "a/b", NULL);
     expect_bad("--model", "gpt5", "known:");
     expect_bad("--collectives", "allreduce,bcast", "bcast");
+    /* the names in messages come from the registries */
+    expect_bad("--phases", "bogus", "(known: probe, compute, comm, train, all)");
+    expect_bad("--collectives", "bogus", "(known: allreduce, reduce_scatter, allgather, alltoall, "
+                                         "broadcast, sendrecv, all)");
+    expect_bad("--groups", "bogus", "(known: world, intra, inter, all)");
     expect_bad("--groups", "rack", "rack");
     expect_bad("--bucket-size", "2", NULL);
     expect_bad("--seed", "x1", NULL);

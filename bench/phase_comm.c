@@ -1,5 +1,18 @@
-/* The comm phase (comm.h; method in doc/methodology.md). */
-#include "comm.h"
+/* bench/phase_comm.c - the comm phase: collective sweeps on the world / intra-node /
+ * inter-node communicators with exact verification and per-rank arrival and exit times on a
+ * common clock, and the node-pair link matrix.  Method: doc/methodology.md; results: phases.comm in doc/results-schema.md.
+ *
+ * Test-only injection (environment of rank 0, which broadcasts it; never for measurements):
+ *   LLMBENCH_TEST_DELAY_US=RANK:MICROSECONDS  world rank RANK sleeps that long before each
+ *                                             warm-up and timed collective (a straggler)
+ *   LLMBENCH_TEST_CORRUPT_RANK=RANK           world rank RANK contributes value + 1 to every
+ *                                             verification iteration (a wrong result)
+ *
+ * Every collective goes through the collectives registry (coll/coll.h) of the run's backend
+ * (ctx->be), on buffers in the backend's memory; verification data is made and checked on the
+ * host and staged (llmb_staged_*).  The node-pair link matrix is MPI point-to-point on host
+ * memory: it measures the fabric between hosts, whatever the backend. */
+#include "config.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -9,8 +22,9 @@
 #include <unistd.h>
 
 #include "clock.h"
-#include "coll.h"
+#include "coll/coll.h"
 #include "error.h"
+#include "llmbench.h"
 #include "metrics.h"
 #include "stats.h"
 #include "util.h"
@@ -229,11 +243,9 @@ static void setup_groups(struct llmb_ctx *ctx, struct group g[3])
     for (int i = 0; i < 3; i++) {
         if (!(ctx->opt->groups & (1u << i)) && !g[i].skip)
             g[i].skip = "not selected (--groups)";
-        if (g[i].member) {
-            g[i].comm.mpi = g[i].dup;
-            MPI_Comm_rank(g[i].dup, &g[i].comm.rank);
-            MPI_Comm_size(g[i].dup, &g[i].comm.n);
-        }
+        if (g[i].member && llmb_coll_comm_open(ctx->be->coll, g[i].dup, &g[i].comm) != 0)
+            llmb_abort(LLMB_EFAIL, "comm: cannot open the %s communicator of backend %s",
+                       g[i].name, ctx->be->coll->name);
     }
 }
 
@@ -400,19 +412,25 @@ static json_t *analyze(struct phase *ph, const struct group *g, enum llmb_coll c
 /* One size of one sweep.  Every world rank calls it; members run the collective.  Returns the
  * point's JSON on rank 0 (NULL elsewhere). */
 static json_t *run_point(struct phase *ph, const struct group *g, const struct llmb_coll_impl *im,
-                         int in_place, size_t bytes, float *send, float *recv, const int *colors,
-                         double *op_median, double *skew_median, long long *wrong_out)
+                         int in_place, size_t bytes, const struct llmb_staged *send,
+                         const struct llmb_staged *recv, const int *colors, double *op_median,
+                         double *skew_median, long long *wrong_out)
 {
     struct llmb_ctx *ctx = ph->ctx;
     const struct llmb_options *opt = ph->opt;
+    const struct llmb_backend *be = ctx->be;
     size_t ns = 0, nr = 0, count = 0;
     long long wrong = 0;
     double est = 0;
     int delay = ph->inj.delay_rank == ctx->rank && ph->inj.delay_us > 0;
+    struct llmb_coll_args args = {.send = send ? send->dev : NULL, .recv = recv ? recv->dev : NULL,
+                                  .in_place = in_place};
     ph->point_seq++;
     if (g->member) {
         const struct llmb_coll_comm *c = &g->comm;
         llmb_coll_counts(im->coll, bytes, sizeof(float), c->n, &ns, &nr);
+        args.send_elems = ns;
+        args.recv_elems = nr;
         struct llmb_coll_data d = {
             .rank = c->rank, .n = c->n,
             .off = (size_t)((ph->opt->seed + (unsigned long long)ph->point_seq * 131u) % LLMB_COLL_PERIOD),
@@ -421,24 +439,27 @@ static json_t *run_point(struct phase *ph, const struct group *g, const struct l
         /* Verification: untimed, also the first touch of the buffers. */
         double tv = 0;
         for (int v = 0; v < COMM_VERIFY_ITERS; v++) {
-            im->init(send, ns, recv, nr, in_place, &d);
+            im->init(send->host, ns, recv->host, nr, in_place, &d);
+            llmb_staged_push(be, send, ns);
+            llmb_staged_push(be, recv, nr);
             MPI_Barrier(c->mpi);
             double t0 = llmb_now_s();
-            if (im->run(send, recv, ns, nr, in_place, c) != MPI_SUCCESS)
+            if (im->run(&args, c) != 0)
                 llmb_abort(LLMB_EFAIL, "%s failed", llmb_coll_name(im->coll));
             tv = llmb_now_s() - t0;
-            wrong += im->check(recv, nr, &d);
+            llmb_staged_pull(be, recv, nr);
+            wrong += im->check(recv->host, nr, &d);
         }
         /* Timed data: the verification input (out of place) or zeros, the fixed point of the
          * in-place sum (values that grew every iteration would overflow). */
         if (in_place)
-            memset(recv, 0, nr * sizeof *recv);
+            be->k->zero(recv->dev, nr);
         double t0 = llmb_now_s();
         for (int w = 0; w < opt->warmup; w++) {
             MPI_Barrier(c->mpi);
             if (delay)
                 sleep_us(ph->inj.delay_us);
-            im->run(send, recv, ns, nr, in_place, c);
+            im->run(&args, c);
         }
         est = opt->warmup > 0 ? (llmb_now_s() - t0) / opt->warmup : tv;
     }
@@ -460,7 +481,7 @@ static json_t *run_point(struct phase *ph, const struct group *g, const struct l
             if (delay)
                 sleep_us(ph->inj.delay_us);
             a[k] = llmb_now_s();
-            im->run(send, recv, ns, nr, in_place, c);
+            im->run(&args, c);
             e[k] = llmb_now_s();
         }
         for (int k = 0; k < 2 * iters; k++)
@@ -508,13 +529,13 @@ static void sweep(struct phase *ph, const struct group *g, const struct llmb_col
 {
     struct llmb_ctx *ctx = ph->ctx;
     const char *cname = llmb_coll_name(im->coll);
-    float *send = NULL, *recv = NULL;
+    struct llmb_staged bufs[2] = {{0}}, *send = NULL, *recv = NULL;
     if (g->member) {
         size_t ns, nr;
         llmb_coll_counts(im->coll, ph->sizes[ph->nsizes - 1], sizeof(float), g->comm.n, &ns, &nr);
-        send = malloc(ns * sizeof *send);
-        recv = malloc(nr * sizeof *recv);
-        if (!send || !recv)
+        send = &bufs[0];
+        recv = &bufs[1];
+        if (llmb_staged_alloc(ctx->be, send, ns) || llmb_staged_alloc(ctx->be, recv, nr))
             llmb_abort(LLMB_EFAIL, "out of memory for %s buffers of %zu + %zu floats", cname, ns, nr);
         llmb_coll_sums(ph->tab, g->comm.n, ph->sum);
     }
@@ -571,8 +592,8 @@ static void sweep(struct phase *ph, const struct group *g, const struct llmb_col
         MPI_Barrier(ctx->world); /* points do not overlap (inter: idle ranks wait here) */
     }
     free(colors);
-    free(send);
-    free(recv);
+    llmb_staged_free(ctx->be, &bufs[0]);
+    llmb_staged_free(ctx->be, &bufs[1]);
 }
 
 /* ---------------------------------------------------------------- link matrix */
@@ -803,7 +824,7 @@ int llmb_phase_comm(struct llmb_ctx *ctx, json_t *out)
     const struct llmb_coll_impl *impls[LLMB_COLL_COUNT];
     int nimpl = 0;
     for (int c = 0; c < LLMB_COLL_COUNT; c++) {
-        const struct llmb_coll_impl *im = llmb_coll_find((enum llmb_coll)c, "mpi");
+        const struct llmb_coll_impl *im = llmb_coll_find((enum llmb_coll)c, ctx->be->coll->name);
         if ((opt->collectives & (1u << c)) && im)
             impls[nimpl++] = im;
     }
@@ -844,7 +865,7 @@ int llmb_phase_comm(struct llmb_ctx *ctx, json_t *out)
         llmb_abort(LLMB_EFAIL, "clock synchronisation failed");
     json_t *clock = llmb_clock_json(ctx->world, rounds, &ph->clock, &end);
     if (ctx->rank == 0) {
-        json_object_set_new(out, "backend", json_string("mpi"));
+        json_object_set_new(out, "backend", json_string(ctx->be->coll->name));
         json_object_set_new(out, "clock", clock);
         json_object_set_new(out, "timing", json_pack("{s:s, s:i, s:i, s:i, s:f, s:i, s:s, s:s, s:s, s:i, s:o}",
             "mode", "barrier-separated", "warmup", opt->warmup, "min_iters", opt->min_iters,
@@ -864,9 +885,12 @@ int llmb_phase_comm(struct llmb_ctx *ctx, json_t *out)
             llmb_error("comm: verification failed: %lld wrong elements (see phases.comm in the results)",
                        ph->wrong_total);
     }
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 3; i++) {
+        if (g[i].member)
+            llmb_coll_comm_close(ctx->be->coll, &g[i].comm);
         if (g[i].dup != MPI_COMM_NULL)
             MPI_Comm_free(&g[i].dup);
+    }
     rc = ph->wrong_total > 0 ? LLMB_EFAIL : 0;
     free(ph->sizes);
     free(ph);

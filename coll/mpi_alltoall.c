@@ -18,14 +18,22 @@ static long long check(const float *recv, size_t nr, const struct llmb_coll_data
     return wrong;
 }
 
-static int run(const float *send, float *recv, size_t ns, size_t nr, int in_place,
-               const struct llmb_coll_comm *c)
+static int run(const struct llmb_coll_args *a, const struct llmb_coll_comm *c)
 {
-    int chunk = (int)(ns / (size_t)c->n);
-    return MPI_Alltoall(send, chunk, MPI_FLOAT, recv, chunk, MPI_FLOAT, c->mpi);
+    int chunk = (int)(a->send_elems / (size_t)c->n);
+    return MPI_Alltoall(a->send, chunk, MPI_FLOAT, a->recv, chunk, MPI_FLOAT, c->mpi);
+}
+
+static int start(const struct llmb_coll_args *a, const struct llmb_coll_comm *c,
+                 struct llmb_coll_req *r)
+{
+    int chunk = (int)(a->send_elems / (size_t)c->n);
+    r->nmpi = 1;
+    return MPI_Ialltoall(a->send, chunk, MPI_FLOAT, a->recv, chunk, MPI_FLOAT, c->mpi,
+                         &r->mpi[0]);
 }
 
 const struct llmb_coll_impl llmb_coll_alltoall_mpi = {
     .coll = LLMB_COLL_ALLTOALL, .backend = "mpi", .in_place = 0, .root = "",
-    .init = init, .check = check, .run = run,
+    .init = init, .check = check, .run = run, .start = start,
 };

@@ -17,13 +17,19 @@ static long long check(const float *recv, size_t nr, const struct llmb_coll_data
     return llmb_coll_check_values(recv, nr, 0, 0, d);
 }
 
-static int run(const float *send, float *recv, size_t ns, size_t nr, int in_place,
-               const struct llmb_coll_comm *c)
+static int run(const struct llmb_coll_args *a, const struct llmb_coll_comm *c)
 {
-    return MPI_Bcast(recv, (int)nr, MPI_FLOAT, 0, c->mpi);
+    return MPI_Bcast(a->recv, (int)a->recv_elems, MPI_FLOAT, 0, c->mpi);
+}
+
+static int start(const struct llmb_coll_args *a, const struct llmb_coll_comm *c,
+                 struct llmb_coll_req *r)
+{
+    r->nmpi = 1;
+    return MPI_Ibcast(a->recv, (int)a->recv_elems, MPI_FLOAT, 0, c->mpi, &r->mpi[0]);
 }
 
 const struct llmb_coll_impl llmb_coll_broadcast_mpi = {
     .coll = LLMB_COLL_BROADCAST, .backend = "mpi", .in_place = 0, .root = "root 0",
-    .init = init, .check = check, .run = run,
+    .init = init, .check = check, .run = run, .start = start,
 };

@@ -1,4 +1,5 @@
-/* The collectives registry and the verification data every table shares (coll.h). */
+/* coll/coll.c - the collectives registry, the communicator and request helpers, and the
+ * verification data every table shares (coll.h). */
 #include "coll.h"
 
 #include <math.h>
@@ -6,17 +7,23 @@
 
 #include "util.h"
 
-extern const struct llmb_coll_impl llmb_coll_allreduce_mpi, llmb_coll_reduce_scatter_mpi,
-    llmb_coll_allgather_mpi, llmb_coll_alltoall_mpi, llmb_coll_broadcast_mpi,
-    llmb_coll_sendrecv_mpi;
+/* The registry: one line per collective per backend (its table is llmb_coll_<line>). */
+#define LLMB_COLL_IMPLS(X)                                                                     \
+    X(allreduce_mpi)                                                                           \
+    X(reduce_scatter_mpi)                                                                      \
+    X(allgather_mpi)                                                                           \
+    X(alltoall_mpi)                                                                            \
+    X(broadcast_mpi)                                                                           \
+    X(sendrecv_mpi)
+
+#define LLMB_COLL_DECL(impl) extern const struct llmb_coll_impl llmb_coll_##impl;
+LLMB_COLL_IMPLS(LLMB_COLL_DECL)
+#undef LLMB_COLL_DECL
 
 const struct llmb_coll_impl *const llmb_coll_registry[] = {
-    &llmb_coll_allreduce_mpi,
-    &llmb_coll_reduce_scatter_mpi,
-    &llmb_coll_allgather_mpi,
-    &llmb_coll_alltoall_mpi,
-    &llmb_coll_broadcast_mpi,
-    &llmb_coll_sendrecv_mpi,
+#define LLMB_COLL_REF(impl) &llmb_coll_##impl,
+    LLMB_COLL_IMPLS(LLMB_COLL_REF)
+#undef LLMB_COLL_REF
     NULL,
 };
 
@@ -26,6 +33,30 @@ const struct llmb_coll_impl *llmb_coll_find(enum llmb_coll c, const char *backen
         if (llmb_coll_registry[i]->coll == c && strcmp(llmb_coll_registry[i]->backend, backend) == 0)
             return llmb_coll_registry[i];
     return NULL;
+}
+
+void llmb_coll_req_init(struct llmb_coll_req *r)
+{
+    r->mpi[0] = r->mpi[1] = MPI_REQUEST_NULL;
+    r->nmpi = 0;
+    r->dev = NULL;
+}
+
+int llmb_coll_comm_open(const struct llmb_coll_backend *b, MPI_Comm mpi,
+                        struct llmb_coll_comm *c)
+{
+    c->mpi = mpi;
+    c->backend = NULL;
+    MPI_Comm_rank(mpi, &c->rank);
+    MPI_Comm_size(mpi, &c->n);
+    return b->comm_init ? b->comm_init(c) : 0;
+}
+
+void llmb_coll_comm_close(const struct llmb_coll_backend *b, struct llmb_coll_comm *c)
+{
+    if (b->comm_free && c->backend)
+        b->comm_free(c);
+    c->backend = NULL;
 }
 
 void llmb_coll_table(uint64_t seed, float *tab)

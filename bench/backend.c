@@ -1,0 +1,82 @@
+/* bench/backend.c - the backend registry (one line per backend) and staged buffers. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend.h"
+#include "cluster/machine.h"
+
+static int always(char *why, size_t len)
+{
+    (void)why;
+    (void)len;
+    return 0;
+}
+
+static const struct llmb_backend cpu = {
+    .name = "cpu", .what = "OpenMP + CBLAS kernels in fp32, MPI collectives on host memory",
+    .k = &llmb_kernels_cpu, .coll = &llmb_coll_mpi, .host_memory = 1, .available = always,
+    .nominal_peak_gflops = llmb_cpu_nominal_peak_gflops,
+};
+
+const struct llmb_backend *const llmb_backends[] = {
+    &cpu,
+    NULL,
+};
+
+const struct llmb_backend *llmb_backend_find(const char *name)
+{
+    for (int i = 0; llmb_backends[i]; i++)
+        if (strcmp(llmb_backends[i]->name, name) == 0)
+            return llmb_backends[i];
+    return NULL;
+}
+
+void llmb_backend_names(char *buf, size_t len, const char *sep)
+{
+    size_t off = 0;
+    if (len)
+        buf[0] = '\0';
+    for (int i = 0; llmb_backends[i] && off < len; i++) {
+        int n = snprintf(buf + off, len - off, "%s%s", i ? sep : "", llmb_backends[i]->name);
+        if (n < 0)
+            break;
+        off += (size_t)n;
+    }
+}
+
+int llmb_staged_alloc(const struct llmb_backend *be, struct llmb_staged *s, size_t n)
+{
+    size_t bytes = (n ? n : 1) * sizeof(float);
+    s->n = n;
+    s->dev = be->k->alloc(bytes);
+    s->host = be->host_memory ? s->dev : malloc(bytes);
+    if (s->dev && s->host)
+        return 0;
+    llmb_staged_free(be, s);
+    return -1;
+}
+
+void llmb_staged_free(const struct llmb_backend *be, struct llmb_staged *s)
+{
+    if (!be->host_memory)
+        free(s->host);
+    if (s->dev)
+        be->k->free(s->dev);
+    s->dev = s->host = NULL;
+    s->n = 0;
+}
+
+void llmb_staged_push(const struct llmb_backend *be, const struct llmb_staged *s, size_t n)
+{
+    if (!be->host_memory && n)
+        be->k->to_device(s->dev, s->host, n * sizeof(float));
+}
+
+void llmb_staged_pull(const struct llmb_backend *be, const struct llmb_staged *s, size_t n)
+{
+    if (!be->host_memory && n)
+        be->k->to_host(s->host, s->dev, n * sizeof(float));
+}

@@ -1,0 +1,39 @@
+/* reduce-scatter (sum), MPI backend.  S = the total send buffer; rank q receives chunk q
+ * (S/n) of the element-wise sum. */
+#include "coll.h"
+
+static void init(float *send, size_t ns, float *recv, size_t nr, int in_place,
+                 const struct llmb_coll_data *d)
+{
+    llmb_coll_fill(send, ns, d->rank, 0, d);
+    llmb_coll_poison(recv, nr);
+}
+
+static long long check(const float *recv, size_t nr, const struct llmb_coll_data *d)
+{
+    return llmb_coll_check_sums(recv, nr, (size_t)d->rank * nr, d);
+}
+
+static int run(const struct llmb_coll_args *a, const struct llmb_coll_comm *c)
+{
+    if (a->counts)
+        return MPI_Reduce_scatter(a->send, a->recv, a->counts, MPI_FLOAT, MPI_SUM, c->mpi);
+    return MPI_Reduce_scatter_block(a->send, a->recv, (int)a->recv_elems, MPI_FLOAT, MPI_SUM,
+                                    c->mpi);
+}
+
+static int start(const struct llmb_coll_args *a, const struct llmb_coll_comm *c,
+                 struct llmb_coll_req *r)
+{
+    r->nmpi = 1;
+    if (a->counts)
+        return MPI_Ireduce_scatter(a->send, a->recv, a->counts, MPI_FLOAT, MPI_SUM, c->mpi,
+                                   &r->mpi[0]);
+    return MPI_Ireduce_scatter_block(a->send, a->recv, (int)a->recv_elems, MPI_FLOAT, MPI_SUM,
+                                     c->mpi, &r->mpi[0]);
+}
+
+const struct llmb_coll_impl llmb_coll_reduce_scatter_mpi = {
+    .coll = LLMB_COLL_REDUCE_SCATTER, .backend = "mpi", .in_place = 0, .root = "",
+    .init = init, .check = check, .run = run, .start = start,
+};

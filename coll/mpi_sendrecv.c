@@ -1,0 +1,43 @@
+/* sendrecv ring, MPI backend.  S = the buffer: every rank r sends S to r+1 and receives S from
+ * r-1 (mod n) at the same time. */
+#include "coll.h"
+
+static void init(float *send, size_t ns, float *recv, size_t nr, int in_place,
+                 const struct llmb_coll_data *d)
+{
+    llmb_coll_fill(send, ns, d->rank, 0, d);
+    llmb_coll_poison(recv, nr);
+}
+
+static long long check(const float *recv, size_t nr, const struct llmb_coll_data *d)
+{
+    return llmb_coll_check_values(recv, nr, (d->rank + d->n - 1) % d->n, 0, d);
+}
+
+#define TAG 7302
+
+static int run(const struct llmb_coll_args *a, const struct llmb_coll_comm *c)
+{
+    int r = c->rank, n = c->n;
+    return MPI_Sendrecv(a->send, (int)a->send_elems, MPI_FLOAT, (r + 1) % n, TAG, a->recv,
+                        (int)a->recv_elems, MPI_FLOAT, (r + n - 1) % n, TAG, c->mpi,
+                        MPI_STATUS_IGNORE);
+}
+
+static int start(const struct llmb_coll_args *a, const struct llmb_coll_comm *c,
+                 struct llmb_coll_req *q)
+{
+    int r = c->rank, n = c->n, rc;
+    q->nmpi = 2;
+    rc = MPI_Irecv(a->recv, (int)a->recv_elems, MPI_FLOAT, (r + n - 1) % n, TAG, c->mpi,
+                   &q->mpi[0]);
+    if (rc != MPI_SUCCESS)
+        return rc;
+    return MPI_Isend(a->send, (int)a->send_elems, MPI_FLOAT, (r + 1) % n, TAG, c->mpi,
+                     &q->mpi[1]);
+}
+
+const struct llmb_coll_impl llmb_coll_sendrecv_mpi = {
+    .coll = LLMB_COLL_SENDRECV, .backend = "mpi", .in_place = 0, .root = "",
+    .init = init, .check = check, .run = run, .start = start,
+};
