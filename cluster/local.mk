@@ -14,9 +14,10 @@ llmbench_LDADD += libllmb_cluster.a libllmb.a $(HWLOC_LIBS) $(JANSSON_LIBS)
 # bench/local.mk, listed here until it moves there.
 llmbench_SOURCES += bench/threads.c bench/threads.h
 
-# Tests: hand-written topologies (tests/topo) and real bindings under mpirun (tests/probe).
-dist_check_SCRIPTS += tests/topo/probe_xml.sh tests/probe/binding.sh
-TESTS += tests/topo/probe_xml.sh tests/probe/binding.sh
+# Tests: hand-written topologies (tests/topo), real bindings under mpirun (tests/probe), and
+# cluster/ kept free of MPI and bench/ (tests/topo/layering.sh).
+dist_check_SCRIPTS += tests/topo/probe_xml.sh tests/probe/binding.sh tests/topo/layering.sh
+TESTS += tests/topo/probe_xml.sh tests/probe/binding.sh tests/topo/layering.sh
 EXTRA_DIST += tests/topo/make_xml.py tests/topo/subset.py \
 	tests/topo/node8gpu.xml tests/topo/node8gpu.expect.json \
 	tests/topo/node1pkg.xml tests/topo/node1pkg.expect.json
