@@ -112,18 +112,25 @@ static json_t *elem_obj(const char *file, const char *apath, json_t *a, size_t i
     return e;
 }
 
-/* Small integer array (numa nodes, overlaps). */
+/* Optional integer array (numa nodes, overlapping ranks) into *out, allocated (NULL when absent
+ * or empty), with its length in *n. */
 static int int_list(const char *file, const char *path, json_t *obj, const char *key, int lo,
-                    int hi, int *out, int max, int *n)
+                    int hi, int **out, int *n)
 {
     double *x;
     size_t len;
     *n = 0;
+    free(*out);
+    *out = NULL;
     int rc = llmb_jnum_array(file, path, obj, key, lo, hi, 0, &x, &len);
     if (rc != 0)
         return rc < 0 ? -1 : 0;
-    for (size_t i = 0; i < len && *n < max; i++)
-        out[(*n)++] = (int)x[i];
+    if (len > 0 && !(*out = malloc(len * sizeof **out))) {
+        free(x);
+        return llmb_error("out of memory");
+    }
+    for (size_t i = 0; i < len; i++)
+        (*out)[(*n)++] = (int)x[i];
     free(x);
     return 0;
 }
@@ -162,209 +169,239 @@ static int all_seen(struct ctx *c, const char *path, const char *seen)
     return 0;
 }
 
+/* Call each(c, p, e, rk) for every entry e (at JSON path p) of the per-rank array a at apath:
+ * an object whose "rank" is in [0, nranks-1], each rank at most once; with all, every rank must
+ * have its entry.  0, or -1 after one error line. */
+static int for_each_rank(struct ctx *c, const char *apath, json_t *a, int all,
+                         int (*each)(struct ctx *c, const char *p, json_t *e, struct rr_rank *rk))
+{
+    char p[512];
+    char *seen = calloc((size_t)c->run->nranks, 1);
+    if (!seen)
+        return llmb_error("out of memory");
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && a && i < json_array_size(a); i++) {
+        json_t *e = elem_obj(c->file, apath, a, i, p, sizeof p);
+        int r = e ? rank_of(c, p, e, seen) : -1;
+        rc = r < 0 ? -1 : each(c, p, e, &c->run->ranks[r]);
+    }
+    if (rc == 0 && all)
+        rc = all_seen(c, apath, seen);
+    free(seen);
+    return rc;
+}
+
 /* ---------------------------------------------------------------- probe */
+/* A probe node's "machine": load average, clocks, governor. */
+static int load_node_machine(struct ctx *c, const char *p, json_t *e, struct rr_node *nd)
+{
+    const char *f = c->file;
+    json_t *m;
+    if (opt_object(f, p, e, "machine", &m) < 0)
+        return -1;
+    if (!m)
+        return 0;
+    char mp[600];
+    llmb_jpath_key(mp, sizeof mp, p, "machine");
+    double *la;
+    size_t nla;
+    int rc = llmb_jnum_array(f, mp, m, "loadavg", 0, 1e7, 0, &la, &nla);
+    if (rc < 0)
+        return -1;
+    if (rc == 0) {
+        if (nla > 0)
+            nd->load1 = la[0];
+        free(la);
+    }
+    if (opt_num(f, mp, m, "cur_freq_mhz", 0, 1e6, &nd->cur_mhz) < 0 ||
+        opt_num(f, mp, m, "max_freq_mhz", 0, 1e6, &nd->max_mhz) < 0 ||
+        get_str(f, mp, m, "governor", 0, nd->governor, sizeof nd->governor) < 0)
+        return -1;
+    return 0;
+}
+
+/* A probe node's GPUs (count, first one's PCI ids) and its fastest network NIC. */
+static int load_node_devices(struct ctx *c, const char *p, json_t *e, struct rr_node *nd)
+{
+    const char *f = c->file;
+    char q[1100];
+    json_t *g;
+    if (opt_array(f, p, e, "gpus", &g) < 0)
+        return -1;
+    if (g && json_array_size(g) > 0) {
+        nd->ngpus = (int)json_array_size(g);
+        json_t *g0 = json_array_get(g, 0);
+        if (json_is_object(g0)) {
+            nd->gpu_vendor = parse_hexish(json_object_get(g0, "vendor_id"));
+            nd->gpu_device = parse_hexish(json_object_get(g0, "device_id"));
+        }
+    }
+    json_t *nics;
+    if (opt_array(f, p, e, "nics", &nics) < 0)
+        return -1;
+    for (size_t j = 0; nics && j < json_array_size(nics); j++) {
+        char np[600];
+        json_t *ne = elem_obj(f, llmb_jpath_key(q, sizeof q, p, "nics"), nics, j, np, sizeof np);
+        if (!ne)
+            return -1;
+        double gbs = NAN;
+        if (opt_num(f, np, ne, "link_gbs", 0, MAX_GBS, &gbs) < 0)
+            return -1;
+        if (!isnan(gbs) && gbs > 0 && (isnan(nd->nic_gbs) || gbs > nd->nic_gbs)) {
+            nd->nic_gbs = gbs;
+            if (get_str(f, np, ne, "name", 0, nd->nic_name, sizeof nd->nic_name) < 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+/* Entry i (at path p) of phases.probe.nodes[], matched to world.node_names by its name (or by
+ * position when it has none). */
+static int load_probe_node(struct ctx *c, const char *p, json_t *e, size_t i)
+{
+    struct rr_run *run = c->run;
+    char name[128] = "", q[1100];
+    if (get_str(c->file, p, e, "name", 0, name, sizeof name) < 0)
+        return -1;
+    int k = -1;
+    for (int n = 0; n < run->nnodes; n++)
+        if (name[0] && strcmp(run->nodes[n].name, name) == 0)
+            k = n;
+    if (k < 0 && i < (size_t)run->nnodes && !name[0])
+        k = (int)i;
+    if (k < 0) {
+        if (name[0])
+            return llmb_results_error(c->file, llmb_jpath_key(q, sizeof q, p, "name"),
+                                      "node \"%s\" is not in world.node_names", name);
+        return 0;
+    }
+    struct rr_node *nd = &run->nodes[k];
+    if (get_int(c->file, p, e, "pus", 0, 1e7, 0, &nd->pus) < 0 ||
+        get_int(c->file, p, e, "cores", 0, 1e7, 0, &nd->cores) < 0 ||
+        load_node_machine(c, p, e, nd) < 0 || load_node_devices(c, p, e, nd) < 0)
+        return -1;
+    return 0;
+}
+
+/* One entry of phases.probe.ranks[]: binding, threads, NUMA, GPU placement. */
+static int load_probe_rank(struct ctx *c, const char *p, json_t *e, struct rr_rank *rk)
+{
+    const char *f = c->file;
+    char q[1100];
+    json_t *b = json_object_get(e, "bound");
+    if (b && !json_is_null(b)) {
+        if (!json_is_boolean(b))
+            return llmb_results_error(f, llmb_jpath_key(q, sizeof q, p, "bound"),
+                                      "expected a boolean");
+        rk->bound = json_is_true(b);
+    }
+    if (get_int(f, p, e, "threads", 1, 1e6, 0, &rk->threads) < 0 ||
+        get_int(f, p, e, "pus", 0, 1e7, 0, &rk->pus) < 0 ||
+        get_str(f, p, e, "cpuset", 0, rk->cpuset, sizeof rk->cpuset) < 0 ||
+        get_str(f, p, e, "host", 0, rk->host, sizeof rk->host) < 0 ||
+        int_list(f, p, e, "numa", 0, 1 << 20, &rk->numa, &rk->nnuma) < 0 ||
+        int_list(f, p, e, "overlaps", 0, c->run->nranks - 1, &rk->overlaps, &rk->noverlaps) < 0)
+        return -1;
+    json_t *g;
+    if (opt_object(f, p, e, "gpu", &g) < 0)
+        return -1;
+    if (g) {
+        llmb_jpath_key(q, sizeof q, p, "gpu");
+        rk->has_gpu = 1;
+        if (get_int(f, q, g, "numa", -1, 1 << 20, 0, &rk->gpu_numa) < 0 ||
+            get_str(f, q, g, "nearest_path", 0, rk->gpu_path, sizeof rk->gpu_path) < 0 ||
+            get_str(f, q, g, "nearest_nic", 0, rk->gpu_nic, sizeof rk->gpu_nic) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int load_probe(struct ctx *c, json_t *ph)
 {
     struct rr_run *run = c->run;
     const char *f = c->file;
-    char p[512], q[1100];
+    char p[512];
     json_t *a;
     if (opt_array(f, "phases.probe", ph, "nodes", &a) < 0)
         return -1;
     for (size_t i = 0; a && i < json_array_size(a); i++) {
         json_t *e = elem_obj(f, "phases.probe.nodes", a, i, p, sizeof p);
-        if (!e)
+        if (!e || load_probe_node(c, p, e, i) < 0)
             return -1;
-        char name[128] = "";
-        if (get_str(f, p, e, "name", 0, name, sizeof name) < 0)
-            return -1;
-        int k = -1;
-        for (int n = 0; n < run->nnodes; n++)
-            if (name[0] && strcmp(run->nodes[n].name, name) == 0)
-                k = n;
-        if (k < 0 && i < (size_t)run->nnodes && !name[0])
-            k = (int)i;
-        if (k < 0) {
-            if (name[0])
-                return llmb_results_error(f, llmb_jpath_key(q, sizeof q, p, "name"),
-                                          "node \"%s\" is not in world.node_names", name);
-            continue;
-        }
-        struct rr_node *nd = &run->nodes[k];
-        if (get_int(f, p, e, "pus", 0, 1e7, 0, &nd->pus) < 0 ||
-            get_int(f, p, e, "cores", 0, 1e7, 0, &nd->cores) < 0)
-            return -1;
-        json_t *m;
-        if (opt_object(f, p, e, "machine", &m) < 0)
-            return -1;
-        if (m) {
-            char mp[600];
-            llmb_jpath_key(mp, sizeof mp, p, "machine");
-            double *la;
-            size_t nla;
-            int rc = llmb_jnum_array(f, mp, m, "loadavg", 0, 1e7, 0, &la, &nla);
-            if (rc < 0)
-                return -1;
-            if (rc == 0) {
-                if (nla > 0)
-                    nd->load1 = la[0];
-                free(la);
-            }
-            if (opt_num(f, mp, m, "cur_freq_mhz", 0, 1e6, &nd->cur_mhz) < 0 ||
-                opt_num(f, mp, m, "max_freq_mhz", 0, 1e6, &nd->max_mhz) < 0 ||
-                get_str(f, mp, m, "governor", 0, nd->governor, sizeof nd->governor) < 0)
-                return -1;
-        }
-        json_t *g;
-        if (opt_array(f, p, e, "gpus", &g) < 0)
-            return -1;
-        if (g && json_array_size(g) > 0) {
-            nd->ngpus = (int)json_array_size(g);
-            json_t *g0 = json_array_get(g, 0);
-            if (json_is_object(g0)) {
-                nd->gpu_vendor = parse_hexish(json_object_get(g0, "vendor_id"));
-                nd->gpu_device = parse_hexish(json_object_get(g0, "device_id"));
-            }
-        }
-        json_t *nics;
-        if (opt_array(f, p, e, "nics", &nics) < 0)
-            return -1;
-        for (size_t j = 0; nics && j < json_array_size(nics); j++) {
-            char np[600];
-            json_t *ne = elem_obj(f, llmb_jpath_key(q, sizeof q, p, "nics"), nics, j, np,
-                                  sizeof np);
-            if (!ne)
-                return -1;
-            double gbs = NAN;
-            if (opt_num(f, np, ne, "link_gbs", 0, MAX_GBS, &gbs) < 0)
-                return -1;
-            if (!isnan(gbs) && gbs > 0 && (isnan(nd->nic_gbs) || gbs > nd->nic_gbs)) {
-                nd->nic_gbs = gbs;
-                if (get_str(f, np, ne, "name", 0, nd->nic_name, sizeof nd->nic_name) < 0)
-                    return -1;
-            }
-        }
     }
-    if (opt_array(f, "phases.probe", ph, "ranks", &a) < 0)
-        return -1;
-    char *seen = calloc((size_t)run->nranks, 1);
-    if (!seen)
-        return llmb_error("out of memory");
-    for (size_t i = 0; a && i < json_array_size(a); i++) {
-        json_t *e = elem_obj(f, "phases.probe.ranks", a, i, p, sizeof p);
-        int r = e ? rank_of(c, p, e, seen) : -1;
-        if (r < 0)
-            goto fail;
-        struct rr_rank *rk = &run->ranks[r];
-        json_t *b = json_object_get(e, "bound");
-        if (b && !json_is_null(b)) {
-            if (!json_is_boolean(b)) {
-                llmb_results_error(f, llmb_jpath_key(q, sizeof q, p, "bound"),
-                                   "expected a boolean");
-                goto fail;
-            }
-            rk->bound = json_is_true(b);
-        }
-        if (get_int(f, p, e, "threads", 1, 1e6, 0, &rk->threads) < 0 ||
-            get_int(f, p, e, "pus", 0, 1e7, 0, &rk->pus) < 0 ||
-            get_str(f, p, e, "cpuset", 0, rk->cpuset, sizeof rk->cpuset) < 0 ||
-            get_str(f, p, e, "host", 0, rk->host, sizeof rk->host) < 0 ||
-            int_list(f, p, e, "numa", 0, 1 << 20, rk->numa, 8, &rk->nnuma) < 0 ||
-            int_list(f, p, e, "overlaps", 0, run->nranks - 1, rk->overlaps, 16,
-                     &rk->noverlaps) < 0)
-            goto fail;
-        json_t *g;
-        if (opt_object(f, p, e, "gpu", &g) < 0)
-            goto fail;
-        if (g) {
-            llmb_jpath_key(q, sizeof q, p, "gpu");
-            rk->has_gpu = 1;
-            if (get_int(f, q, g, "numa", -1, 1 << 20, 0, &rk->gpu_numa) < 0 ||
-                get_str(f, q, g, "nearest_path", 0, rk->gpu_path, sizeof rk->gpu_path) < 0 ||
-                get_str(f, q, g, "nearest_nic", 0, rk->gpu_nic, sizeof rk->gpu_nic) < 0)
-                goto fail;
-        }
-    }
-    free(seen);
-    if (opt_object(f, "phases.probe", ph, "env", &run->env) < 0 ||
+    if (opt_array(f, "phases.probe", ph, "ranks", &a) < 0 ||
+        for_each_rank(c, "phases.probe.ranks", a, 0, load_probe_rank) < 0 ||
+        opt_object(f, "phases.probe", ph, "env", &run->env) < 0 ||
         opt_array(f, "phases.probe", ph, "warnings", &run->probe_warnings) < 0)
         return -1;
     return 0;
-fail:
-    free(seen);
-    return -1;
 }
 
 /* ---------------------------------------------------------------- compute */
+/* gemm_square.summary (samples and CV) and the FLOPs of one layer's kernels of a compute rank. */
+static int load_compute_gemm(struct ctx *c, const char *p, json_t *e, struct rr_rank *rk)
+{
+    const char *f = c->file;
+    char q[1100], k[1300];
+    json_t *sq;
+    if (opt_object(f, p, e, "gemm_square", &sq) < 0)
+        return -1;
+    if (sq) {
+        json_t *sm;
+        llmb_jpath_key(q, sizeof q, p, "gemm_square");
+        if (opt_object(f, q, sq, "summary", &sm) < 0)
+            return -1;
+        if (sm) {
+            double n = NAN;
+            llmb_jpath_key(k, sizeof k, q, "summary");
+            if (opt_num(f, k, sm, "n", 0, 1e12, &n) < 0 ||
+                opt_num(f, k, sm, "cv", 0, 1e6, &rk->gemm_cv) < 0)
+                return -1;
+            rk->gemm_n = isnan(n) ? 0 : (size_t)n;
+        }
+    }
+    json_t *ks;
+    if (opt_array(f, p, e, "kernels", &ks) < 0)
+        return -1;
+    double sum = 0;
+    for (size_t j = 0; ks && j < json_array_size(ks); j++) {
+        json_t *ke = elem_obj(f, llmb_jpath_key(q, sizeof q, p, "kernels"), ks, j, k, sizeof k);
+        double fl = NAN, med = NAN;
+        if (!ke || opt_num(f, k, ke, "flops", 0, MAX_FLOPS, &fl) < 0 ||
+            opt_num(f, k, ke, "median_s", 0, MAX_TIME_S, &med) < 0)
+            return -1;
+        if (!isnan(fl))
+            sum += fl;
+    }
+    if (ks && sum > 0)
+        rk->layer_flops = sum;
+    return 0;
+}
+
+/* One entry of phases.compute.ranks[]. */
+static int load_compute_rank(struct ctx *c, const char *p, json_t *e, struct rr_rank *rk)
+{
+    const char *f = c->file;
+    if (opt_num(f, p, e, "nominal_peak_gflops", 0, MAX_GFLOPS, &rk->nominal_gflops) < 0 ||
+        opt_num(f, p, e, "measured_peak_gflops", 0, MAX_GFLOPS, &rk->measured_gflops) < 0 ||
+        opt_num(f, p, e, "stream_triad_gbs", 0, MAX_GBS, &rk->stream_gbs) < 0 ||
+        opt_num(f, p, e, "layer_time_s", 0, MAX_TIME_S, &rk->layer_time_s) < 0 ||
+        get_str(f, p, e, "nominal_peak_derivation", 0, rk->nominal_deriv,
+                sizeof rk->nominal_deriv) < 0)
+        return -1;
+    if (rk->threads < 0 && get_int(f, p, e, "threads", 1, 1e6, 0, &rk->threads) < 0)
+        return -1;
+    return load_compute_gemm(c, p, e, rk);
+}
+
 static int load_compute(struct ctx *c, json_t *ph)
 {
-    struct rr_run *run = c->run;
-    const char *f = c->file;
-    char p[512], q[1100], k[1300];
-    json_t *a;
     int bad = 0;
-    if (!(a = llmb_jget(f, "phases.compute", ph, "ranks", JSON_ARRAY, 1, &bad)))
+    json_t *a = llmb_jget(c->file, "phases.compute", ph, "ranks", JSON_ARRAY, 1, &bad);
+    if (!a)
         return -1;
-    char *seen = calloc((size_t)run->nranks, 1);
-    if (!seen)
-        return llmb_error("out of memory");
-    for (size_t i = 0; i < json_array_size(a); i++) {
-        json_t *e = elem_obj(f, "phases.compute.ranks", a, i, p, sizeof p);
-        int r = e ? rank_of(c, p, e, seen) : -1;
-        if (r < 0)
-            goto fail;
-        struct rr_rank *rk = &run->ranks[r];
-        if (opt_num(f, p, e, "nominal_peak_gflops", 0, MAX_GFLOPS, &rk->nominal_gflops) < 0 ||
-            opt_num(f, p, e, "measured_peak_gflops", 0, MAX_GFLOPS, &rk->measured_gflops) < 0 ||
-            opt_num(f, p, e, "stream_triad_gbs", 0, MAX_GBS, &rk->stream_gbs) < 0 ||
-            opt_num(f, p, e, "layer_time_s", 0, MAX_TIME_S, &rk->layer_time_s) < 0 ||
-            get_str(f, p, e, "nominal_peak_derivation", 0, rk->nominal_deriv,
-                    sizeof rk->nominal_deriv) < 0)
-            goto fail;
-        if (rk->threads < 0 &&
-            get_int(f, p, e, "threads", 1, 1e6, 0, &rk->threads) < 0)
-            goto fail;
-        json_t *sq;
-        if (opt_object(f, p, e, "gemm_square", &sq) < 0)
-            goto fail;
-        if (sq) {
-            json_t *sm;
-            llmb_jpath_key(q, sizeof q, p, "gemm_square");
-            if (opt_object(f, q, sq, "summary", &sm) < 0)
-                goto fail;
-            if (sm) {
-                double n = NAN;
-                llmb_jpath_key(k, sizeof k, q, "summary");
-                if (opt_num(f, k, sm, "n", 0, 1e12, &n) < 0 ||
-                    opt_num(f, k, sm, "cv", 0, 1e6, &rk->gemm_cv) < 0)
-                    goto fail;
-                rk->gemm_n = isnan(n) ? 0 : (size_t)n;
-            }
-        }
-        json_t *ks;
-        if (opt_array(f, p, e, "kernels", &ks) < 0)
-            goto fail;
-        double sum = 0;
-        for (size_t j = 0; ks && j < json_array_size(ks); j++) {
-            json_t *ke = elem_obj(f, llmb_jpath_key(q, sizeof q, p, "kernels"), ks, j, k,
-                                  sizeof k);
-            double fl = NAN, med = NAN;
-            if (!ke || opt_num(f, k, ke, "flops", 0, MAX_FLOPS, &fl) < 0 ||
-                opt_num(f, k, ke, "median_s", 0, MAX_TIME_S, &med) < 0)
-                goto fail;
-            if (!isnan(fl))
-                sum += fl;
-        }
-        if (ks && sum > 0)
-            rk->layer_flops = sum;
-    }
-    if (all_seen(c, "phases.compute.ranks", seen) < 0)
-        goto fail;
-    free(seen);
-    return 0;
-fail:
-    free(seen);
-    return -1;
+    return for_each_rank(c, "phases.compute.ranks", a, 1, load_compute_rank);
 }
 
 /* ---------------------------------------------------------------- comm */
@@ -523,12 +560,12 @@ static int load_comm(struct ctx *c, json_t *ph)
 }
 
 /* ---------------------------------------------------------------- train */
-static int load_train(struct ctx *c, json_t *ph)
+/* The workload: model shape, batch, mode, throughput figures, overlap, step times. */
+static int load_train_workload(struct ctx *c, json_t *ph)
 {
     struct rr_run *run = c->run;
     const char *f = c->file;
     const char *P = "phases.train";
-    char p[512], q[1100];
     json_t *m;
     if (opt_object(f, P, ph, "model", &m) < 0)
         return -1;
@@ -563,8 +600,18 @@ static int load_train(struct ctx *c, json_t *ph)
     if (run->nsteps == 0)
         return llmb_results_error(f, "phases.train.step_time_samples_s",
                                   "expected at least one step time, found an empty array");
+    return 0;
+}
+
+/* The gradient buckets of one step: size, group (its tier), collective (by default allreduce,
+ * or with mode zero a reduce-scatter and an allgather). */
+static int load_train_buckets(struct ctx *c, json_t *ph)
+{
+    struct rr_run *run = c->run;
+    const char *f = c->file;
+    char p[512], q[1100];
     json_t *b;
-    if (opt_array(f, P, ph, "buckets", &b) < 0)
+    if (opt_array(f, "phases.train", ph, "buckets", &b) < 0)
         return -1;
     size_t nb = b ? json_array_size(b) : 0;
     int zero = strcmp(run->mode, "zero") == 0;
@@ -603,54 +650,48 @@ static int load_train(struct ctx *c, json_t *ph)
             run->buckets[run->nbuckets++] = bk;
         }
     }
-    int bad = 0;
-    json_t *a = llmb_jget(f, P, ph, "ranks", JSON_ARRAY, 1, &bad);
-    if (!a)
-        return -1;
-    char *seen = calloc((size_t)run->nranks, 1);
-    if (!seen)
-        return llmb_error("out of memory");
+    return 0;
+}
+
+/* One entry of phases.train.ranks[]: its per-step timers (compute_s and total_s required, the
+ * others optional, all of the same length) and last_frac. */
+static int load_train_rank(struct ctx *c, const char *p, json_t *e, struct rr_rank *rk)
+{
     static const char *const keys[5] = {"compute_s", "comm_s", "wait_s", "optimizer_s",
                                         "total_s"};
-    for (size_t i = 0; i < json_array_size(a); i++) {
-        json_t *e = elem_obj(f, "phases.train.ranks", a, i, p, sizeof p);
-        int r = e ? rank_of(c, p, e, seen) : -1;
-        if (r < 0)
-            goto fail;
-        struct rr_rank *rk = &run->ranks[r];
-        double **dst[5] = {&rk->compute, &rk->comm, &rk->wait, &rk->opt, &rk->total};
-        size_t len[5];
-        for (int j = 0; j < 5; j++) {
-            int rc = llmb_jnum_array(f, p, e, keys[j], 0, MAX_TIME_S, j == 0 || j == 4,
-                                     dst[j], &len[j]);
-            if (rc < 0)
-                goto fail;
-            if (rc == 1)
-                len[j] = (size_t)-1;
-        }
-        rk->nsteps = len[0];
-        for (int j = 1; j < 5; j++)
-            if (len[j] != (size_t)-1 && len[j] != len[0]) {
-                llmb_results_error(f, llmb_jpath_key(q, sizeof q, p, keys[j]),
-                                   "expected %zu samples (as compute_s), found %zu", len[0],
-                                   len[j]);
-                goto fail;
-            }
-        if (len[0] == 0) {
-            llmb_results_error(f, llmb_jpath_key(q, sizeof q, p, "compute_s"),
-                               "expected at least one step, found an empty array");
-            goto fail;
-        }
-        if (opt_num(f, p, e, "last_frac", 0, 1, &rk->last_frac) < 0)
-            goto fail;
+    const char *f = c->file;
+    char q[1100];
+    double **dst[5] = {&rk->compute, &rk->comm, &rk->wait, &rk->opt, &rk->total};
+    size_t len[5];
+    for (int j = 0; j < 5; j++) {
+        int rc = llmb_jnum_array(f, p, e, keys[j], 0, MAX_TIME_S, j == 0 || j == 4, dst[j],
+                                 &len[j]);
+        if (rc < 0)
+            return -1;
+        if (rc == 1)
+            len[j] = (size_t)-1;
     }
-    if (all_seen(c, "phases.train.ranks", seen) < 0)
-        goto fail;
-    free(seen);
-    return 0;
-fail:
-    free(seen);
-    return -1;
+    rk->nsteps = len[0];
+    for (int j = 1; j < 5; j++)
+        if (len[j] != (size_t)-1 && len[j] != len[0])
+            return llmb_results_error(f, llmb_jpath_key(q, sizeof q, p, keys[j]),
+                                      "expected %zu samples (as compute_s), found %zu", len[0],
+                                      len[j]);
+    if (len[0] == 0)
+        return llmb_results_error(f, llmb_jpath_key(q, sizeof q, p, "compute_s"),
+                                  "expected at least one step, found an empty array");
+    return opt_num(f, p, e, "last_frac", 0, 1, &rk->last_frac);
+}
+
+static int load_train(struct ctx *c, json_t *ph)
+{
+    if (load_train_workload(c, ph) < 0 || load_train_buckets(c, ph) < 0)
+        return -1;
+    int bad = 0;
+    json_t *a = llmb_jget(c->file, "phases.train", ph, "ranks", JSON_ARRAY, 1, &bad);
+    if (!a)
+        return -1;
+    return for_each_rank(c, "phases.train.ranks", a, 1, load_train_rank);
 }
 
 /* ---------------------------------------------------------------- file */
@@ -733,6 +774,7 @@ void rr_free(struct rr_run *run)
     for (int r = 0; run->ranks && r < run->nranks; r++) {
         struct rr_rank *rk = &run->ranks[r];
         free(rk->compute), free(rk->comm), free(rk->wait), free(rk->opt), free(rk->total);
+        free(rk->overlaps), free(rk->numa);
     }
     free(run->ranks);
     free(run->nodes);

@@ -1,8 +1,10 @@
 # report/: llmbench-report (no MPI, no CUDA).  CC is mpicc in this project, so the reporter is
 # linked with the plain compiler configure found behind it (PLAIN_CC).
 bin_PROGRAMS += llmbench-report
-llmbench_report_SOURCES = report/main.c report/report.h report/load.c report/specs.c \
-	report/model.c report/findings.c report/output.c report/plots.c
+llmbench_report_SOURCES = report/main.c report/report.h report/load.c report/rank.c \
+	report/format.c report/specs.c report/model.c report/findings.h report/findings.c \
+	report/find_binding.c report/find_compute.c report/find_comm.c report/find_env.c \
+	report/output.c report/plots.c
 llmbench_report_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DLLMB_SPECS_DIR='"$(pkgdatadir)/cluster/specs"' \
 	-DLLMB_SRC_SPECS_DIR='"$(abs_top_srcdir)/cluster/specs"'
@@ -23,7 +25,8 @@ if HAVE_CMOCKA
 check_PROGRAMS += tests/report/test_model
 TESTS += tests/report/test_model
 endif
-tests_report_test_model_SOURCES = tests/report/test_model.c report/model.c report/specs.c
+tests_report_test_model_SOURCES = tests/report/test_model.c report/model.c report/specs.c \
+	report/rank.c report/format.c
 tests_report_test_model_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_report_test_model_LDADD = libllmb.a $(CMOCKA_LIBS) $(JANSSON_LIBS) -lm
 tests_report_test_model_LINK = $(PLAIN_CC) $(AM_CFLAGS) $(CFLAGS) $(AM_LDFLAGS) $(LDFLAGS) -o $@

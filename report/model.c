@@ -1,5 +1,5 @@
 /* The step-time decomposition, the step-time model, the bootstrap CI of a gap ratio and the
- * Shapley attribution of a gap over factor groups (DESIGN.md §6, gap-factors.md b.2-b.4).
+ * Shapley attribution of a gap over factor groups (doc/design.md, "The attribution model").
  *
  * Measured decomposition (train phase, "median rank"): for each step, the median over ranks of
  * each per-rank timer (compute_s, optimizer_s, wait_s, comm_s - wait_s when comm_s contains the
@@ -34,45 +34,6 @@ const char *const rr_term_names[RR_NTERMS] = {"compute", "optimizer", "comm_intr
                                               "comm_inter", "wait", "other"};
 const char *const rr_group_names[RR_NGROUPS] = {"compute", "clocks", "memory", "comm_intra",
                                                 "comm_inter", "wait", "other"};
-
-double rr_median(const double *x, size_t n)
-{
-    return n ? llmb_percentile(x, n, 0.5) : NAN;
-}
-
-const struct rr_sweep *rr_find_sweep(const struct rr_run *run, const char *coll,
-                                     const char *group)
-{
-    const struct rr_sweep *any = NULL;
-    for (size_t i = 0; i < run->nsweeps; i++) {
-        const struct rr_sweep *s = &run->sweeps[i];
-        if (strcmp(s->coll, coll) || strcmp(s->group, group) || s->npts == 0)
-            continue;
-        if (strcmp(s->placement, "in") != 0)
-            return s;
-        any = s;
-    }
-    return any;
-}
-
-double rr_curve_busbw(const struct rr_sweep *s, double bytes)
-{
-    double lx = NAN, ly = NAN, hx = NAN, hy = NAN;
-    for (size_t i = 0; i < s->npts; i++) {
-        if (!(s->bytes[i] > 0 && s->busbw[i] > 0))
-            continue;
-        if (s->bytes[i] <= bytes)
-            lx = s->bytes[i], ly = s->busbw[i];
-        if (s->bytes[i] >= bytes && isnan(hx))
-            hx = s->bytes[i], hy = s->busbw[i];
-    }
-    if (isnan(lx))
-        return hy;
-    if (isnan(hx) || hx == lx)
-        return ly;
-    double t = (log(bytes) - log(lx)) / (log(hx) - log(lx));
-    return exp(log(ly) + t * (log(hy) - log(ly)));
-}
 
 /* Time of one bucket on the run's curve for its collective and group; NAN when no curve. */
 static double bucket_time(const struct rr_run *run, const struct rr_bucket *b, int nranks)
@@ -113,10 +74,8 @@ double rr_model_time(const struct rr_params *p, double terms[RR_NTERMS])
 /* Median over steps of the median over ranks of x(rank, step). */
 static double med_med(const struct rr_run *run, size_t off, int sub_wait)
 {
-    size_t ns = (size_t)-1;
-    for (int r = 0; r < run->nranks; r++)
-        ns = run->ranks[r].nsteps < ns ? run->ranks[r].nsteps : ns;
-    if (ns == 0 || ns == (size_t)-1)
+    size_t ns = rr_min_steps(run);
+    if (ns == 0)
         return NAN;
     double *col = malloc((size_t)run->nranks * sizeof *col), *per = malloc(ns * sizeof *per);
     if (!col || !per) {
@@ -139,35 +98,9 @@ static double med_med(const struct rr_run *run, size_t off, int sub_wait)
     return m;
 }
 
-double rr_rank_median(const struct rr_run *run, size_t off)
+/* Headline figures: median step and its CV, tokens/s, MFU against both peaks. */
+static void analyze_headline(struct rr_run *run)
 {
-    double *v = malloc((size_t)run->nranks * sizeof *v);
-    size_t n = 0;
-    if (!v)
-        return NAN;
-    for (int r = 0; r < run->nranks; r++) {
-        double x = *(const double *)((const char *)&run->ranks[r] + off);
-        if (!isnan(x))
-            v[n++] = x;
-    }
-    double m = n ? rr_median(v, n) : NAN;
-    free(v);
-    return m;
-}
-
-void rr_analyze(struct rr_run *run, const struct rr_resource res[RR_NRES])
-{
-    for (int i = 0; i < RR_NTERMS; i++)
-        run->meas[i] = run->pred[i] = NAN;
-    run->pred_total = run->pred_err = run->step_med = run->step_cv = NAN;
-    run->mfu_nominal = run->mfu_measured = NAN;
-    run->peak_nominal = res ? rr_nominal_peak(run, res, run->peak_nominal_src,
-                                              sizeof run->peak_nominal_src) : NAN;
-    run->peak_measured = rr_rank_median(run, offsetof(struct rr_rank, measured_gflops));
-    if (isnan(run->peak_measured))
-        run->peak_measured = run->peak_measured_train;
-    if (!run->has[RR_TRAIN])
-        return;
     struct llmb_summary sm;
     if (llmb_summarize(run->steps, run->nsteps, &sm) == 0) {
         run->step_med = sm.median;
@@ -183,8 +116,12 @@ void rr_analyze(struct rr_run *run, const struct rr_resource res[RR_NRES])
             run->mfu_measured = llmb_mfu(run->flops_per_step, run->nranks, run->peak_measured,
                                          run->step_med);
     }
+}
 
-    /* Does comm_s include wait_s?  Decide from the sums (doc/llmbench-report.1). */
+/* Does comm_s include wait_s?  Decide from the sums (doc/llmbench-report.1): in most samples
+ * with a wait, compute + comm + wait (+ optimizer) exceeds the step's total. */
+static int comm_includes_wait(const struct rr_run *run)
+{
     size_t over = 0, all = 0;
     for (int r = 0; r < run->nranks; r++) {
         const struct rr_rank *rk = &run->ranks[r];
@@ -199,17 +136,23 @@ void rr_analyze(struct rr_run *run, const struct rr_resource res[RR_NRES])
                 over++;
         }
     }
-    run->wait_in_comm = all > 0 && over * 2 > all;
+    return all > 0 && over * 2 > all;
+}
 
-    double *m = run->meas;
-    m[RR_T_COMPUTE] = med_med(run, offsetof(struct rr_rank, compute), 0);
-    m[RR_T_OPT] = med_med(run, offsetof(struct rr_rank, opt), 0);
-    m[RR_T_WAIT] = med_med(run, offsetof(struct rr_rank, wait), 0);
-    double exposed = med_med(run, offsetof(struct rr_rank, comm), run->wait_in_comm);
+/* How the exposed communication splits over the tiers. */
+struct tier_split {
+    double exposed;             /* exposed comm per step (median rank, median step), seconds */
+    double curve_s[RR_NTIERS];  /* comm per tier from the curves at the bucket sizes, seconds */
+    double w[RR_NTIERS], wsum;  /* weight of each tier (curve seconds, else bytes), their sum */
+    int all_curves;             /* every tier in use has a curve for each of its buckets */
+};
 
-    /* Communication per tier: from the curves when every bucket of the tier has one. */
-    double curve_s[RR_NTIERS] = {0, 0}, bytes_t[RR_NTIERS] = {0, 0};
+/* Communication per tier: from the curves when every bucket of the tier has one. */
+static void split_tiers(const struct rr_run *run, struct tier_split *x)
+{
+    double bytes_t[RR_NTIERS] = {0, 0};
     int curve_ok[RR_NTIERS] = {1, 1}, used[RR_NTIERS] = {0, 0};
+    x->curve_s[RR_INTRA] = x->curve_s[RR_INTER] = 0;
     for (size_t i = 0; i < run->nbuckets; i++) {
         const struct rr_bucket *b = &run->buckets[i];
         double t = run->has[RR_COMM] ? bucket_time(run, b, run->nranks) : NAN;
@@ -218,83 +161,124 @@ void rr_analyze(struct rr_run *run, const struct rr_resource res[RR_NRES])
         if (isnan(t))
             curve_ok[b->tier] = 0;
         else
-            curve_s[b->tier] += t;
+            x->curve_s[b->tier] += t;
     }
     if (!used[RR_INTRA] && !used[RR_INTER]) /* no buckets: all comm on the widest tier */
         used[run->nnodes > 1 ? RR_INTER : RR_INTRA] = 1, bytes_t[run->nnodes > 1] = 1;
-    double wsum = 0, w[RR_NTIERS];
-    int all_curves = 1;
+    x->all_curves = 1;
     for (int t = 0; t < RR_NTIERS; t++) {
         if (used[t] && (!curve_ok[t] || run->nbuckets == 0))
-            all_curves = 0;
+            x->all_curves = 0;
     }
+    x->wsum = 0;
     for (int t = 0; t < RR_NTIERS; t++) {
-        w[t] = !used[t] ? 0 : all_curves ? curve_s[t] : bytes_t[t];
-        wsum += w[t];
+        x->w[t] = !used[t] ? 0 : x->all_curves ? x->curve_s[t] : bytes_t[t];
+        x->wsum += x->w[t];
     }
+}
+
+/* The measured decomposition (file comment): run->meas, and the tier split it used. */
+static void measure_terms(struct rr_run *run, struct tier_split *x)
+{
+    double *m = run->meas;
+    m[RR_T_COMPUTE] = med_med(run, offsetof(struct rr_rank, compute), 0);
+    m[RR_T_OPT] = med_med(run, offsetof(struct rr_rank, opt), 0);
+    m[RR_T_WAIT] = med_med(run, offsetof(struct rr_rank, wait), 0);
+    x->exposed = med_med(run, offsetof(struct rr_rank, comm), run->wait_in_comm);
+    split_tiers(run, x);
     for (int t = 0; t < RR_NTIERS; t++)
-        m[RR_T_INTRA + t] = wsum > 0 ? exposed * w[t] / wsum : 0.0;
+        m[RR_T_INTRA + t] = x->wsum > 0 ? x->exposed * x->w[t] / x->wsum : 0.0;
     double sum = 0;
     for (int i = 0; i < RR_T_OTHER; i++)
         sum += m[i];
     m[RR_T_OTHER] = run->step_med - sum;
+}
 
-    /* Model parameters. */
-    struct rr_params *p = &run->params;
-    double phis[4096];
-    int nphi = 0;
-    for (int n = 0; n < run->nnodes && nphi < 4096; n++)
+/* Median clock ratio current/max over the nodes that report both; NAN when none. */
+static double clock_ratio(const struct rr_run *run)
+{
+    double *phis = malloc((size_t)(run->nnodes > 0 ? run->nnodes : 1) * sizeof *phis);
+    size_t nphi = 0;
+    if (!phis)
+        return NAN;
+    for (int n = 0; n < run->nnodes; n++)
         if (run->nodes[n].cur_mhz > 0 && run->nodes[n].max_mhz > 0)
             phis[nphi++] = fmin(1.0, run->nodes[n].cur_mhz / run->nodes[n].max_mhz);
-    p->phi = nphi ? rr_median(phis, (size_t)nphi) : NAN;
-    double tc = m[RR_T_COMPUTE];
+    double phi = nphi ? rr_median(phis, nphi) : NAN;
+    free(phis);
+    return phi;
+}
+
+/* Predicted compute per step: model FLOPs at the compute phase's per-layer rate (median rank)
+ * when every rank has one, else the measured train compute timer. */
+static double predict_compute(struct rr_run *run)
+{
+    double tc = run->meas[RR_T_COMPUTE];
     snprintf(run->pred_compute_src, sizeof run->pred_compute_src, "train compute timer");
     run->pred_independent = 0;
-    if (run->has[RR_COMPUTE] && run->flops_per_step > 0) {
-        double per_rank = run->flops_per_step / run->nranks, *t = malloc(
-            (size_t)run->nranks * sizeof *t);
-        size_t nt = 0;
-        for (int r = 0; t && r < run->nranks; r++) {
-            const struct rr_rank *rk = &run->ranks[r];
-            if (rk->layer_flops > 0 && rk->layer_time_s > 0)
-                t[nt++] = per_rank / (rk->layer_flops / rk->layer_time_s);
-        }
-        if (nt == (size_t)run->nranks) {
-            tc = rr_median(t, nt);
-            run->pred_independent = 1;
-            snprintf(run->pred_compute_src, sizeof run->pred_compute_src,
-                     "model FLOPs at the compute phase's per-layer FLOP rate (median rank)");
-        }
-        free(t);
+    if (!run->has[RR_COMPUTE] || !(run->flops_per_step > 0))
+        return tc;
+    double per_rank = run->flops_per_step / run->nranks;
+    double *t = malloc((size_t)run->nranks * sizeof *t);
+    size_t nt = 0;
+    for (int r = 0; t && r < run->nranks; r++) {
+        const struct rr_rank *rk = &run->ranks[r];
+        if (rk->layer_flops > 0 && rk->layer_time_s > 0)
+            t[nt++] = per_rank / (rk->layer_flops / rk->layer_time_s);
     }
-    double hf = run->overlap && run->hidden_frac >= 0 && run->hidden_frac < 1 ? run->hidden_frac
-                                                                                 : 0.0;
-    double comm_total = exposed / (1.0 - hf);
-    p->rho = m[RR_T_COMPUTE] > 0 ? hf * comm_total / m[RR_T_COMPUTE] : 0.0;
-    if (all_curves) {
-        for (int t = 0; t < RR_NTIERS; t++)
-            p->tier_s[t] = curve_s[t];
+    if (nt == (size_t)run->nranks) {
+        tc = rr_median(t, nt);
         run->pred_independent = 1;
-        double big = 0, top = 0;
-        for (size_t i = 0; i < run->nbuckets; i++)
-            big = fmax(big, run->buckets[i].bytes);
-        for (size_t i = 0; i < run->nsweeps; i++)
-            for (size_t j = 0; j < run->sweeps[i].npts; j++)
-                top = fmax(top, run->sweeps[i].bytes[j]);
-        char a[32], b[32];
-        snprintf(run->pred_comm_src, sizeof run->pred_comm_src,
-                 "comm phase busbw curves at the %zu bucket sizes of one step%s%s%s%s%s",
-                 run->nbuckets, big > top ? " (buckets of " : "",
-                 big > top ? llmb_format_size((size_t)big, a, sizeof a) : "",
-                 big > top ? " exceed the largest measured message, " : "",
-                 big > top ? llmb_format_size((size_t)top, b, sizeof b) : "",
-                 big > top ? ": extrapolated, unreliable)" : "");
-    } else {
+        snprintf(run->pred_compute_src, sizeof run->pred_compute_src,
+                 "model FLOPs at the compute phase's per-layer FLOP rate (median rank)");
+    }
+    free(t);
+    return tc;
+}
+
+/* Communication per tier before overlap: the curves at the bucket sizes when every bucket has
+ * one, else the train comm timer (exposed + hidden) split like the measured terms. */
+static void predict_comm(struct rr_run *run, const struct tier_split *x, double comm_total)
+{
+    struct rr_params *p = &run->params;
+    if (!x->all_curves) {
         for (int t = 0; t < RR_NTIERS; t++)
-            p->tier_s[t] = wsum > 0 ? comm_total * w[t] / wsum : 0.0;
+            p->tier_s[t] = x->wsum > 0 ? comm_total * x->w[t] / x->wsum : 0.0;
         snprintf(run->pred_comm_src, sizeof run->pred_comm_src, "train comm timer%s",
                  run->has[RR_COMM] ? " (comm phase lacks a curve for a bucket)" : "");
+        return;
     }
+    for (int t = 0; t < RR_NTIERS; t++)
+        p->tier_s[t] = x->curve_s[t];
+    run->pred_independent = 1;
+    double big = 0, top = 0;
+    for (size_t i = 0; i < run->nbuckets; i++)
+        big = fmax(big, run->buckets[i].bytes);
+    for (size_t i = 0; i < run->nsweeps; i++)
+        for (size_t j = 0; j < run->sweeps[i].npts; j++)
+            top = fmax(top, run->sweeps[i].bytes[j]);
+    char a[32], b[32];
+    snprintf(run->pred_comm_src, sizeof run->pred_comm_src,
+             "comm phase busbw curves at the %zu bucket sizes of one step%s%s%s%s%s",
+             run->nbuckets, big > top ? " (buckets of " : "",
+             big > top ? llmb_format_size((size_t)big, a, sizeof a) : "",
+             big > top ? " exceed the largest measured message, " : "",
+             big > top ? llmb_format_size((size_t)top, b, sizeof b) : "",
+             big > top ? ": extrapolated, unreliable)" : "");
+}
+
+/* Model parameters (struct rr_params) and the prediction. */
+static void fit_model(struct rr_run *run, const struct tier_split *x)
+{
+    struct rr_params *p = &run->params;
+    const double *m = run->meas;
+    p->phi = clock_ratio(run);
+    double tc = predict_compute(run);
+    double hf = run->overlap && run->hidden_frac >= 0 && run->hidden_frac < 1 ? run->hidden_frac
+                                                                                 : 0.0;
+    double comm_total = x->exposed / (1.0 - hf);
+    p->rho = m[RR_T_COMPUTE] > 0 ? hf * comm_total / m[RR_T_COMPUTE] : 0.0;
+    predict_comm(run, x, comm_total);
     p->comp_norm = tc * (isnan(p->phi) ? 1.0 : p->phi);
     p->opt = m[RR_T_OPT];
     p->wait = m[RR_T_WAIT];
@@ -309,6 +293,26 @@ void rr_analyze(struct rr_run *run, const struct rr_resource res[RR_NRES])
         run->pred_err = run->step_med > 0 ? (run->pred_total - run->step_med) / run->step_med
                                           : NAN;
     }
+}
+
+void rr_analyze(struct rr_run *run, const struct rr_resource res[RR_NRES])
+{
+    for (int i = 0; i < RR_NTERMS; i++)
+        run->meas[i] = run->pred[i] = NAN;
+    run->pred_total = run->pred_err = run->step_med = run->step_cv = NAN;
+    run->mfu_nominal = run->mfu_measured = NAN;
+    run->peak_nominal = res ? rr_nominal_peak(run, res, run->peak_nominal_src,
+                                              sizeof run->peak_nominal_src) : NAN;
+    run->peak_measured = rr_rank_median(run, offsetof(struct rr_rank, measured_gflops));
+    if (isnan(run->peak_measured))
+        run->peak_measured = run->peak_measured_train;
+    if (!run->has[RR_TRAIN])
+        return;
+    analyze_headline(run);
+    run->wait_in_comm = comm_includes_wait(run);
+    struct tier_split x;
+    measure_terms(run, &x);
+    fit_model(run, &x);
 }
 
 /* ---------------------------------------------------------------- Shapley */
@@ -404,15 +408,12 @@ static void add_diff(struct rr_compare *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 static void add_diff(struct rr_compare *c, const char *fmt, ...)
 {
-    size_t len = strlen(c->differences);
-    if (len + 4 >= sizeof c->differences)
-        return;
-    if (len)
-        strcat(c->differences, "; "), len += 2;
+    char one[256];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(c->differences + len, sizeof c->differences - len, fmt, ap);
+    vsnprintf(one, sizeof one, fmt, ap);
     va_end(ap);
+    rr_cat(c->differences, sizeof c->differences, "%s%s", c->differences[0] ? "; " : "", one);
     c->same_workload = 0;
 }
 

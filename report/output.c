@@ -16,19 +16,6 @@
 #define WIDTH 100
 
 /* ---------------------------------------------------------------- small formatters */
-const char *rr_format_time(double s, char *b, size_t n)
-{
-    if (isnan(s))
-        snprintf(b, n, "-");
-    else if (fabs(s) < 1e-3)
-        snprintf(b, n, "%.1f us", s * 1e6);
-    else if (fabs(s) < 1)
-        snprintf(b, n, "%.2f ms", s * 1e3);
-    else
-        snprintf(b, n, "%.3f s", s);
-    return b;
-}
-
 static const char *fnum(double v, const char *unit, char *b, size_t n)
 {
     if (isnan(v))

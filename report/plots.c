@@ -157,9 +157,9 @@ static int plot_ranks(const struct rr_report *rep, const char *dir)
         const struct rr_run *run = &rep->runs[i];
         fprintf(f, "# %c: rank, median train compute (s), last-arrival fraction, GEMM GFLOP/s\n",
                 letter(i));
-        for (int r = 0; r < run->nranks && r < 4096; r++) {
+        for (int r = 0; r < run->nranks; r++) {
             const struct rr_rank *rk = &run->ranks[r];
-            double c = rk->compute ? rr_median(rk->compute, rk->nsteps) : NAN;
+            double c = rr_rank_compute(run, r);
             fprintf(f, "%d %.9g %.9g %.9g\n", r, c, rk->last_frac, rk->measured_gflops);
             any |= !isnan(c) || !isnan(rk->measured_gflops);
         }

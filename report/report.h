@@ -1,11 +1,18 @@
 /* llmbench-report: internal interfaces (one file per subsystem).
  *
  *   load.c      read and validate a results file into struct rr_run (any subset of phases)
+ *   rank.c      queries on a loaded run: medians over ranks and steps, the comm curves
+ *   format.c    small text formatters (times, bounded appends with a cut mark)
  *   specs.c     nominal specs (cluster/specs/NAME.json) and measured-vs-nominal resources
  *   model.c     step-time decomposition, the step-time model, bootstrap CI, Shapley attribution
- *   findings.c  the findings catalogue (doc/findings.md)
+ *   findings.c  the findings catalogue (doc/findings.md): its table, the driver, the ranking;
+ *               find_*.c evaluate the findings by subject (report/findings.h, internal)
  *   output.c    text / markdown / JSON / CSV
  *   plots.c     gnuplot scripts, PNG and SVG (gnuplot started with fork + execv, no shell)
+ *
+ * Dependencies go one way: rank.c and format.c are leaves; specs.c uses rank.c; model.c uses
+ * specs.c and rank.c; the findings use rank.c and format.c; output.c and plots.c read all of
+ * them; main.c drives.  Each function is declared below under the file that defines it.
  *
  * Units: seconds, bytes, GB/s = 1e9 B/s, GFLOP/s = 1e9 FLOP/s.  An unknown number is NAN. */
 #ifndef LLMB_REPORT_H
@@ -37,9 +44,9 @@ struct rr_rank {
     int bound;              /* -1 unknown, 0, 1 */
     int pus;                /* -1 unknown */
     char cpuset[128];
-    int overlaps[16];
+    int *overlaps;          /* the ranks sharing a PU with this one, noverlaps (NULL when 0) */
     int noverlaps;
-    int numa[8];
+    int *numa;              /* the NUMA nodes of its cpuset, nnuma (NULL when 0) */
     int nnuma;
     int has_gpu, gpu_numa;  /* gpu_numa -1 unknown */
     char gpu_path[8];
@@ -146,6 +153,29 @@ struct rr_run {
 int rr_load(const char *path, struct rr_run *run);
 void rr_free(struct rr_run *run);
 
+/* ---- rank.c ---- */
+/* Median of a copy; NAN when n is 0. */
+double rr_median(const double *x, size_t n);
+/* Median over ranks of the double at byte offset off of struct rr_rank (NANs skipped); NAN if
+ * none. */
+double rr_rank_median(const struct rr_run *run, size_t off);
+/* The fewest train steps of any rank (0 without ranks or without per-rank steps). */
+size_t rr_min_steps(const struct rr_run *run);
+/* Median train compute of rank r, seconds; NAN without its compute_s. */
+double rr_rank_compute(const struct rr_run *run, int r);
+/* The comm phase's curve of a collective on a group (out of place preferred), or NULL; and its
+ * busbw at a message size, interpolated log-log, flat beyond the ends (GB/s). */
+const struct rr_sweep *rr_find_sweep(const struct rr_run *run, const char *coll, const char *group);
+double rr_curve_busbw(const struct rr_sweep *s, double bytes);
+
+/* ---- format.c ---- */
+/* "12.3 us", "4.56 ms", "1.234 s", or "-" for NAN, into b; returns b. */
+const char *rr_format_time(double s, char *b, size_t n);
+/* Append printf text to the string in buf (len bytes in all).  What does not fit is cut and the
+ * end of buf then reads RR_CUT_MARK, so a cut is visible; once full, later appends do nothing. */
+#define RR_CUT_MARK "..."
+void rr_cat(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* ---- specs.c ---- */
 struct rr_spec {
     char id[64], name[128], kind[16];
@@ -173,11 +203,6 @@ double rr_nominal_peak(const struct rr_run *run, const struct rr_resource res[RR
 void rr_analyze(struct rr_run *run, const struct rr_resource res[RR_NRES]);
 /* The step-time model T(theta). */
 double rr_model_time(const struct rr_params *p, double terms[RR_NTERMS]);
-/* The largest-message busbw of a curve, and the comm time of a run's buckets on a tier. */
-const struct rr_sweep *rr_find_sweep(const struct rr_run *run, const char *coll, const char *group);
-double rr_curve_busbw(const struct rr_sweep *s, double bytes);
-/* Median of a copy. */
-double rr_median(const double *x, size_t n);
 
 enum rr_group { RR_G_COMPUTE, RR_G_CLOCKS, RR_G_MEMORY, RR_G_INTRA, RR_G_INTER, RR_G_WAIT,
                 RR_G_OTHER, RR_NGROUPS };
@@ -202,14 +227,17 @@ void rr_shapley(int n, double (*v)(unsigned mask, void *ctx), void *ctx, double 
 /* ---- findings.c ---- */
 enum rr_sev { RR_INFO, RR_WARNING, RR_CRITICAL };
 extern const char *const rr_sev_names[3];
+struct rr_finding_def;      /* a row of the findings table (report/findings.h) */
 struct rr_finding {
-    const char *id;
+    const struct rr_finding_def *def; /* its row of the findings table */
+    const char *id;         /* def->id */
     int sev;
     int run;
-    int ranks[64];
-    int nranks;
-    int nodes[64];
-    int nnodes;
+    int *ranks;             /* world ranks it names, nranks of them (allocated, NULL when 0) */
+    int nranks, ranks_cap;
+    int *nodes;             /* node indexes it names, nnodes of them (allocated, NULL when 0) */
+    int nnodes, nodes_cap;
+    size_t seq;             /* order of creation: the last tie break of the ranking */
     double time_lost_s;     /* NAN: cannot be estimated */
     double gap_s;           /* two runs: time_lost_s minus the same finding's in the other run
                                (>= 0); the cost that can explain the gap.  NAN with one run */
@@ -221,14 +249,9 @@ struct rr_findings {
     struct rr_finding *v;
     size_t n, cap;
 };
+/* Evaluate every row of the findings table on one run and append what fires to out. */
 void rr_find(const struct rr_run *run, int run_index, const struct rr_resource res[RR_NRES],
              struct rr_findings *out);
-/* "12.3 us", "4.56 ms", "1.234 s", or "-" for NAN, into b; returns b. */
-const char *rr_format_time(double s, char *b, size_t n);
-/* Median over ranks of the double at byte offset off of struct rr_rank (NANs skipped); NAN if
- * none. */
-double rr_rank_median(const struct rr_run *run, size_t off);
-
 /* Rank by time lost; with two runs (nruns 2) first by the difference to the same finding in the
  * other run (gap_s), since what differs is what explains the gap.  slower: index of the run with
  * the longer median step (its findings can explain the gap; the other run's get gap_s 0), or -1

@@ -1,0 +1,286 @@
+/* Findings on communication and synchronisation (doc/findings.md): link.slow_pair,
+ * comm.busbw_below_nominal, straggler.arrival.  Their rows are in the table of
+ * report/findings.c. */
+#include "findings.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---------------------------------------------------------------- link matrix */
+static int node_index(const struct rr_run *run, const char *name)
+{
+    for (int n = 0; n < run->nnodes; n++)
+        if (strcmp(run->nodes[n].name, name) == 0)
+            return n;
+    return -1;
+}
+
+/* The measured pairs of the link matrix: the slower direction of each, bw[k] between names
+ * pi[k] and pj[k]. */
+struct pairs {
+    int k;
+    double *bw, med, lo;   /* GB/s: per pair, median pair, slowest slow pair */
+    int *pi, *pj;
+    int nslow, shared;     /* pairs below RR_SLOW_PAIR_FRAC of the median; the name in all */
+    int *count;            /* per name: its slow pairs */
+};
+
+static void pairs_free(struct pairs *p)
+{
+    free(p->bw), free(p->pi), free(p->pj), free(p->count);
+}
+
+/* Fill p from the run's link matrix; 0, or -1 when it has no slow pair to report. */
+static int slow_pairs(const struct rr_run *run, struct pairs *p)
+{
+    int n = run->link_n, np = n * (n - 1) / 2;
+    memset(p, 0, sizeof *p);
+    p->bw = malloc((size_t)np * sizeof *p->bw);
+    p->pi = malloc((size_t)np * sizeof *p->pi), p->pj = malloc((size_t)np * sizeof *p->pj);
+    p->count = calloc((size_t)n, sizeof *p->count);
+    double *tmp = malloc((size_t)np * sizeof *tmp);
+    if (!p->bw || !tmp || !p->pi || !p->pj || !p->count) {
+        free(tmp);
+        return -1;
+    }
+    for (int i = 0; i < n; i++)
+        for (int j = i + 1; j < n; j++) {
+            double a = run->link_bw[i * n + j], b = run->link_bw[j * n + i];
+            double v = isnan(a) ? b : isnan(b) ? a : fmin(a, b);
+            if (!isnan(v))
+                p->bw[p->k] = tmp[p->k] = v, p->pi[p->k] = i, p->pj[p->k] = j, p->k++;
+        }
+    p->med = p->k >= 3 ? rr_median(tmp, (size_t)p->k) : NAN;
+    free(tmp);
+    p->lo = INFINITY;
+    for (int q = 0; q < p->k; q++)
+        if (p->bw[q] < RR_SLOW_PAIR_FRAC * p->med) {
+            p->nslow++;
+            p->count[p->pi[q]]++, p->count[p->pj[q]]++;
+            p->lo = fmin(p->lo, p->bw[q]);
+        }
+    if (p->k < 3 || p->nslow == 0 || !(p->med > 0))
+        return -1;
+    p->shared = -1;
+    for (int i = 0; i < n; i++)
+        if (p->count[i] == p->nslow && p->nslow >= 2)
+            p->shared = i;
+    return 0;
+}
+
+/* Name the nodes (and, for a rank-level matrix, the ranks) of the slow pairs: only the shared
+ * one when every slow pair involves it. */
+static void name_slow(const struct rr_run *run, const struct pairs *p, struct rr_finding *f)
+{
+    int level_rank = strcmp(run->link_level, "rank") == 0;
+    for (int i = 0; i < run->link_n; i++) {
+        if (!p->count[i] || (p->shared >= 0 && i != p->shared))
+            continue;
+        int nd = node_index(run, run->link_names[i]);
+        if (nd < 0 && level_rank) {
+            char *end;
+            long r = strtol(run->link_names[i], &end, 10);
+            if (*end == '\0' && r >= 0 && r < run->nranks)
+                rr_finding_add_rank(f, (int)r), nd = run->ranks[r].node;
+        }
+        if (nd >= 0)
+            rr_finding_add_node(f, nd);
+    }
+}
+
+void rr_eval_slow_pair(const struct rr_find_ctx *cx, const struct rr_finding_def *def)
+{
+    const struct rr_run *run = cx->run;
+    struct pairs p;
+    if (run->link_n < 3)
+        return;
+    struct rr_finding *f = NULL;
+    if (slow_pairs(run, &p) < 0 ||
+        !(f = rr_finding_new(cx, def, p.lo < RR_SLOW_PAIR_CRIT * p.med ? RR_CRITICAL : def->sev)))
+        goto done;
+    name_slow(run, &p, f);
+    double tier = run->has[RR_TRAIN] ? run->meas[RR_T_INTER] : NAN;
+    if (tier >= 0)
+        f->time_lost_s = tier * (1.0 - p.lo / p.med);
+    int level_rank = strcmp(run->link_level, "rank") == 0;
+    snprintf(f->evidence, sizeof f->evidence, "%d of %d %s pairs below %.0f%% of the median "
+             "%.3g GB/s:", p.nslow, p.k, level_rank ? "rank" : "node", 100 * RR_SLOW_PAIR_FRAC,
+             p.med);
+    int shown = 0;
+    for (int q = 0; q < p.k; q++)
+        if (p.bw[q] < RR_SLOW_PAIR_FRAC * p.med && shown++ < 6)
+            rr_cat(f->evidence, sizeof f->evidence, "%s %s-%s %.3g", shown > 1 ? "," : "",
+                   run->link_names[p.pi[q]], run->link_names[p.pj[q]], p.bw[q]);
+    rr_cat(f->evidence, sizeof f->evidence, "%s GB/s", p.nslow > 6 ? ", ..." : "");
+    if (p.shared >= 0)
+        rr_cat(f->evidence, sizeof f->evidence, "; every slow pair involves %s",
+               run->link_names[p.shared]);
+    snprintf(f->remedy, sizeof f->remedy,
+             "check %s%s link: NIC speed and errors (ibstat, perfquery, ethtool -S), cable and "
+             "switch port, MTU; confirm with pairwise ib_write_bw; exclude the node and rerun",
+             p.shared >= 0 ? run->link_names[p.shared] : "the slow pairs'",
+             p.shared >= 0 ? "'s" : "");
+done:
+    pairs_free(&p);
+}
+
+/* ---------------------------------------------------------------- busbw against nominal */
+void rr_eval_busbw_nominal(const struct rr_find_ctx *cx, const struct rr_finding_def *def)
+{
+    const struct rr_run *run = cx->run;
+    char pct[64], t32[32];
+    for (int t = 0; t < RR_NTIERS; t++) {
+        const struct rr_resource *x = &cx->res[t == RR_INTRA ? RR_RES_INTRA : RR_RES_INTER];
+        if (!(x->measured >= 0) || !(x->nominal > 0))
+            continue;
+        double ratio = x->measured / x->nominal;
+        if (ratio >= RR_BUSBW_WARN)
+            continue;
+        struct rr_finding *f =
+            rr_finding_new(cx, def, ratio < RR_BUSBW_CRIT ? RR_CRITICAL : def->sev);
+        if (!f)
+            return;
+        double tier = run->has[RR_TRAIN] ? run->meas[RR_T_INTRA + t] : NAN;
+        if (tier >= 0)
+            f->time_lost_s = tier * (1.0 - ratio / RR_BUSBW_WARN);
+        snprintf(f->evidence, sizeof f->evidence,
+                 "%s %.3g GB/s (%s) is %.0f%% of the nominal %.3g GB/s (%s)%s", x->name,
+                 x->measured, x->what, 100 * ratio, x->nominal, x->source,
+                 isnan(f->time_lost_s) ? "" : "; at 80% of nominal a step would be shorter by");
+        if (!isnan(f->time_lost_s))
+            rr_cat(f->evidence, sizeof f->evidence, " %s%s",
+                   rr_format_time(f->time_lost_s, t32, sizeof t32),
+                   rr_pct_of_step(f->time_lost_s, run->step_med, pct, sizeof pct));
+        snprintf(f->remedy, sizeof f->remedy, "%s",
+                 t == RR_INTRA
+                     ? "check the intra-node path: NVLink/xGMI state and errors, NCCL_P2P_DISABLE "
+                       "or NCCL_SHM_DISABLE, PCIe width and generation; on CPUs the shared-"
+                       "memory transport (Open MPI btl vader/sm) and NUMA placement"
+                     : "check the transport in use (NCCL_DEBUG=INFO: NET/IB vs NET/Socket; Open "
+                       "MPI --mca pml/btl), GPUDirect RDMA, NIC link speed and MTU, and the "
+                       "fabric's oversubscription; buyers expect >= 80% of line rate");
+    }
+}
+
+/* ---------------------------------------------------------------- stragglers */
+/* Per rank, the fraction of steps it arrived last: the file's last_frac, or without it the rank
+ * that waited least in each step.  *have_wait: every rank has wait_s. */
+static void last_fracs(const struct rr_run *run, size_t ns, double *lf, int *have_wait)
+{
+    int n = run->nranks;
+    *have_wait = 1;
+    for (int r = 0; r < n; r++) {
+        lf[r] = run->ranks[r].last_frac;
+        *have_wait &= run->ranks[r].wait != NULL;
+    }
+    if (n < 1 || !isnan(lf[0]) || !*have_wait)
+        return;
+    for (int r = 0; r < n; r++)
+        lf[r] = 0;
+    for (size_t s = 0; s < ns; s++) {
+        int best = 0;
+        for (int r = 1; r < n; r++)
+            if (run->ranks[r].wait[s] < run->ranks[best].wait[s])
+                best = r;
+        lf[best] += 1.0 / (double)ns;
+    }
+}
+
+/* What the other ranks lose waiting for the set: median over steps of their median wait_s
+ * (without wait_s: the set's compute excess). */
+static double straggler_lost(const struct rr_run *run, size_t ns, const char *set, int have_wait)
+{
+    if (!have_wait)
+        return rr_excess(run, set);
+    int n = run->nranks;
+    double lost = NAN, *col = malloc((size_t)n * sizeof *col), *per = malloc(ns * sizeof *per);
+    if (col && per) {
+        for (size_t s = 0; s < ns; s++) {
+            int m = 0;
+            for (int r = 0; r < n; r++)
+                if (!set[r])
+                    col[m++] = run->ranks[r].wait[s];
+            per[s] = m ? rr_median(col, (size_t)m) : 0;
+        }
+        lost = rr_median(per, ns);
+    }
+    free(col), free(per);
+    return lost;
+}
+
+/* Median over ranks of their median train compute; NAN when rank 0 has none. */
+static double median_compute(const struct rr_run *run)
+{
+    double med = NAN, *cm = malloc((size_t)run->nranks * sizeof *cm);
+    if (!cm)
+        return NAN;
+    for (int r = 0; r < run->nranks; r++)
+        cm[r] = rr_rank_compute(run, r);
+    if (!isnan(cm[0]))
+        med = rr_median(cm, (size_t)run->nranks);
+    free(cm);
+    return med;
+}
+
+static void straggler_evidence(const struct rr_run *run, const char *set, int nset,
+                               const double *lf, struct rr_finding *f)
+{
+    char t[32], pct[64];
+    snprintf(f->evidence, sizeof f->evidence, "rank%s", nset > 1 ? "s" : "");
+    int shown = 0;
+    for (int r = 0; r < run->nranks && shown < 6; r++)
+        if (set[r]) {
+            double c = rr_rank_compute(run, r);
+            rr_cat(f->evidence, sizeof f->evidence, "%s %d (%s, last in %.0f%% of steps",
+                   shown++ ? ";" : "", r, rr_host(run, r), 100 * lf[r]);
+            if (!isnan(c))
+                rr_cat(f->evidence, sizeof f->evidence, ", compute %s",
+                       rr_format_time(c, t, sizeof t));
+            rr_cat(f->evidence, sizeof f->evidence, ")");
+        }
+    double med = median_compute(run);
+    if (!isnan(med))
+        rr_cat(f->evidence, sizeof f->evidence, " against a median rank compute of %s",
+               rr_format_time(med, t, sizeof t));
+    if (!isnan(f->time_lost_s))
+        rr_cat(f->evidence, sizeof f->evidence, "; the other ranks wait %s per step%s",
+               rr_format_time(f->time_lost_s, t, sizeof t),
+               rr_pct_of_step(f->time_lost_s, run->step_med, pct, sizeof pct));
+}
+
+void rr_eval_straggler(const struct rr_find_ctx *cx, const struct rr_finding_def *def)
+{
+    const struct rr_run *run = cx->run;
+    int n = run->nranks;
+    size_t ns = run->has[RR_TRAIN] ? rr_min_steps(run) : 0;
+    if (n < 2 || ns == 0)
+        return;
+    double *lf = malloc((size_t)n * sizeof *lf);
+    char *set = calloc((size_t)n, 1);
+    if (!lf || !set)
+        goto done;
+    int have_wait;
+    last_fracs(run, ns, lf, &have_wait);
+    double thr = fmax(0.5, fmin(0.8, 2.0 / n));
+    int nset = 0;
+    for (int r = 0; r < n; r++)
+        if (lf[r] >= thr)
+            set[r] = 1, nset++;
+    if (nset == 0)
+        goto done;
+    double lost = straggler_lost(run, ns, set, have_wait);
+    struct rr_finding *f = rr_finding_new(cx, def, rr_sev_of_time(lost, run->step_med, def->sev));
+    if (!f)
+        goto done;
+    f->time_lost_s = lost;
+    rr_finding_add_set(f, run, set);
+    straggler_evidence(run, set, nset, lf, f);
+    snprintf(f->remedy, sizeof f->remedy,
+             "find what differs on that rank or node: its compute rate (compute phase), clocks, "
+             "load, binding and memory; exclude the node and rerun to confirm; for a persistent "
+             "straggler, replace or drain the node");
+done:
+    free(lf), free(set);
+}

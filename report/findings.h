@@ -1,0 +1,114 @@
+/* Internal interface of the findings catalogue (doc/findings.md): the table row of a finding,
+ * the thresholds, and the helpers the evaluation functions share.  report/findings.c holds the
+ * table and the driver; report/find_*.c evaluate the findings by subject:
+ *   find_binding.c  binding.*, placement.*
+ *   find_compute.c  clock.throttled, machine.loaded, compute.*
+ *   find_comm.c     link.slow_pair, comm.busbw_below_nominal, straggler.arrival
+ *   find_env.c      env.override, stats.unreliable
+ * Only report/findings.c and report/find_*.c include this file. */
+#ifndef LLMB_REPORT_FINDINGS_H
+#define LLMB_REPORT_FINDINGS_H
+
+#include "report.h"
+
+#include <stddef.h>
+
+/* Thresholds (doc/findings.md; keep the two in step). */
+#define RR_SEV_CRIT_FRAC 0.10  /* time lost >= 10% of the step: critical */
+#define RR_SEV_WARN_FRAC 0.02  /* >= 2%: warning */
+#define RR_SLOW_PAIR_FRAC 0.70 /* a node pair below 70% of the median pair */
+#define RR_SLOW_PAIR_CRIT 0.50
+#define RR_BUSBW_WARN 0.80     /* busbw below 80% of nominal (buyer rule of thumb) */
+#define RR_BUSBW_CRIT 0.50
+#define RR_GEMM_EXPECT 0.80    /* achievable GEMM is ~80% of the dense peak (MAMF) */
+#define RR_GEMM_WARN 0.50
+#define RR_GEMM_CRIT 0.25
+#define RR_OUTLIER_Z 3.5       /* robust z-score (median/MAD) */
+#define RR_OUTLIER_REL 0.10    /* and at least 10% from the median */
+#define RR_CLOCK_WARN 0.80
+#define RR_CLOCK_INFO 0.90
+#define RR_LOAD_EXCESS 0.25    /* load beyond this job's ranks > 25% of the PUs */
+#define RR_CV_WARN 0.15
+#define RR_CV_INFO 0.05
+
+/* Tie breaks of the ranking (struct rr_finding.prio): causes before symptoms. */
+enum { RR_PRIO_BIND = 10, RR_PRIO_PLACE = 20, RR_PRIO_CLOCK = 30, RR_PRIO_LOAD = 35,
+       RR_PRIO_OUTLIER = 40, RR_PRIO_LINK = 50, RR_PRIO_COMM = 60, RR_PRIO_GEMM = 70,
+       RR_PRIO_STRAGGLER = 80, RR_PRIO_ENV = 90, RR_PRIO_STATS = 95 };
+
+/* What the evaluation of one run sees. */
+struct rr_find_ctx {
+    const struct rr_run *run;
+    int ri;                         /* run index (struct rr_finding.run) */
+    const struct rr_resource *res;  /* res[RR_NRES] of that run */
+    struct rr_findings *out;
+    size_t from;                    /* this run's first finding in out */
+};
+
+/* Evaluate one row on one run: append zero or more findings of that row's id to cx->out. */
+typedef void rr_eval_fn(const struct rr_find_ctx *cx, const struct rr_finding_def *def);
+
+/* How a cause decides that it explains a symptom (struct rr_finding_def.absorbs). */
+enum rr_absorb_rule {
+    RR_ABSORB_NONE,
+    RR_ABSORB_NAMED,    /* it names one of the symptom's ranks (or, naming no rank, a node) */
+    RR_ABSORB_COMM_LATE /* the symptom's own compute excess is under a quarter of its time */
+};
+
+/* One finding: one row of the table in report/findings.c. */
+struct rr_finding_def {
+    const char *id;         /* stable id, as in doc/findings.md and the JSON report */
+    int sev;                /* default severity (the evaluation may grade it); also the
+                               severity of the probe's warning of this id */
+    int prio;               /* RR_PRIO_*: tie break of the ranking */
+    int from_probe;         /* phases.probe.warnings[] may raise this id */
+    const char *absorbs;    /* the symptom id this cause takes over when it explains it */
+    enum rr_absorb_rule rule;
+    const char *excludes;   /* an id whose time lost this one's estimate leaves out */
+    const char *means;      /* what it means, one line */
+    rr_eval_fn *eval;
+};
+
+/* The table, in order of evaluation (report/findings.c). */
+extern const struct rr_finding_def rr_finding_table[];
+extern const size_t rr_finding_count;
+/* The row of an id, or NULL. */
+const struct rr_finding_def *rr_finding_def_of(const char *id);
+
+/* The evaluation functions (one per row). */
+rr_eval_fn rr_eval_unbound, rr_eval_shared_core, rr_eval_threads_mismatch, rr_eval_numa_mismatch,
+    rr_eval_gpu_nic_sys;                                            /* find_binding.c */
+rr_eval_fn rr_eval_clock, rr_eval_loaded, rr_eval_rank_outlier, rr_eval_gemm_nominal;
+                                                                    /* find_compute.c */
+rr_eval_fn rr_eval_slow_pair, rr_eval_busbw_nominal, rr_eval_straggler; /* find_comm.c */
+rr_eval_fn rr_eval_env, rr_eval_stats;                              /* find_env.c */
+
+/* ---- helpers (report/findings.c) ---- */
+/* A new finding of row def on this run with severity sev, no ranks, time lost NAN; NULL when out
+ * of memory (message printed). */
+struct rr_finding *rr_finding_new(const struct rr_find_ctx *cx, const struct rr_finding_def *def,
+                                  int sev);
+/* Name rank r / node n (once each, in the order given). */
+void rr_finding_add_rank(struct rr_finding *f, int r);
+void rr_finding_add_node(struct rr_finding *f, int n);
+/* Name every rank with set[r] != 0 and its node. */
+void rr_finding_add_set(struct rr_finding *f, const struct rr_run *run, const char *set);
+/* This run's first finding of id, or NULL. */
+const struct rr_finding *rr_finding_in_run(const struct rr_find_ctx *cx, const char *id);
+
+/* Per rank flag: pick(run, r) != 0; calloc'd (free it), NULL when out of memory; *n the count. */
+char *rr_rank_set(const struct rr_run *run, int (*pick)(const struct rr_run *run, int r), int *n);
+/* Severity from a time lost per step t against the median step (thresholds above); dflt when
+ * either is unknown. */
+int rr_sev_of_time(double t, double step, int dflt);
+/* " (12.3% of the step)" into buf, or "" when unknown; returns buf. */
+const char *rr_pct_of_step(double t, double step, char *buf, size_t len);
+/* Median over steps of (max over ranks in set of compute - median compute of every rank): how
+ * much longer a step waits for those ranks ("compute excess").  NAN without a train phase. */
+double rr_excess(const struct rr_run *run, const char *in_set);
+/* The same against the median of the ranks NOT in set; NAN when every rank is in set. */
+double rr_excess_vs_others(const struct rr_run *run, const char *in_set);
+/* The host name of rank r. */
+const char *rr_host(const struct rr_run *run, int r);
+
+#endif
