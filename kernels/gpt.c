@@ -1,5 +1,7 @@
 /* kernels/gpt.c - GPT-2 / Llama-style decoder: forward, backward with a gradient-ready
- * callback, AdamW, checksum.  Every step goes through the kernel table g->k. */
+ * callback, AdamW, checksum.  Forward and backward execute the step's plan (kernels/plan.c)
+ * op by op; every step goes through the kernel table g->k, and parameters, gradients and
+ * activations are only touched by kernels or through k->to_device / k->to_host. */
 #include "kernels/gpt.h"
 
 #include <math.h>
@@ -23,22 +25,26 @@ void llmb_synthetic_tokens(int *tokens, size_t n, int vocab, uint64_t seed)
         tokens[i] = (int)(llmb_splitmix64(&st) % (uint64_t)(vocab > 0 ? vocab : 1));
 }
 
+/* the parameter layout of lib/model.h: one layer's tensors in order, a family's missing ones
+ * (llama: biases, norm biases) at NONE; then the whole buffer */
 static void layout(struct llmb_gpt *g)
 {
     size_t C = g->C, Q = g->Cqkv, F = g->F, Ffc = g->Ffc, o = 0;
+    int bias = !g->cfg.llama;
     struct llmb_gpt_layer_offsets *lo = &g->lo;
-    lo->ln1w = o, o += C;
-    lo->ln1b = g->cfg.llama ? NONE : (o += C, o - C);
-    lo->qkvw = o, o += Q * C;
-    lo->qkvb = g->cfg.llama ? NONE : (o += Q, o - Q);
-    lo->attprojw = o, o += C * C;
-    lo->attprojb = g->cfg.llama ? NONE : (o += C, o - C);
-    lo->ln2w = o, o += C;
-    lo->ln2b = g->cfg.llama ? NONE : (o += C, o - C);
-    lo->fcw = o, o += Ffc * C;
-    lo->fcb = g->cfg.llama ? NONE : (o += Ffc, o - Ffc);
-    lo->fcprojw = o, o += C * F;
-    lo->fcprojb = g->cfg.llama ? NONE : (o += C, o - C);
+    const struct {
+        size_t *off, n;
+        int present;
+    } t[] = {
+        {&lo->ln1w, C, 1},          {&lo->ln1b, C, bias},     {&lo->qkvw, Q * C, 1},
+        {&lo->qkvb, Q, bias},       {&lo->attprojw, C * C, 1}, {&lo->attprojb, C, bias},
+        {&lo->ln2w, C, 1},          {&lo->ln2b, C, bias},     {&lo->fcw, Ffc * C, 1},
+        {&lo->fcb, Ffc, bias},      {&lo->fcprojw, C * F, 1}, {&lo->fcprojb, C, bias},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        *t[i].off = t[i].present ? o : NONE;
+        o += t[i].present ? t[i].n : 0;
+    }
     g->layer_size = o;
 
     o = 0;
@@ -122,21 +128,17 @@ static size_t carve_acts(const struct llmb_model_config *cfg, struct llmb_gpt *g
     TAKE(d->encoded, N * C);
     for (int l = 0; l < cfg->layers; l++) {
         struct llmb_gpt_layer_acts one, *a = g ? &g->layer[l] : &one;
-        TAKE(a->ln1, N * C);
-        TAKE(a->ln1_mean, N);
-        TAKE(a->ln1_rstd, N);
-        TAKE(a->qkv, N * Q);
-        TAKE(a->atty, N * C);
-        TAKE(a->att, att);
-        TAKE(a->attproj, N * C);
-        TAKE(a->res2, N * C);
-        TAKE(a->ln2, N * C);
-        TAKE(a->ln2_mean, N);
-        TAKE(a->ln2_rstd, N);
-        TAKE(a->fch, N * Ffc);
-        TAKE(a->fch_act, N * F);
-        TAKE(a->fcproj, N * C);
-        TAKE(a->res3, N * C);
+        const struct {
+            float **p;
+            size_t n;
+        } t[] = {
+            {&a->ln1, N * C},     {&a->ln1_mean, N},  {&a->ln1_rstd, N}, {&a->qkv, N * Q},
+            {&a->atty, N * C},    {&a->att, att},     {&a->attproj, N * C}, {&a->res2, N * C},
+            {&a->ln2, N * C},     {&a->ln2_mean, N},  {&a->ln2_rstd, N}, {&a->fch, N * Ffc},
+            {&a->fch_act, N * F}, {&a->fcproj, N * C}, {&a->res3, N * C},
+        };
+        for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+            TAKE(*t[i].p, t[i].n);
     }
     TAKE(d->lnf, N * C);
     TAKE(d->lnf_mean, N);
@@ -195,6 +197,10 @@ int llmb_gpt_init(struct llmb_gpt *g, const struct llmb_model_config *cfg,
     if (g->B < 1 || g->T < 1 || g->L < 1 || (!cfg->llama && g->T > cfg->max_seq))
         return llmb_error("model %s: bad shape batch %d seq %d layers %d", cfg->name, g->B, g->T,
                           g->L);
+    if (llmb_plan_build(&g->plan, cfg) != 0) {
+        llmb_gpt_free(g);
+        return -1;
+    }
     layout(g);
     g->params = k->alloc(g->num_params * sizeof(float));
     g->grads = k->alloc(g->num_params * sizeof(float));
@@ -221,6 +227,7 @@ void llmb_gpt_free(struct llmb_gpt *g)
     free(g->layer);
     free(g->losses_host);
     free(g->shard);
+    llmb_plan_free(&g->plan);
     memset(g, 0, sizeof *g);
 }
 
@@ -233,53 +240,290 @@ void llmb_gpt_set_batch(struct llmb_gpt *g, const int *inputs, const int *target
 
 #define P(off) (g->params + (off))
 #define G(off) (g->grads + (off))
-#define PB(base, field) (g->lo.field == NONE ? NULL : P((base) + g->lo.field))
-#define GB(base, field) (g->lo.field == NONE ? NULL : G((base) + g->lo.field))
+#define AT(base, off) ((off) == NONE ? NONE : (base) + (off)) /* a layer tensor, or NONE */
+
+/* ---- executing the plan (kernels/plan.h) ----
+ * The forward and the backward walk the plan's ops: bind() names the tensors an op reads and
+ * writes from its role and layer, run_op() calls its kernel on them. */
+
+/* The tensors of one op (NULL: not used).  Forward: inp (+ inp2) -> out (+ mean, rstd, aux);
+ * backward: dout -> dinp, dw (+=), db (+=).  dinp is zeroed first (zero_dinp floats) where it
+ * is a scratch gradient only this op writes, since the backward kernels accumulate. */
+struct operands {
+    const int *tokens, *targets;  /* embedding; softmax_xent */
+    float *inp, *inp2, *out;      /* inp2: the residual's second addend */
+    float *w, *b;                 /* weight, bias (embedding: wte, wpe) */
+    float *mean, *rstd, *aux;     /* norm statistics; aux: attention probabilities, losses */
+    float *dout, *dinp, *dw, *db; /* embedding: dwte, dwpe in dw, db */
+    size_t zero_dinp;
+};
+
+/* a weight and its bias (offsets; bias NONE: none), and their gradients */
+static void bind_params(struct llmb_gpt *g, struct operands *x, size_t w, size_t b)
+{
+    x->w = P(w);
+    x->b = b == NONE ? NULL : P(b);
+    x->dw = G(w);
+    x->db = b == NONE ? NULL : G(b);
+}
+
+/* a norm of the residual stream: inp -> out (N,C); its backward reads dln and accumulates
+ * into dres, the residual stream's gradient */
+static void bind_norm(struct llmb_gpt *g, struct operands *x, size_t w, size_t b, float *inp,
+                      float *out, float *mean, float *rstd)
+{
+    x->inp = inp;
+    x->out = out;
+    x->mean = mean;
+    x->rstd = rstd;
+    bind_params(g, x, w, b);
+    x->dout = g->dln;
+    x->dinp = g->dres;
+}
+
+/* a projection inp (N,IC) -> out (N,OC) = inp W^T + bias; backward dout (N,OC) -> dinp (N,IC),
+ * a scratch gradient of ninp floats */
+static void bind_proj(struct llmb_gpt *g, struct operands *x, size_t w, size_t b, float *inp,
+                      float *out, float *dout, float *dinp, size_t ninp)
+{
+    x->inp = inp;
+    x->out = out;
+    bind_params(g, x, w, b);
+    x->dout = dout;
+    x->dinp = dinp;
+    x->zero_dinp = ninp;
+}
+
+/* a kernel on activations without parameters: inp -> out (+ aux, the attention probabilities);
+ * backward dout -> dinp, a scratch gradient of ninp floats (0: not zeroed) */
+static void bind_act(struct operands *x, float *inp, float *out, float *aux, float *dout,
+                     float *dinp, size_t ninp)
+{
+    x->inp = inp;
+    x->out = out;
+    x->aux = aux;
+    x->dout = dout;
+    x->dinp = dinp;
+    x->zero_dinp = ninp;
+}
+
+/* the tensors of a layer op at layer l: the one-layer activation gradients are reused by
+ * every layer; dres carries d(layer output) down, the residual adds pass it on unchanged */
+static void bind_layer(struct llmb_gpt *g, enum llmb_plan_role r, int l, struct operands *x)
+{
+    struct llmb_gpt_layer_acts *a = &g->layer[l];
+    const struct llmb_gpt_layer_offsets *lo = &g->lo;
+    size_t base = llmb_gpt_layer_offset(g, l), N = (size_t)g->B * g->T, NC = N * g->C;
+    float *res = l ? g->layer[l - 1].res3 : g->encoded; /* the layer's input */
+    switch (r) {
+    case LLMB_ROLE_NORM_1:
+        bind_norm(g, x, base + lo->ln1w, AT(base, lo->ln1b), res, a->ln1, a->ln1_mean,
+                  a->ln1_rstd);
+        break;
+    case LLMB_ROLE_QKV:
+        bind_proj(g, x, base + lo->qkvw, AT(base, lo->qkvb), a->ln1, a->qkv, g->dqkv, g->dln, NC);
+        break;
+    case LLMB_ROLE_ROPE: /* in place: out is the input, dinp the output gradient */
+        bind_act(x, NULL, a->qkv, NULL, NULL, g->dqkv, 0);
+        break;
+    case LLMB_ROLE_ATTENTION:
+        bind_act(x, a->qkv, a->atty, a->att, g->datty, g->dqkv, N * g->Cqkv);
+        break;
+    case LLMB_ROLE_ATTN_OUT:
+        bind_proj(g, x, base + lo->attprojw, AT(base, lo->attprojb), a->atty, a->attproj,
+                  g->dres, g->datty, NC);
+        break;
+    case LLMB_ROLE_RESIDUAL_1:
+        x->inp = res;
+        x->inp2 = a->attproj;
+        x->out = a->res2;
+        break;
+    case LLMB_ROLE_NORM_2:
+        bind_norm(g, x, base + lo->ln2w, AT(base, lo->ln2b), a->res2, a->ln2, a->ln2_mean,
+                  a->ln2_rstd);
+        break;
+    case LLMB_ROLE_FC:
+        bind_proj(g, x, base + lo->fcw, AT(base, lo->fcb), a->ln2, a->fch, g->dfch, g->dln, NC);
+        break;
+    case LLMB_ROLE_ACT:
+        bind_act(x, a->fch, a->fch_act, NULL, g->dfch_act, g->dfch, N * g->Ffc);
+        break;
+    case LLMB_ROLE_FC_PROJ:
+        bind_proj(g, x, base + lo->fcprojw, AT(base, lo->fcprojb), a->fch_act, a->fcproj,
+                  g->dres, g->dfch_act, N * g->F);
+        break;
+    case LLMB_ROLE_RESIDUAL_2:
+        x->inp = a->res2;
+        x->inp2 = a->fcproj;
+        x->out = a->res3;
+        break;
+    default:
+        break;
+    }
+}
+
+/* the tensors of op (layer l for a layer op) */
+static void bind(struct llmb_gpt *g, const struct llmb_plan_op *op, int l, struct operands *x)
+{
+    size_t NC = (size_t)g->B * g->T * g->C;
+    memset(x, 0, sizeof *x);
+    switch (op->role) {
+    case LLMB_ROLE_EMBEDDING:
+        x->tokens = g->inputs;
+        x->out = g->encoded;
+        bind_params(g, x, g->off_wte, g->off_wpe);
+        x->dout = g->dres;
+        break;
+    case LLMB_ROLE_NORM_F: /* its backward starts the residual stream's gradient */
+        bind_norm(g, x, g->off_final, g->cfg.llama ? NONE : g->off_final + g->C,
+                  g->layer[g->L - 1].res3, g->lnf, g->lnf_mean, g->lnf_rstd);
+        x->zero_dinp = NC;
+        break;
+    case LLMB_ROLE_LM_HEAD: /* no bias; its dout is dlogits, in place of the logits */
+        bind_proj(g, x, g->off_head, NONE, g->lnf, g->logits, g->logits, g->dln, NC);
+        break;
+    case LLMB_ROLE_SOFTMAX_XENT: /* probabilities, then dlogits, overwrite the logits */
+        x->inp = x->out = x->dinp = g->logits;
+        x->aux = g->losses;
+        x->targets = g->targets;
+        break;
+    default:
+        bind_layer(g, op->role, l, x);
+        break;
+    }
+}
+
+/* call op's kernel on x; -1 (message) for an op the model has no call for */
+static int run_op(struct llmb_gpt *g, const struct llmb_plan_op *op, const struct operands *x)
+{
+    const struct llmb_kernels *k = g->k;
+    const struct llmb_kshape *s = &op->shape;
+    int b = op->bwd;
+    if (b && x->zero_dinp)
+        k->zero(x->dinp, x->zero_dinp);
+    switch (op->kernel) {
+    case LLMB_K_ENCODER:
+        if (b)
+            k->encoder_backward(x->dw, x->db, x->dout, x->tokens, s->B, s->T, s->C);
+        else
+            k->encoder_forward(x->out, x->tokens, x->w, x->b, s->B, s->T, s->C);
+        return 0;
+    case LLMB_K_LAYERNORM:
+        if (b)
+            k->layernorm_backward(x->dinp, x->dw, x->db, x->dout, x->inp, x->w, x->mean, x->rstd,
+                                  s->N, s->C);
+        else
+            k->layernorm_forward(x->out, x->mean, x->rstd, x->inp, x->w, x->b, s->N, s->C);
+        return 0;
+    case LLMB_K_RMSNORM:
+        if (b)
+            k->rmsnorm_backward(x->dinp, x->dw, x->dout, x->inp, x->w, x->rstd, s->N, s->C);
+        else
+            k->rmsnorm_forward(x->out, x->rstd, x->inp, x->w, s->N, s->C);
+        return 0;
+    case LLMB_K_MATMUL:
+        if (b)
+            k->matmul_backward(x->dinp, x->dw, x->db, x->dout, x->inp, x->w, s->N, s->C, s->OC);
+        else
+            k->matmul_forward(x->out, x->inp, x->w, x->b, s->N, s->C, s->OC);
+        return 0;
+    case LLMB_K_ROPE:
+        if (b)
+            k->rope_backward(x->dinp, s->B, s->T, s->NH, s->KVH, s->HD);
+        else
+            k->rope_forward(x->out, s->B, s->T, s->NH, s->KVH, s->HD);
+        return 0;
+    case LLMB_K_ATTENTION:
+        if (b)
+            k->attention_backward(x->dinp, x->dout, x->inp, x->aux, s->B, s->T, s->NH, s->KVH,
+                                  s->HD);
+        else
+            k->attention_forward(x->out, x->aux, x->inp, s->B, s->T, s->NH, s->KVH, s->HD);
+        return 0;
+    case LLMB_K_RESIDUAL:
+        if (b) /* the model passes the gradient on: a plan never has this */
+            break;
+        k->residual_forward(x->out, x->inp, x->inp2, s->n);
+        return 0;
+    case LLMB_K_GELU:
+        if (b)
+            k->gelu_backward(x->dinp, x->inp, x->dout, s->n);
+        else
+            k->gelu_forward(x->out, x->inp, s->n);
+        return 0;
+    case LLMB_K_SWIGLU:
+        if (b)
+            k->swiglu_backward(x->dinp, x->inp, x->dout, s->N, s->F);
+        else
+            k->swiglu_forward(x->out, x->inp, s->N, s->F);
+        return 0;
+    case LLMB_K_SOFTMAX_XENT: /* dL/dloss_n = 1/N: the mean loss */
+        if (b)
+            k->softmax_xent_backward(x->dinp, x->out, x->targets, 1.0f / s->N, s->N, s->V);
+        else
+            k->softmax_xent_forward(x->out, x->aux, x->inp, x->targets, s->N, s->V);
+        return 0;
+    default:
+        break;
+    }
+    return llmb_error("model: no call for the %s %s op %s", llmb_kernel_name(op->kernel),
+                      b ? "backward" : "forward", op->name);
+}
+
+/* the gradients a backward run of ops [i, j) finished (layer l, or -1 outside the layers) */
+static void grads_ready(struct llmb_gpt *g, int i, int j, int l, llmb_grad_ready_fn ready,
+                        void *arg)
+{
+    if (l >= 0) {
+        ready(arg, llmb_gpt_layer_offset(g, l), g->layer_size);
+        return;
+    }
+    for (int o = i; o < j; o++)
+        if (g->plan.op[o].role == LLMB_ROLE_NORM_F) /* final norm (+ untied head) */
+            ready(arg, g->off_final, g->num_params - g->off_final);
+    for (int o = i; o < j; o++)
+        if (g->plan.op[o].role == LLMB_ROLE_EMBEDDING) /* with a tied head's wte, final now */
+            ready(arg, 0, g->off_layers);
+}
+
+/* Run the plan's ops of one pass in order: a run of layer ops once per layer (forward: layer
+ * 0 up, backward: layer L-1 down), the others once.  Backward: after each run (each layer),
+ * the gradients it finished go to ready. */
+static int run_pass(struct llmb_gpt *g, int bwd, llmb_grad_ready_fn ready, void *arg)
+{
+    const struct llmb_plan *p = &g->plan;
+    for (int i = 0; i < p->nop;) {
+        const struct llmb_plan_op *op = &p->op[i];
+        if (op->bwd != bwd || op->role == LLMB_ROLE_ADAMW) {
+            i++;
+            continue;
+        }
+        int j = i + 1;
+        while (j < p->nop && p->op[j].bwd == bwd && p->op[j].layer == op->layer &&
+               p->op[j].role != LLMB_ROLE_ADAMW)
+            j++;
+        for (int n = 0; n < (op->layer ? g->L : 1); n++) {
+            int l = !op->layer ? -1 : bwd ? g->L - 1 - n : n;
+            for (int o = i; o < j; o++) {
+                struct operands x;
+                bind(g, &p->op[o], l, &x);
+                if (run_op(g, &p->op[o], &x) != 0)
+                    return -1;
+            }
+            if (bwd && ready)
+                grads_ready(g, i, j, l, ready, arg);
+        }
+        i = j;
+    }
+    return 0;
+}
 
 float llmb_gpt_forward(struct llmb_gpt *g)
 {
-    const struct llmb_kernels *k = g->k;
-    int B = g->B, T = g->T, C = g->C, N = B * T, llama = g->cfg.llama;
-    k->encoder_forward(g->encoded, g->inputs, P(g->off_wte),
-                       g->off_wpe == NONE ? NULL : P(g->off_wpe), B, T, C);
-    float *res = g->encoded;
-    for (int l = 0; l < g->L; l++) {
-        struct llmb_gpt_layer_acts *a = &g->layer[l];
-        size_t b = llmb_gpt_layer_offset(g, l);
-        if (llama)
-            k->rmsnorm_forward(a->ln1, a->ln1_rstd, res, P(b + g->lo.ln1w), N, C);
-        else
-            k->layernorm_forward(a->ln1, a->ln1_mean, a->ln1_rstd, res, P(b + g->lo.ln1w),
-                                 P(b + g->lo.ln1b), N, C);
-        k->matmul_forward(a->qkv, a->ln1, P(b + g->lo.qkvw), PB(b, qkvb), N, C, g->Cqkv);
-        if (llama)
-            k->rope_forward(a->qkv, B, T, g->NH, g->KVH, g->HD);
-        k->attention_forward(a->atty, a->att, a->qkv, B, T, g->NH, g->KVH, g->HD);
-        k->matmul_forward(a->attproj, a->atty, P(b + g->lo.attprojw), PB(b, attprojb), N, C, C);
-        k->residual_forward(a->res2, res, a->attproj, (size_t)N * C);
-        if (llama)
-            k->rmsnorm_forward(a->ln2, a->ln2_rstd, a->res2, P(b + g->lo.ln2w), N, C);
-        else
-            k->layernorm_forward(a->ln2, a->ln2_mean, a->ln2_rstd, a->res2, P(b + g->lo.ln2w),
-                                 P(b + g->lo.ln2b), N, C);
-        k->matmul_forward(a->fch, a->ln2, P(b + g->lo.fcw), PB(b, fcb), N, C, g->Ffc);
-        if (llama)
-            k->swiglu_forward(a->fch_act, a->fch, N, g->F);
-        else
-            k->gelu_forward(a->fch_act, a->fch, (size_t)N * g->F);
-        k->matmul_forward(a->fcproj, a->fch_act, P(b + g->lo.fcprojw), PB(b, fcprojb), N, g->F,
-                          C);
-        k->residual_forward(a->res3, a->res2, a->fcproj, (size_t)N * C);
-        res = a->res3;
-    }
-    if (llama)
-        k->rmsnorm_forward(g->lnf, g->lnf_rstd, res, P(g->off_final), N, C);
-    else
-        k->layernorm_forward(g->lnf, g->lnf_mean, g->lnf_rstd, res, P(g->off_final),
-                             P(g->off_final + C), N, C);
-    k->matmul_forward(g->logits, g->lnf, P(g->off_head), NULL, N, C, g->V);
-    k->softmax_xent_forward(g->logits, g->losses, g->logits, g->targets, N, g->V);
-    k->to_host(g->losses_host, g->losses, (size_t)N * sizeof(float));
+    int N = g->B * g->T;
+    if (run_pass(g, 0, NULL, NULL) != 0)
+        return NAN;
+    g->k->to_host(g->losses_host, g->losses, (size_t)N * sizeof(float));
     double s = 0;
     for (int i = 0; i < N; i++)
         s += g->losses_host[i];
@@ -295,79 +539,10 @@ void llmb_gpt_zero_grad(struct llmb_gpt *g)
 
 int llmb_gpt_backward(struct llmb_gpt *g, llmb_grad_ready_fn grad_ready, void *arg)
 {
-    const struct llmb_kernels *k = g->k;
-    int B = g->B, T = g->T, C = g->C, N = B * T, llama = g->cfg.llama;
-    size_t NC = (size_t)N * C;
     if (!g->have_probs)
         return llmb_error("model backward without a forward");
     g->have_probs = 0;
-
-    /* head: dlogits overwrite the probabilities in place; dL/dloss_n = 1/N (mean loss) */
-    k->softmax_xent_backward(g->logits, g->logits, g->targets, 1.0f / N, N, g->V);
-    k->zero(g->dln, NC);
-    k->matmul_backward(g->dln, G(g->off_head), NULL, g->logits, g->lnf, P(g->off_head), N, C,
-                       g->V);
-    float *res_last = g->L ? g->layer[g->L - 1].res3 : g->encoded;
-    k->zero(g->dres, NC);
-    if (llama)
-        k->rmsnorm_backward(g->dres, G(g->off_final), g->dln, res_last, P(g->off_final),
-                            g->lnf_rstd, N, C);
-    else
-        k->layernorm_backward(g->dres, G(g->off_final), G(g->off_final + C), g->dln, res_last,
-                              P(g->off_final), g->lnf_mean, g->lnf_rstd, N, C);
-    if (grad_ready)
-        grad_ready(arg, g->off_final, g->num_params - g->off_final);
-
-    /* layers, last to first.  g->dres holds d(layer output); the residual adds pass it on
-     * unchanged, so the norms' backward accumulate straight into it. */
-    for (int l = g->L - 1; l >= 0; l--) {
-        struct llmb_gpt_layer_acts *a = &g->layer[l];
-        size_t b = llmb_gpt_layer_offset(g, l);
-        float *res = l ? g->layer[l - 1].res3 : g->encoded;
-
-        k->zero(g->dfch_act, (size_t)N * g->F);
-        k->matmul_backward(g->dfch_act, G(b + g->lo.fcprojw), GB(b, fcprojb), g->dres,
-                           a->fch_act, P(b + g->lo.fcprojw), N, g->F, C);
-        k->zero(g->dfch, (size_t)N * g->Ffc);
-        if (llama)
-            k->swiglu_backward(g->dfch, a->fch, g->dfch_act, N, g->F);
-        else
-            k->gelu_backward(g->dfch, a->fch, g->dfch_act, (size_t)N * g->F);
-        k->zero(g->dln, NC);
-        k->matmul_backward(g->dln, G(b + g->lo.fcw), GB(b, fcb), g->dfch, a->ln2,
-                           P(b + g->lo.fcw), N, C, g->Ffc);
-        if (llama)
-            k->rmsnorm_backward(g->dres, G(b + g->lo.ln2w), g->dln, a->res2, P(b + g->lo.ln2w),
-                                a->ln2_rstd, N, C);
-        else
-            k->layernorm_backward(g->dres, G(b + g->lo.ln2w), G(b + g->lo.ln2b), g->dln,
-                                  a->res2, P(b + g->lo.ln2w), a->ln2_mean, a->ln2_rstd, N, C);
-        /* g->dres is now d(res2) */
-        k->zero(g->datty, NC);
-        k->matmul_backward(g->datty, G(b + g->lo.attprojw), GB(b, attprojb), g->dres, a->atty,
-                           P(b + g->lo.attprojw), N, C, C);
-        k->zero(g->dqkv, (size_t)N * g->Cqkv);
-        k->attention_backward(g->dqkv, g->datty, a->qkv, a->att, B, T, g->NH, g->KVH, g->HD);
-        if (llama)
-            k->rope_backward(g->dqkv, B, T, g->NH, g->KVH, g->HD);
-        k->zero(g->dln, NC);
-        k->matmul_backward(g->dln, G(b + g->lo.qkvw), GB(b, qkvb), g->dqkv, a->ln1,
-                           P(b + g->lo.qkvw), N, C, g->Cqkv);
-        if (llama)
-            k->rmsnorm_backward(g->dres, G(b + g->lo.ln1w), g->dln, res, P(b + g->lo.ln1w),
-                                a->ln1_rstd, N, C);
-        else
-            k->layernorm_backward(g->dres, G(b + g->lo.ln1w), G(b + g->lo.ln1b), g->dln, res,
-                                  P(b + g->lo.ln1w), a->ln1_mean, a->ln1_rstd, N, C);
-        /* g->dres is now d(layer input) */
-        if (grad_ready)
-            grad_ready(arg, b, g->layer_size);
-    }
-    k->encoder_backward(G(g->off_wte), g->off_wpe == NONE ? NULL : G(g->off_wpe), g->dres,
-                        g->inputs, B, T, C);
-    if (grad_ready)
-        grad_ready(arg, 0, g->off_layers);
-    return 0;
+    return run_pass(g, 1, grad_ready, arg);
 }
 
 static int cmp_range(const void *a, const void *b)

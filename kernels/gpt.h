@@ -1,6 +1,8 @@
 /* kernels/gpt.h - a GPT-2-style or Llama-style decoder on top of the kernel interface
  * (kernels/kernels.h), llm.c style: one contiguous parameter buffer, one gradient buffer of
- * the same layout, one activation buffer.  Parameter layout: lib/model.h.
+ * the same layout, one activation buffer.  Parameter layout: lib/model.h.  Forward and
+ * backward execute the plan of the step (g.plan, kernels/plan.h): the very list of kernel
+ * calls the compute phase times and the FLOP counts add up.
  *
  * Use (train phase):
  *   struct llmb_gpt g;
@@ -22,6 +24,7 @@
 #include <stdint.h>
 
 #include "kernels/kernels.h"
+#include "kernels/plan.h"
 #include "model.h"
 
 typedef void (*llmb_grad_ready_fn)(void *arg, size_t offset_floats, size_t count_floats);
@@ -58,6 +61,7 @@ struct llmb_gpt {
     struct llmb_model_config cfg;
     const struct llmb_kernels *k;
     int B, T, C, NH, KVH, HD, F, Ffc, Cqkv, V, L;
+    struct llmb_plan plan;         /* what forward and backward run, op by op */
 
     /* parameters (floats); all offsets are into params and grads alike */
     size_t num_params;

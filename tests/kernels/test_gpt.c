@@ -2,7 +2,8 @@
  * checks (one whole block, and the tiny model's loss, both families), CPU model against the
  * reference backend, gradient-ready callback order and finality, accumulation, sharded AdamW
  * (ranges of one update, and moments kept for a shard of several ranges), the activation
- * buffer's size, checksum, and a few AdamW steps lowering the loss. */
+ * buffer's size, checksum, a few AdamW steps lowering the loss, and the plan-driven model
+ * bit-identical to the hand-written sequence it replaced. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -79,9 +80,12 @@ static void fd_check(struct llmb_gpt *g, size_t off, size_t n, const char *what,
     double lm = loss_at(g);
     memcpy(g->params + off, save, n * sizeof *save);
     double fd = (lp - lm) / (2 * h);
-    /* relative error, against a floor of 1e-3: fp32 rounding of the loss leaves ~1e-5 of noise
-     * in a central difference */
-    double err = fabs(fd - analytic) / fmax(fabs(analytic), 1e-3);
+    /* relative error, against a floor of 3e-3: the per-token losses are fp32 (rounding ~4e-7
+     * each), which leaves ~1.5e-5 of noise in a central difference at h = 1e-2, and which
+     * noise depends on the thread count (the order of float sums); with a floor of 1e-3 the
+     * gpt2 block's fcw (derivative -1.55e-4, the reference backend agreeing to 1e-4) failed on
+     * 2 threads by noise alone (finite difference -1.42e-4) */
+    double err = fabs(fd - analytic) / fmax(fabs(analytic), 3e-3);
     if (!(err < 1e-2))
         fail_msg("%s: finite difference %.6g vs backward %.6g (rel err %.3g)", what, fd,
                  analytic, err);
@@ -353,6 +357,173 @@ static void test_adamw_lowers_loss(void **s)
     }
 }
 
+/* ---- the model as it was before it executed the plan: forward and backward written out by
+ * hand (kernels/gpt.c until the plan), so that the plan-driven model can be held to the very
+ * same kernel calls: bit-identical activations, loss, gradients and callbacks ---- */
+
+#define P(off) (g->params + (off))
+#define G(off) (g->grads + (off))
+#define PB(base, field) (g->lo.field == (size_t)-1 ? NULL : P((base) + g->lo.field))
+#define GB(base, field) (g->lo.field == (size_t)-1 ? NULL : G((base) + g->lo.field))
+
+static void norm_fwd(struct llmb_gpt *g, float *out, float *mean, float *rstd, const float *inp,
+                     size_t w, size_t b)
+{
+    int N = g->B * g->T;
+    if (g->cfg.llama)
+        g->k->rmsnorm_forward(out, rstd, inp, P(w), N, g->C);
+    else
+        g->k->layernorm_forward(out, mean, rstd, inp, P(w), P(b), N, g->C);
+}
+
+static void norm_bwd(struct llmb_gpt *g, const float *inp, size_t w, size_t b, const float *mean,
+                     const float *rstd)
+{
+    int N = g->B * g->T;
+    if (g->cfg.llama)
+        g->k->rmsnorm_backward(g->dres, G(w), g->dln, inp, P(w), rstd, N, g->C);
+    else
+        g->k->layernorm_backward(g->dres, G(w), G(b), g->dln, inp, P(w), mean, rstd, N, g->C);
+}
+
+static float before_forward(struct llmb_gpt *g)
+{
+    const struct llmb_kernels *k = g->k;
+    int B = g->B, T = g->T, C = g->C, N = B * T, llama = g->cfg.llama;
+    k->encoder_forward(g->encoded, g->inputs, P(g->off_wte),
+                       g->off_wpe == (size_t)-1 ? NULL : P(g->off_wpe), B, T, C);
+    float *res = g->encoded;
+    for (int l = 0; l < g->L; l++) {
+        struct llmb_gpt_layer_acts *a = &g->layer[l];
+        size_t b = llmb_gpt_layer_offset(g, l);
+        norm_fwd(g, a->ln1, a->ln1_mean, a->ln1_rstd, res, b + g->lo.ln1w, b + g->lo.ln1b);
+        k->matmul_forward(a->qkv, a->ln1, P(b + g->lo.qkvw), PB(b, qkvb), N, C, g->Cqkv);
+        if (llama)
+            k->rope_forward(a->qkv, B, T, g->NH, g->KVH, g->HD);
+        k->attention_forward(a->atty, a->att, a->qkv, B, T, g->NH, g->KVH, g->HD);
+        k->matmul_forward(a->attproj, a->atty, P(b + g->lo.attprojw), PB(b, attprojb), N, C, C);
+        k->residual_forward(a->res2, res, a->attproj, (size_t)N * C);
+        norm_fwd(g, a->ln2, a->ln2_mean, a->ln2_rstd, a->res2, b + g->lo.ln2w, b + g->lo.ln2b);
+        k->matmul_forward(a->fch, a->ln2, P(b + g->lo.fcw), PB(b, fcb), N, C, g->Ffc);
+        if (llama)
+            k->swiglu_forward(a->fch_act, a->fch, N, g->F);
+        else
+            k->gelu_forward(a->fch_act, a->fch, (size_t)N * g->F);
+        k->matmul_forward(a->fcproj, a->fch_act, P(b + g->lo.fcprojw), PB(b, fcprojb), N, g->F,
+                          C);
+        k->residual_forward(a->res3, a->res2, a->fcproj, (size_t)N * C);
+        res = a->res3;
+    }
+    norm_fwd(g, g->lnf, g->lnf_mean, g->lnf_rstd, res, g->off_final, g->off_final + C);
+    k->matmul_forward(g->logits, g->lnf, P(g->off_head), NULL, N, C, g->V);
+    k->softmax_xent_forward(g->logits, g->losses, g->logits, g->targets, N, g->V);
+    double s = 0;
+    for (int i = 0; i < N; i++)
+        s += g->losses[i];
+    return (float)(s / N);
+}
+
+static void before_backward(struct llmb_gpt *g, llmb_grad_ready_fn ready, void *arg)
+{
+    const struct llmb_kernels *k = g->k;
+    int B = g->B, T = g->T, C = g->C, N = B * T, llama = g->cfg.llama;
+    size_t NC = (size_t)N * C;
+    k->softmax_xent_backward(g->logits, g->logits, g->targets, 1.0f / N, N, g->V);
+    k->zero(g->dln, NC);
+    k->matmul_backward(g->dln, G(g->off_head), NULL, g->logits, g->lnf, P(g->off_head), N, C,
+                       g->V);
+    k->zero(g->dres, NC);
+    norm_bwd(g, g->layer[g->L - 1].res3, g->off_final, g->off_final + C, g->lnf_mean,
+             g->lnf_rstd);
+    ready(arg, g->off_final, g->num_params - g->off_final);
+    for (int l = g->L - 1; l >= 0; l--) {
+        struct llmb_gpt_layer_acts *a = &g->layer[l];
+        size_t b = llmb_gpt_layer_offset(g, l);
+        float *res = l ? g->layer[l - 1].res3 : g->encoded;
+        k->zero(g->dfch_act, (size_t)N * g->F);
+        k->matmul_backward(g->dfch_act, G(b + g->lo.fcprojw), GB(b, fcprojb), g->dres,
+                           a->fch_act, P(b + g->lo.fcprojw), N, g->F, C);
+        k->zero(g->dfch, (size_t)N * g->Ffc);
+        if (llama)
+            k->swiglu_backward(g->dfch, a->fch, g->dfch_act, N, g->F);
+        else
+            k->gelu_backward(g->dfch, a->fch, g->dfch_act, (size_t)N * g->F);
+        k->zero(g->dln, NC);
+        k->matmul_backward(g->dln, G(b + g->lo.fcw), GB(b, fcb), g->dfch, a->ln2,
+                           P(b + g->lo.fcw), N, C, g->Ffc);
+        norm_bwd(g, a->res2, b + g->lo.ln2w, b + g->lo.ln2b, a->ln2_mean, a->ln2_rstd);
+        k->zero(g->datty, NC);
+        k->matmul_backward(g->datty, G(b + g->lo.attprojw), GB(b, attprojb), g->dres, a->atty,
+                           P(b + g->lo.attprojw), N, C, C);
+        k->zero(g->dqkv, (size_t)N * g->Cqkv);
+        k->attention_backward(g->dqkv, g->datty, a->qkv, a->att, B, T, g->NH, g->KVH, g->HD);
+        if (llama)
+            k->rope_backward(g->dqkv, B, T, g->NH, g->KVH, g->HD);
+        k->zero(g->dln, NC);
+        k->matmul_backward(g->dln, G(b + g->lo.qkvw), GB(b, qkvb), g->dqkv, a->ln1,
+                           P(b + g->lo.qkvw), N, C, g->Cqkv);
+        norm_bwd(g, res, b + g->lo.ln1w, b + g->lo.ln1b, a->ln1_mean, a->ln1_rstd);
+        ready(arg, b, g->layer_size);
+    }
+    k->encoder_backward(G(g->off_wte), g->off_wpe == (size_t)-1 ? NULL : G(g->off_wpe), g->dres,
+                        g->inputs, B, T, C);
+    ready(arg, 0, g->off_layers);
+}
+
+static void note(void *arg, size_t off, size_t cnt)
+{
+    struct cbrec *r = arg;
+    assert_true(r->n < 16);
+    r->off[r->n] = off;
+    r->cnt[r->n++] = cnt;
+}
+
+/* the plan-driven model runs exactly the calls of the hand-written one: after two steps of
+ * two accumulated micro-batches and AdamW, the same bits everywhere (both families, 3 layers,
+ * CPU and reference backends) */
+static void test_plan_same_as_before(void **s)
+{
+    for (int c = 0; c < 4; c++) {
+        int llama = c & 1;
+        const struct llmb_kernels *k = c & 2 ? &llmb_kernels_ref : &llmb_kernels_cpu;
+        struct llmb_model_preset p = *llmb_model_find("tiny");
+        p.layers = 3;
+        if (llama) {
+            p.family = "llama";
+            p.kv_heads = 2;
+            p.tied = 0;
+            p.d_ff = 48;
+        }
+        struct llmb_model_config cfg;
+        assert_int_equal(llmb_model_config_from(&cfg, &p, 3, 2, 9), 0);
+        struct llmb_gpt a, b;
+        make(&a, &cfg, k, 31);
+        make(&b, &cfg, k, 31);
+        for (int t = 1; t <= 2; t++) {
+            llmb_gpt_zero_grad(&a);
+            llmb_gpt_zero_grad(&b);
+            for (int m = 0; m < 2; m++) {
+                struct cbrec ra = {0}, rb = {0};
+                float la = llmb_gpt_forward(&a), lb = before_forward(&b);
+                assert_memory_equal(&la, &lb, sizeof la);
+                assert_memory_equal(a.acts, b.acts, a.num_acts * sizeof(float));
+                assert_int_equal(llmb_gpt_backward(&a, note, &ra), 0);
+                before_backward(&b, note, &rb);
+                assert_memory_equal(a.grads, b.grads, a.num_params * sizeof(float));
+                assert_memory_equal(a.acts, b.acts, a.num_acts * sizeof(float));
+                assert_int_equal(ra.n, rb.n);
+                assert_memory_equal(ra.off, rb.off, sizeof ra.off);
+                assert_memory_equal(ra.cnt, rb.cnt, sizeof ra.cnt);
+            }
+            llmb_gpt_update(&a, 1e-3f, 0.9f, 0.95f, 1e-8f, 0.1f, t, 0, a.num_params);
+            llmb_gpt_update(&b, 1e-3f, 0.9f, 0.95f, 1e-8f, 0.1f, t, 0, b.num_params);
+            assert_memory_equal(a.params, b.params, a.num_params * sizeof(float));
+        }
+        llmb_gpt_free(&a);
+        llmb_gpt_free(&b);
+    }
+}
+
 static void test_tokens_deterministic(void **s)
 {
     int a[64], b[64], c[64];
@@ -373,7 +544,7 @@ int main(void)
         cmocka_unit_test(test_cpu_matches_ref),     cmocka_unit_test(test_grad_ready),
         cmocka_unit_test(test_accumulate_and_shards), cmocka_unit_test(test_adamw_lowers_loss),
         cmocka_unit_test(test_tokens_deterministic), cmocka_unit_test(test_sharded_moments),
-        cmocka_unit_test(test_activation_floats),
+        cmocka_unit_test(test_activation_floats), cmocka_unit_test(test_plan_same_as_before),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
