@@ -235,3 +235,8 @@ double llmb_plan_gemm_flops(const struct llmb_plan *p)
         total += p->gemm[i].flops;
     return total;
 }
+
+struct llmb_kshape llmb_plan_gemm_shape(const struct llmb_plan_gemm *g)
+{
+    return (struct llmb_kshape){.N = g->m, .OC = g->n, .C = g->k, .ta = g->ta, .tb = g->tb};
+}

@@ -102,6 +102,10 @@ double llmb_plan_executed_flops(const struct llmb_plan *p);
  * N counts but no GEMM multiplies. */
 double llmb_plan_gemm_flops(const struct llmb_plan *p);
 
+/* The LLMB_K_GEMM shape of one GEMM of the table (for llmb_kernel_validate, llmb_kernel_cost,
+ * llmb_kernel_run_new): N = m, OC = n, C = k, ta, tb. */
+struct llmb_kshape llmb_plan_gemm_shape(const struct llmb_plan_gemm *g);
+
 /* `llmbench --describe-model` (kernels/describe.c): 0 ok, 2 bad input (one line on
  * stderr), 1 out of memory. */
 int llmb_describe_model(FILE *out, const char *name, int layers, int batch, int seq);

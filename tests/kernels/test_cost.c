@@ -183,6 +183,10 @@ static void test_plan_ops(void **state)
     assert_int_equal(p.gemm[2].m, 2304);
     assert_int_equal(p.gemm[2].k, 256);
     assert_string_equal(p.gemm[14].name, "lm_head.bwd_weight");
+    struct llmb_kshape gs = llmb_plan_gemm_shape(&p.gemm[2]);
+    double f;
+    llmb_kernel_cost(LLMB_K_GEMM, 0, &gs, &f, NULL);
+    assert_true(f * p.gemm[2].count == p.gemm[2].flops && gs.ta == 1 && gs.tb == 0);
     assert_int_equal(p.ngemm, 15 + 6);
     for (int i = 0; i < p.ngemm; i++)
         assert_int_equal(p.gemm[i].in_kernel, i >= 15);
