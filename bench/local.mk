@@ -6,6 +6,7 @@ llmbench_SOURCES += \
 	bench/options.c bench/options.h \
 	bench/driver.c bench/phases.c bench/phases.h \
 	bench/backend.c bench/backend.h \
+	bench/threads.c bench/threads.h \
 	bench/clock.c bench/clock.h \
 	bench/phase_probe.c \
 	bench/phase_compute.c \

@@ -9,6 +9,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "cluster/machine.h"
 #include "error.h"
 #include "llmbench.h"
 #include "model.h"
@@ -93,27 +94,6 @@ static int map_nodes(struct llmb_ctx *ctx)
     return 0;
 }
 
-static void read_cpu_model(char *buf, size_t len)
-{
-    snprintf(buf, len, "unknown");
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    if (!f)
-        return;
-    char line[512];
-    while (fgets(line, sizeof line, f)) {
-        if (strncmp(line, "model name", 10) == 0) {
-            char *v = strchr(line, ':');
-            if (v) {
-                v += strspn(v + 1, " \t") + 1;
-                v[strcspn(v, "\n")] = '\0';
-                snprintf(buf, len, "%s", v);
-            }
-            break;
-        }
-    }
-    fclose(f);
-}
-
 /* The run-level part of the document (rank 0). */
 static json_t *new_document(struct llmb_ctx *ctx, const char *run_id)
 {
@@ -121,7 +101,8 @@ static json_t *new_document(struct llmb_ctx *ctx, const char *run_id)
     char iso[32], cpu[256], mpi_lib[MPI_MAX_LIBRARY_VERSION_STRING];
     int len, ver, sub;
     llmb_utc_iso(iso, sizeof iso);
-    read_cpu_model(cpu, sizeof cpu);
+    if (llmb_cpu_model(cpu, sizeof cpu) < 0)
+        snprintf(cpu, sizeof cpu, "unknown");
     MPI_Get_library_version(mpi_lib, &len);
     mpi_lib[strcspn(mpi_lib, "\n")] = '\0';
     MPI_Get_version(&ver, &sub);

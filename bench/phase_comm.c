@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "cluster/machine.h"
 #include "coll/coll.h"
 #include "error.h"
 #include "llmbench.h"
@@ -129,19 +130,8 @@ static int build_sizes(struct phase *ph)
 /* Memory available to one rank of this node: MemAvailable / ranks on the node (bytes). */
 static double mem_per_rank(const struct llmb_ctx *ctx)
 {
-    double avail = -1;
-    FILE *f = fopen("/proc/meminfo", "r");
-    if (f) {
-        char line[256];
-        unsigned long long kb;
-        while (fgets(line, sizeof line, f))
-            if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1) {
-                avail = (double)kb * 1024.0;
-                break;
-            }
-        fclose(f);
-    }
-    if (avail < 0) {
+    double avail = llmb_mem_available_bytes();
+    if (avail <= 0) {
         long pages = sysconf(_SC_AVPHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
         avail = pages > 0 && psize > 0 ? (double)pages * (double)psize : 1e18;
     }

@@ -1,31 +1,34 @@
 /* bench/phase_compute.c - the `compute` phase: on every rank at the same time (iterations
- * separated by an untimed barrier, so a slow rank shows),
- *   - the nominal FP32 peak of the rank's PUs and how it was derived;
- *   - one large square GEMM (the measured peak) and a GEMM sweep at the model's real shapes
- *     (every projection: forward, backward-data, backward-weight);
- *   - a STREAM-triad-like memory bandwidth well beyond the last-level cache;
- *   - every kernel of one transformer layer, forward and backward, each validated against its
- *     naive reference before it is timed (relative L2 error <= LLMB_KERNEL_TOL, else it is
- *     not timed, counted in ctx->wrong, and the phase fails);
+ * separated by an untimed barrier, so a slow rank shows), with the run's backend (ctx->be):
+ *   - the nominal peak of the rank's compute units and how it was derived (the backend's);
+ *   - one large square GEMM (the measured peak) and a GEMM sweep at the model's real shapes:
+ *     the GEMMs of the plan of a training step (kernels/plan.h), with their transposes;
+ *   - a STREAM-triad memory bandwidth well beyond the last-level cache (the backend's triad);
+ *   - every kernel of the plan, forward and backward, each validated against its naive
+ *     reference before it is timed (relative L2 error <= LLMB_KERNEL_TOL, else it is not
+ *     timed, counted in ctx->wrong, and the phase fails);
  *   - one whole training step of the model (forward + backward + AdamW) where memory allows:
  *     model FLOPs (PaLM) per second against the measured peak.
- * Per-rank results are gathered to rank 0 as JSON text. */
-#ifdef HAVE_CONFIG_H
-#include <config.h>
-#endif
+ * Per-rank results are gathered to rank 0 as JSON text.  Results: phases.compute in
+ * doc/results-schema.md.
+ *
+ * Test-only environment: LLMBENCH_CORRUPT_KERNEL=gelu makes the GELU forward wrong in one
+ * element, so the suite can check that a kernel differing from its reference is refused. */
+#include "config.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
 
+#include "cluster/machine.h"
 #include "error.h"
 #include "kernels/gpt.h"
 #include "kernels/kernels.h"
+#include "kernels/plan.h"
 #include "llmbench.h"
 #include "model.h"
 #include "stats.h"
@@ -91,97 +94,6 @@ static int any_rank(struct llmb_ctx *ctx, int flag)
     return flag;
 }
 
-/* ---- nominal peak ---- */
-
-static double read_first_double(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    double v = 0;
-    if (f) {
-        if (fscanf(f, "%lf", &v) != 1)
-            v = 0;
-        fclose(f);
-    }
-    return v;
-}
-
-/* max frequency in GHz and where it came from */
-static double max_ghz(const char **src)
-{
-    double khz = read_first_double("/sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq");
-    if (khz > 0) {
-        *src = "cpuinfo_max_freq";
-        return khz / 1e6;
-    }
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    char line[512];
-    double mhz = 0, named = 0;
-    while (f && fgets(line, sizeof line, f)) {
-        char *at;
-        if (!named && strncmp(line, "model name", 10) == 0 && (at = strstr(line, "@ ")))
-            named = atof(at + 2); /* "... @ 2.60GHz" */
-        if (!mhz && strncmp(line, "cpu MHz", 7) == 0 && (at = strchr(line, ':')))
-            mhz = atof(at + 1);
-    }
-    if (f)
-        fclose(f);
-    if (named > 0) {
-        *src = "model name (base clock)";
-        return named;
-    }
-    *src = mhz > 0 ? "cpu MHz (current clock; no cpufreq max exposed)" : "unknown";
-    return mhz / 1e3;
-}
-
-static int cpu_family(void)
-{
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    char line[256];
-    int fam = 0;
-    while (f && fgets(line, sizeof line, f))
-        if (strncmp(line, "cpu family", 10) == 0) {
-            char *c = strchr(line, ':');
-            fam = c ? atoi(c + 1) : 0;
-            break;
-        }
-    if (f)
-        fclose(f);
-    return fam;
-}
-
-static double nominal_peak(int pus, char *deriv, size_t len)
-{
-    const char *src = "unknown", *isa = "SSE (4-wide add + mul)";
-    double ghz = max_ghz(&src), fpc = 8; /* FP32 FLOP per cycle per PU */
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f")) {
-        int amd = __builtin_cpu_is("amd"), fam = cpu_family();
-        if (amd && fam == 0x19) { /* Zen 4: 512-bit ops on two 256-bit FMA pipes */
-            fpc = 32;
-            isa = "AVX-512 on Zen 4 (2 x 256-bit FMA pipes x 8 lanes x 2)";
-        } else {
-            fpc = 64;
-            isa = "AVX-512 FMA (2 FMA units x 16 lanes x 2)";
-        }
-    } else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-        fpc = 32;
-        isa = "AVX2 FMA (2 FMA units x 8 lanes x 2)";
-    } else if (__builtin_cpu_supports("avx")) {
-        fpc = 16;
-        isa = "AVX (8-wide add + 8-wide mul)";
-    }
-#elif defined(__aarch64__)
-    fpc = 16;
-    isa = "NEON (2 x 128-bit FMA x 4 lanes x 2; SVE not counted)";
-#endif
-    double peak = pus * ghz * fpc;
-    snprintf(deriv, len, "%d PUs x %.3f GHz (%s) x %.0f FP32 FLOP/cycle (%s) = %.1f GFLOP/s; "
-             "SMT siblings share their core's FMA units",
-             pus, ghz, src, fpc, isa, peak);
-    return peak;
-}
-
 /* ---- operations timed ---- */
 
 struct gemm_op {
@@ -199,6 +111,7 @@ static void run_gemm(void *arg)
 }
 
 struct triad_op {
+    const struct llmb_kernels *k;
     float *a, *b, *c;
     size_t n;
 };
@@ -206,12 +119,8 @@ struct triad_op {
 static void run_triad(void *arg)
 {
     struct triad_op *t = arg;
-    float *a = t->a;
-    const float *b = t->b, *c = t->c;
-    size_t n = t->n;
-#pragma omp parallel for simd schedule(static)
-    for (size_t i = 0; i < n; i++)
-        a[i] = b[i] + 3.0f * c[i];
+    t->k->triad(t->a, t->b, t->c, 3.0f, t->n);
+    t->k->sync();
 }
 
 static void run_kernel(void *arg) { llmb_kernel_run_call(arg); }
@@ -231,89 +140,40 @@ static void run_step(void *arg)
     s->g->k->sync();
 }
 
-/* ---- the kernels of one layer ---- */
+/* ---- the kernels of a step, from its plan ---- */
 
-struct layer_kernel {
+struct timed_kernel {
     char name[32];
     enum llmb_kernel_id id;
     int bwd;
     struct llmb_kshape s;
-    double per_step;   /* step kernels: calls per step at this shape (AdamW: params / n) */
+    double per_step;   /* calls per step at this shape relative to one call (1, AdamW: its
+                        * parameters / the n it is timed on) */
 };
 
-static int layer_kernels(const struct llmb_model_config *c, struct layer_kernel *lk)
-{
-    int B = c->batch, T = c->seq, N = B * T, C = c->d_model, n = 0, llama = c->llama;
-    int Q = llmb_model_qkv_dim(c), F = c->d_ff, bias = !llama;
-    struct llmb_kshape norm = {.N = N, .C = C};
-    struct llmb_kshape att = {.B = B, .T = T, .NH = c->heads, .KVH = c->kv_heads,
-                              .HD = c->head_dim};
-    struct llmb_kshape res = {.n = (size_t)N * C};
-    struct llmb_kshape mm_qkv = {.N = N, .C = C, .OC = Q, .bias = bias};
-    struct llmb_kshape mm_out = {.N = N, .C = C, .OC = C, .bias = bias};
-    struct llmb_kshape mm_fc = {.N = N, .C = C, .OC = llmb_model_fc_dim(c), .bias = bias};
-    struct llmb_kshape mm_proj = {.N = N, .C = F, .OC = C, .bias = bias};
-    struct llmb_kshape act = {.N = N, .F = F, .n = (size_t)N * F};
-    enum llmb_kernel_id nk = llama ? LLMB_K_RMSNORM : LLMB_K_LAYERNORM;
-    enum llmb_kernel_id ak = llama ? LLMB_K_SWIGLU : LLMB_K_GELU;
-#define K(nm, kid, b, sh) (snprintf(lk[n].name, sizeof lk[n].name, "%s", nm), lk[n].id = (kid), \
-                           lk[n].bwd = (b), lk[n].s = (sh), lk[n].per_step = 1.0, n++)
-    /* forward, in execution order */
-    K(llama ? "rmsnorm_1" : "ln_1", nk, 0, norm);
-    K("qkv", LLMB_K_MATMUL, 0, mm_qkv);
-    if (llama)
-        K("rope", LLMB_K_ROPE, 0, att);
-    K("attention", LLMB_K_ATTENTION, 0, att);
-    K("attn_out", LLMB_K_MATMUL, 0, mm_out);
-    K("residual_1", LLMB_K_RESIDUAL, 0, res);
-    K(llama ? "rmsnorm_2" : "ln_2", nk, 0, norm);
-    K(llama ? "gate_up" : "fc", LLMB_K_MATMUL, 0, mm_fc);
-    K(llama ? "swiglu" : "gelu", ak, 0, act);
-    K(llama ? "down" : "fc_proj", LLMB_K_MATMUL, 0, mm_proj);
-    K("residual_2", LLMB_K_RESIDUAL, 0, res);
-    /* backward, in execution order (a residual's backward is the identity: the model passes
-     * the gradient on, no kernel runs) */
-    K(llama ? "down" : "fc_proj", LLMB_K_MATMUL, 1, mm_proj);
-    K(llama ? "swiglu" : "gelu", ak, 1, act);
-    K(llama ? "gate_up" : "fc", LLMB_K_MATMUL, 1, mm_fc);
-    K(llama ? "rmsnorm_2" : "ln_2", nk, 1, norm);
-    K("attn_out", LLMB_K_MATMUL, 1, mm_out);
-    K("attention", LLMB_K_ATTENTION, 1, att);
-    if (llama)
-        K("rope", LLMB_K_ROPE, 1, att);
-    K("qkv", LLMB_K_MATMUL, 1, mm_qkv);
-    K(llama ? "rmsnorm_1" : "ln_1", nk, 1, norm);
-#undef K
-    return n;
-}
+#define ADAMW_TIMED_MAX ((size_t)1 << 24) /* AdamW is timed on at most this many parameters */
 
-/* the kernels of a step outside the layers: embedding, final norm, LM head, softmax +
- * cross-entropy, AdamW (timed on at most 16 Mi parameters, counted params/n times) */
-static int step_kernels(const struct llmb_model_config *c, struct layer_kernel *lk)
+/* The plan's ops inside a layer (layer = 1: one layer's calls, per_step 1 each, in execution
+ * order) or outside (layer = 0: embedding, final norm, LM head, softmax + cross-entropy,
+ * AdamW).  out has room for p->nop entries; returns how many. */
+static int plan_kernels(const struct llmb_plan *p, int layer, struct timed_kernel *out)
 {
-    int B = c->batch, T = c->seq, N = B * T, C = c->d_model, n = 0, llama = c->llama;
-    struct llmb_model_params pc;
-    llmb_model_count(c, &pc);
-    size_t na = pc.total < ((size_t)1 << 24) ? pc.total : (size_t)1 << 24;
-    struct llmb_kshape enc = {.B = B, .T = T, .C = C, .V = c->vocab, .pos = !llama};
-    struct llmb_kshape norm = {.N = N, .C = C};
-    struct llmb_kshape head = {.N = N, .C = C, .OC = c->vocab};
-    struct llmb_kshape xent = {.N = N, .V = c->vocab};
-    struct llmb_kshape adam = {.n = na};
-    enum llmb_kernel_id nk = llama ? LLMB_K_RMSNORM : LLMB_K_LAYERNORM;
-#define K(nm, kid, b, sh, ps) (snprintf(lk[n].name, sizeof lk[n].name, "%s", nm), \
-                               lk[n].id = (kid), lk[n].bwd = (b), lk[n].s = (sh), \
-                               lk[n].per_step = (ps), n++)
-    K("embedding", LLMB_K_ENCODER, 0, enc, 1.0);
-    K(llama ? "rmsnorm_f" : "ln_f", nk, 0, norm, 1.0);
-    K("lm_head", LLMB_K_MATMUL, 0, head, 1.0);
-    K("softmax_xent", LLMB_K_SOFTMAX_XENT, 0, xent, 1.0);
-    K("softmax_xent", LLMB_K_SOFTMAX_XENT, 1, xent, 1.0);
-    K("lm_head", LLMB_K_MATMUL, 1, head, 1.0);
-    K(llama ? "rmsnorm_f" : "ln_f", nk, 1, norm, 1.0);
-    K("embedding", LLMB_K_ENCODER, 1, enc, 1.0);
-    K("adamw", LLMB_K_ADAMW, 0, adam, (double)pc.total / (double)na);
-#undef K
+    int n = 0;
+    for (int i = 0; i < p->nop; i++) {
+        const struct llmb_plan_op *op = &p->op[i];
+        if (op->layer != layer)
+            continue;
+        struct timed_kernel *t = &out[n++];
+        snprintf(t->name, sizeof t->name, "%s", op->name);
+        t->id = op->kernel;
+        t->bwd = op->bwd;
+        t->s = op->shape;
+        t->per_step = layer ? 1.0 : op->count;
+        if (op->kernel == LLMB_K_ADAMW && op->shape.n > ADAMW_TIMED_MAX) {
+            t->s.n = ADAMW_TIMED_MAX;
+            t->per_step = op->count * (double)op->shape.n / (double)ADAMW_TIMED_MAX;
+        }
+    }
     return n;
 }
 
@@ -352,47 +212,211 @@ static struct llmb_kshape validation_shape(enum llmb_kernel_id id, struct llmb_k
     return s;
 }
 
-/* ---- the phase ---- */
+/* ---- one rank's measurements ---- */
 
-/* last-level cache size: sysfs first (glibc's sysconf reports the sum over all L3 slices of
- * the machine on some VMs) */
-static size_t llc_bytes(void)
+/* What every step of one rank's measurements shares. */
+struct cphase {
+    struct llmb_ctx *ctx;
+    const struct llmb_kernels *k;
+    const struct llmb_model_config *cfg;
+    struct timing tm;
+    uint64_t seed;
+    int point, npoints;        /* progress */
+    int failed;                /* a kernel or result was wrong on this rank */
+    json_t *r;                 /* this rank's object */
+    double measured;           /* the square GEMM's GFLOP/s, 0 when not measured */
+    double layer_s, other_s;   /* sums of kernel medians: one layer; the rest of a step */
+};
+
+static int validate_or_count(struct cphase *c, enum llmb_kernel_id id, struct llmb_kshape vs,
+                             uint64_t seed, double *err, const char *what)
 {
-    long v = 0;
-    FILE *f = fopen("/sys/devices/system/cpu/cpu0/cache/index3/size", "r");
-    if (f) {
-        if (fscanf(f, "%ldK", &v) == 1)
-            v *= 1024;
-        else
-            v = 0;
-        fclose(f);
+    *err = INFINITY;
+    int bad = llmb_kernel_validate(c->k, id, 0, &vs, seed, err) != 0 || !(*err <= LLMB_KERNEL_TOL);
+    if (bad) {
+        c->failed = 1;
+        c->ctx->wrong++;
+        llmb_error("compute: %s differs from its reference (rel L2 %g)", what, *err);
     }
-    if (v <= 0)
-        v = sysconf(_SC_LEVEL3_CACHE_SIZE);
-    return v > 0 ? (size_t)v : (size_t)32 << 20;
+    return bad;
 }
 
-static double mem_available_bytes(void)
+/* Fill n floats of backend memory x with uniform values in [-1, 1) from *st, through a host
+ * chunk.  0, or -1 when the chunk cannot be allocated. */
+static int fill_random(const struct llmb_kernels *k, float *x, size_t n, uint64_t *st)
 {
-    FILE *f = fopen("/proc/meminfo", "r");
-    char line[256];
-    double kb = 0;
-    while (f && fgets(line, sizeof line, f))
-        if (sscanf(line, "MemAvailable: %lf kB", &kb) == 1)
-            break;
-    if (f)
-        fclose(f);
-    return kb * 1024;
+    size_t cap = (size_t)1 << 20;
+    float *h = malloc(cap * sizeof *h);
+    if (!h)
+        return -1;
+    for (size_t done = 0; done < n;) {
+        size_t c = n - done < cap ? n - done : cap;
+        llmb_fill_uniform(h, c, -1, 1, st);
+        k->to_device(x + done, h, c * sizeof *h);
+        done += c;
+    }
+    free(h);
+    return 0;
 }
 
-static int rank_compute(struct llmb_ctx *ctx, const struct llmb_model_config *cfg,
-                        const struct llmb_kernels *k, json_t *r, int *failed);
+/* 1 and 2: the large square GEMM (the measured peak), then the GEMM sweep at the plan's
+ * shapes (the GEMMs a fused kernel does inside, attention's, are timed as that kernel). */
+static int gemms(struct cphase *c, const struct llmb_plan *plan)
+{
+    const struct llmb_kernels *k = c->k;
+    int sq = c->ctx->opt->quick ? 1024 : 2048;
+    size_t maxa = (size_t)sq * sq, maxb = maxa, maxc = maxa;
+    for (int i = 0; i < plan->ngemm; i++) {
+        const struct llmb_plan_gemm *g = &plan->gemm[i];
+        size_t a = (size_t)g->m * g->k, b = (size_t)g->k * g->n, cc = (size_t)g->m * g->n;
+        maxa = a > maxa ? a : maxa;
+        maxb = b > maxb ? b : maxb;
+        maxc = cc > maxc ? cc : maxc;
+    }
+    struct gemm_op g = {.k = k, .A = k->alloc(maxa * 4), .B = k->alloc(maxb * 4),
+                        .C = k->alloc(maxc * 4)};
+    uint64_t st = c->seed;
+    int oom = !g.A || !g.B || !g.C || fill_random(k, g.A, maxa, &st) || fill_random(k, g.B, maxb, &st);
+    if (any_rank(c->ctx, oom)) {
+        llmb_error("compute: out of memory for GEMM operands (%.3g GB)",
+                   4.0 * (maxa + maxb + maxc) / 1e9);
+        if (g.A) k->free(g.A);
+        if (g.B) k->free(g.B);
+        if (g.C) k->free(g.C);
+        return LLMB_EFAIL;
+    }
+    double *x = NULL, err;
+    struct llmb_summary s;
+    /* 1. the square GEMM */
+    llmb_progress(c->ctx, "compute", ++c->point, c->npoints, "square GEMM");
+    int bad = validate_or_count(c, LLMB_K_GEMM, (struct llmb_kshape){.N = 4, .C = sq, .OC = sq},
+                                c->seed, &err, "square GEMM");
+    json_t *gq = json_pack("{s:i, s:i, s:i, s:f}", "m", sq, "n", sq, "k", sq, "rel_l2_err",
+                           isfinite(err) ? err : -1.0);
+    if (!any_rank(c->ctx, bad)) {
+        g.ta = g.tb = 0;
+        g.m = g.n = g.kk = sq;
+        int n = time_op(c->ctx, &c->tm, run_gemm, &g, &x);
+        json_object_set_new(gq, "summary", summary_json(x, n, &s));
+        c->measured = s.median > 0 ? 2.0 * sq * sq * (double)sq / s.median / 1e9 : 0;
+        free(x);
+    }
+    json_object_set_new(c->r, "gemm_square", gq);
+    /* not measured (refused by its reference check, or no time): null, never 0 */
+    json_object_set_new(c->r, "measured_peak_gflops",
+                        c->measured > 0 ? json_real(c->measured) : json_null());
 
-/* validate, then time, each kernel of lk; returns their JSON array; *sum_s = sum of the
+    /* 2. the sweep */
+    json_t *sweep = json_array();
+    for (int i = 0; i < plan->ngemm; i++) {
+        const struct llmb_plan_gemm *pg = &plan->gemm[i];
+        if (pg->in_kernel)
+            continue;
+        llmb_progress(c->ctx, "compute", ++c->point, c->npoints, pg->name);
+        g.ta = pg->ta;
+        g.tb = pg->tb;
+        g.m = pg->m;
+        g.n = pg->n;
+        g.kk = pg->k;
+        char what[64];
+        snprintf(what, sizeof what, "GEMM %.40s", pg->name);
+        struct llmb_kshape vs = validation_shape(
+            LLMB_K_GEMM, (struct llmb_kshape){.N = g.m, .OC = g.n, .C = g.kk, .ta = g.ta, .tb = g.tb});
+        double flops = 2.0 * g.m * g.n * (double)g.kk;
+        bad = validate_or_count(c, LLMB_K_GEMM, vs, c->seed + (uint64_t)i, &err, what);
+        json_t *e = json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:f, s:f}", "name", pg->name,
+                              "m", g.m, "n", g.n, "k", g.kk, "transa", g.ta, "transb", g.tb,
+                              "flops", flops, "rel_l2_err", isfinite(err) ? err : -1.0);
+        if (!any_rank(c->ctx, bad)) {
+            int n = time_op(c->ctx, &c->tm, run_gemm, &g, &x);
+            json_object_set_new(e, "summary", summary_json(x, n, &s));
+            json_object_set_new(e, "gflops", json_real(s.median > 0 ? flops / s.median / 1e9 : 0));
+            free(x);
+        }
+        json_array_append_new(sweep, e);
+    }
+    json_object_set_new(c->r, "gemm", sweep);
+    k->free(g.A);
+    k->free(g.B);
+    k->free(g.C);
+    return 0;
+}
+
+/* Set n floats of backend memory to v, through a host chunk.  0, or -1 out of memory. */
+static int fill_value(const struct llmb_kernels *k, float *x, size_t n, float v)
+{
+    size_t cap = n < ((size_t)1 << 20) ? (n ? n : 1) : (size_t)1 << 20;
+    float *h = malloc(cap * sizeof *h);
+    if (!h)
+        return -1;
+    for (size_t i = 0; i < cap; i++)
+        h[i] = v;
+    for (size_t done = 0; done < n; done += cap)
+        k->to_device(x + done, h, (n - done < cap ? n - done : cap) * sizeof *h);
+    free(h);
+    return 0;
+}
+
+/* Elements of backend memory x (n floats) that differ from v. */
+static long long count_not(const struct llmb_kernels *k, const float *x, size_t n, float v)
+{
+    size_t cap = (size_t)1 << 20;
+    float *h = malloc(cap * sizeof *h);
+    long long wrong = 0;
+    if (!h)
+        return (long long)n;
+    for (size_t done = 0; done < n; done += cap) {
+        size_t m = n - done < cap ? n - done : cap;
+        k->to_host(h, x + done, m * sizeof *h);
+        for (size_t i = 0; i < m; i++)
+            wrong += h[i] != v;
+    }
+    free(h);
+    return wrong;
+}
+
+/* 3. memory bandwidth: a = b + s*c, each array >= 4x the last-level cache (shared by the
+ * node's ranks) and >= 32 MiB */
+static void triad(struct cphase *c)
+{
+    const struct llmb_kernels *k = c->k;
+    llmb_progress(c->ctx, "compute", ++c->point, c->npoints, "stream triad");
+    size_t llc = llmb_llc_bytes();
+    size_t per = 4 * llc / (size_t)(c->ctx->node_size > 0 ? c->ctx->node_size : 1);
+    per = per < ((size_t)32 << 20) ? (size_t)32 << 20 : per > ((size_t)1 << 30) ? (size_t)1 << 30 : per;
+    struct triad_op t = {.k = k, .n = per / 4, .a = k->alloc(per), .b = k->alloc(per),
+                         .c = k->alloc(per)};
+    int oom = !t.a || !t.b || !t.c || fill_value(k, t.b, t.n, 1.0f) || fill_value(k, t.c, t.n, 2.0f);
+    double gbs = 0, *x = NULL;
+    if (!any_rank(c->ctx, oom)) {
+        struct llmb_summary s;
+        int n = time_op(c->ctx, &c->tm, run_triad, &t, &x);
+        /* the result is known exactly: every element 1 + 3*2 = 7 */
+        long long wrong = count_not(k, t.a, t.n, 7.0f);
+        if (wrong) {
+            c->failed = 1;
+            c->ctx->wrong += wrong;
+            llmb_error("compute: stream triad wrong in %lld elements", wrong);
+        }
+        if (llmb_summarize(x, (size_t)n, &s) != 0)
+            memset(&s, 0, sizeof s);
+        gbs = !wrong && s.median > 0 ? 3.0 * per / s.median / 1e9 : 0;
+        json_object_set_new(c->r, "stream_triad", json_pack("{s:f, s:f, s:o}", "array_bytes",
+                                                            (double)per, "llc_bytes", (double)llc,
+                                                            "summary", summary_json(x, n, NULL)));
+        free(x);
+    }
+    /* not measured (out of memory, or wrong): null, never 0 */
+    json_object_set_new(c->r, "stream_triad_gbs", gbs > 0 ? json_real(gbs) : json_null());
+    if (t.a) k->free(t.a);
+    if (t.b) k->free(t.b);
+    if (t.c) k->free(t.c);
+}
+
+/* 4. validate, then time, each kernel of lk; returns their JSON array; *sum_s = sum of the
  * medians x per_step of the timed ones */
-static json_t *time_kernels(struct llmb_ctx *ctx, const struct llmb_kernels *k,
-                            const struct timing *tm, const struct layer_kernel *lk, int nk,
-                            uint64_t seed, int *point, int npoints, int *failed, double *sum_s)
+static json_t *time_kernels(struct cphase *c, const struct timed_kernel *lk, int nk,
+                            uint64_t seed, double *sum_s)
 {
     json_t *kern = json_array();
     double *x = NULL;
@@ -400,10 +424,10 @@ static json_t *time_kernels(struct llmb_ctx *ctx, const struct llmb_kernels *k,
     for (int i = 0; i < nk; i++) {
         char what[64];
         snprintf(what, sizeof what, "%.31s %s", lk[i].name, lk[i].bwd ? "bwd" : "fwd");
-        llmb_progress(ctx, "compute", ++*point, npoints, what);
+        llmb_progress(c->ctx, "compute", ++c->point, c->npoints, what);
         struct llmb_kshape vs = validation_shape(lk[i].id, lk[i].s);
         double err = INFINITY, flops, bytes;
-        int bad = llmb_kernel_validate(k, lk[i].id, lk[i].bwd, &vs, seed + i, &err) != 0 ||
+        int bad = llmb_kernel_validate(c->k, lk[i].id, lk[i].bwd, &vs, seed + i, &err) != 0 ||
                   !(err <= LLMB_KERNEL_TOL);
         llmb_kernel_cost(lk[i].id, lk[i].bwd, &lk[i].s, &flops, &bytes);
         json_t *e = json_pack("{s:s, s:s, s:s, s:f, s:f, s:f}", "name", lk[i].name, "kernel",
@@ -415,17 +439,17 @@ static json_t *time_kernels(struct llmb_ctx *ctx, const struct llmb_kernels *k,
         if (lk[i].id == LLMB_K_ADAMW)
             json_object_set_new(e, "n", json_integer((json_int_t)lk[i].s.n));
         if (bad) {
-            *failed = 1;
-            ctx->wrong++;
+            c->failed = 1;
+            c->ctx->wrong++;
             llmb_error("compute: kernel %s differs from its reference (rel L2 %g > %g): "
                        "not timed", what, err, LLMB_KERNEL_TOL);
         }
         struct llmb_kernel_run *run = NULL;
-        if (!any_rank(ctx, bad) &&
-            !any_rank(ctx, !(run = llmb_kernel_run_new(k, lk[i].id, lk[i].bwd, &lk[i].s,
-                                                       seed + 100 + i)))) {
+        if (!any_rank(c->ctx, bad) &&
+            !any_rank(c->ctx, !(run = llmb_kernel_run_new(c->k, lk[i].id, lk[i].bwd, &lk[i].s,
+                                                          seed + 100 + i)))) {
             struct llmb_summary s;
-            int n = time_op(ctx, tm, run_kernel, run, &x);
+            int n = time_op(c->ctx, &c->tm, run_kernel, run, &x);
             json_object_set_new(e, "summary", summary_json(x, n, &s));
             json_object_set_new(e, "median_s", json_real(s.median));
             json_object_set_new(e, "gflops", json_real(s.median > 0 ? flops / s.median / 1e9 : 0));
@@ -442,23 +466,150 @@ static json_t *time_kernels(struct llmb_ctx *ctx, const struct llmb_kernels *k,
     return kern;
 }
 
-/* Test hook: LLMBENCH_CORRUPT_KERNEL=gelu makes the GELU forward wrong in one element, so the
- * test suite can check that a kernel differing from its reference is refused, not timed. */
+/* 5. one whole training step (forward + backward + AdamW) when memory allows */
+static void model_step(struct cphase *c)
+{
+    const struct llmb_options *opt = c->ctx->opt;
+    int quick = opt->quick;
+    llmb_progress(c->ctx, "compute", ++c->point, c->npoints, "model step");
+    struct llmb_model_config sc = *c->cfg;
+    if (quick && sc.layers > 1)
+        sc.layers = 1;
+    struct llmb_model_params pc;
+    llmb_model_count(&sc, &pc);
+    double need = 16.0 * pc.total +
+                  4.0 * sc.batch * sc.seq *
+                      ((double)sc.layers * (16.0 * sc.d_model + 3.0 * sc.d_ff +
+                                            (double)sc.heads * sc.seq) + sc.vocab);
+    double avail = llmb_mem_available_bytes() / (c->ctx->node_size > 0 ? c->ctx->node_size : 1);
+    int skip = any_rank(c->ctx, need > 0.5 * avail);
+    json_t *st = json_pack("{s:i, s:i, s:i, s:f}", "layers", sc.layers, "batch", sc.batch,
+                           "seq", sc.seq, "memory_bytes", need);
+    struct llmb_gpt model;
+    int oom = skip ? 0 : any_rank(c->ctx, llmb_gpt_init(&model, &sc, c->k, opt->seed) != 0);
+    if (skip || oom) {
+        json_object_set_new(st, "skipped", json_string(skip ? "not enough memory per rank"
+                                                            : "out of memory"));
+        json_object_set_new(c->r, "model_step", st);
+        return;
+    }
+    size_t nt = (size_t)sc.batch * sc.seq + 1;
+    int *tok = malloc(nt * sizeof *tok);
+    if (!tok)
+        llmb_abort(LLMB_EFAIL, "compute: out of memory for %zu tokens", nt);
+    llmb_synthetic_tokens(tok, nt, sc.vocab, opt->seed + 1);
+    llmb_gpt_set_batch(&model, tok, tok + 1);
+    free(tok);
+    struct step_op so = {.g = &model};
+    struct timing ts = c->tm;
+    ts.min_iters = quick ? 2 : (c->tm.min_iters < 5 ? c->tm.min_iters : 5);
+    ts.max_iters = quick ? 2 : 20;
+    ts.warmup = 1;
+    struct llmb_summary s;
+    double *x = NULL;
+    int n = time_op(c->ctx, &ts, run_step, &so, &x);
+    double mf = llmb_model_flops_per_step(&sc);
+    json_object_set_new(st, "summary", summary_json(x, n, &s));
+    json_object_set_new(st, "model_flops", json_real(mf));
+    json_object_set_new(st, "tokens_per_s",
+                        json_real(s.median > 0 ? sc.batch * sc.seq / s.median : 0));
+    json_object_set_new(st, "model_gflops", json_real(s.median > 0 ? mf / s.median / 1e9 : 0));
+    json_object_set_new(st, "fraction_of_measured_peak",
+                        json_real(s.median > 0 && c->measured > 0
+                                      ? mf / s.median / 1e9 / c->measured : 0));
+    json_object_set_new(st, "loss", json_real(model.loss));
+    json_object_set_new(st, "predicted_from_kernels_s",
+                        json_real(sc.layers * c->layer_s + c->other_s));
+    free(x);
+    llmb_gpt_free(&model);
+    json_object_set_new(c->r, "model_step", st);
+}
+
+/* Every measurement of one rank into r; *failed when a result was wrong.  0, or LLMB_EFAIL
+ * when the GEMM operands do not fit. */
+static int rank_compute(struct llmb_ctx *ctx, const struct llmb_model_config *cfg,
+                        const struct llmb_kernels *k, json_t *r, int *failed)
+{
+    const struct llmb_options *opt = ctx->opt;
+    int quick = opt->quick;
+    struct cphase c = {.ctx = ctx, .k = k, .cfg = cfg, .r = r,
+                       .tm = {.warmup = quick ? 1 : opt->warmup,
+                              .min_iters = quick ? 3 : opt->min_iters,
+                              .max_iters = quick ? 5 : 1000,
+                              .budget_s = opt->time_per_point_s},
+                       .seed = opt->seed + 7919u * (uint64_t)ctx->rank};
+    if (c.tm.min_iters < 1)
+        c.tm.min_iters = 1;
+    int threads = 1;
+#ifdef _OPENMP
+    threads = omp_get_max_threads();
+#endif
+    int pus = llmb_binding_pus();
+    char deriv[512];
+    double nominal = ctx->be->nominal_peak_gflops(pus, deriv, sizeof deriv);
+    json_object_set_new(r, "rank", json_integer(ctx->rank));
+    json_object_set_new(r, "host", json_string(ctx->host));
+    json_object_set_new(r, "threads", json_integer(threads));
+    json_object_set_new(r, "pus", json_integer(pus));
+    json_object_set_new(r, "nominal_peak_gflops", json_real(nominal));
+    json_object_set_new(r, "nominal_peak_derivation", json_string(deriv));
+
+    struct llmb_plan plan;
+    if (llmb_plan_build(&plan, cfg) != 0)
+        llmb_abort(LLMB_EFAIL, "compute: cannot build the plan of a step of %s", cfg->name);
+    struct timed_kernel *lk = calloc((size_t)plan.nop, sizeof *lk);
+    struct timed_kernel *sk = calloc((size_t)plan.nop, sizeof *sk);
+    if (!lk || !sk)
+        llmb_abort(LLMB_EFAIL, "compute: out of memory");
+    int nk = plan_kernels(&plan, 1, lk), nsk = plan_kernels(&plan, 0, sk), nsweep = 0;
+    for (int i = 0; i < plan.ngemm; i++)
+        nsweep += !plan.gemm[i].in_kernel;
+    c.npoints = 2 + nsweep + nk + nsk + 1;
+
+    int rc = gemms(&c, &plan);
+    if (rc == 0) {
+        triad(&c);
+        json_object_set_new(r, "kernels", time_kernels(&c, lk, nk, c.seed + 100, &c.layer_s));
+        json_object_set_new(r, "layer_time_s", json_real(c.layer_s));
+        json_object_set_new(r, "step_kernels", time_kernels(&c, sk, nsk, c.seed + 300, &c.other_s));
+        json_object_set_new(r, "step_kernels_time_s", json_real(c.other_s));
+        /* T_compute of one step from the kernels: layers x layer + the rest (zero_grad, a
+         * memset, not counted) */
+        json_object_set_new(r, "predicted_step_s", json_real(cfg->layers * c.layer_s + c.other_s));
+        model_step(&c);
+    }
+    free(lk);
+    free(sk);
+    llmb_plan_free(&plan);
+    *failed = c.failed;
+    return rc;
+}
+
+/* ---- the phase ---- */
+
+/* The test hook's kernel: the backend's GELU forward, then one element changed. */
+static const struct llmb_kernels *corrupt_base;
+
 static void corrupt_gelu_forward(float *out, const float *inp, size_t n)
 {
-    llmb_kernels_cpu.gelu_forward(out, inp, n);
-    if (n)
-        out[n / 2] += 1.0f;
+    corrupt_base->gelu_forward(out, inp, n);
+    if (n) {
+        float v;
+        corrupt_base->to_host(&v, out + n / 2, sizeof v);
+        v += 1.0f;
+        corrupt_base->to_device(out + n / 2, &v, sizeof v);
+    }
 }
 
 int llmb_phase_compute(struct llmb_ctx *ctx, json_t *out)
 {
     const struct llmb_options *opt = ctx->opt;
-    const struct llmb_kernels *k = &llmb_kernels_cpu;
+    const struct llmb_kernels *k = ctx->be->k;
     static struct llmb_kernels corrupted;
     const char *corrupt = getenv("LLMBENCH_CORRUPT_KERNEL");
     if (corrupt && strcmp(corrupt, "gelu") == 0) {
-        corrupted = llmb_kernels_cpu;
+        corrupt_base = k;
+        corrupted = *k;
         corrupted.gelu_forward = corrupt_gelu_forward;
         k = &corrupted;
     }
@@ -532,262 +683,4 @@ int llmb_phase_compute(struct llmb_ctx *ctx, json_t *out)
     if (rc)
         return rc;
     return any_failed ? LLMB_EFAIL : LLMB_OK;
-}
-
-static int rank_compute(struct llmb_ctx *ctx, const struct llmb_model_config *cfg,
-                        const struct llmb_kernels *k, json_t *r, int *failed)
-{
-    const struct llmb_options *opt = ctx->opt;
-    int quick = opt->quick;
-    struct timing tm = {.warmup = quick ? 1 : opt->warmup,
-                        .min_iters = quick ? 3 : opt->min_iters,
-                        .max_iters = quick ? 5 : 1000,
-                        .budget_s = opt->time_per_point_s};
-    if (tm.min_iters < 1)
-        tm.min_iters = 1;
-    uint64_t seed = opt->seed + 7919u * (uint64_t)ctx->rank;
-    int threads = 1;
-#ifdef _OPENMP
-    threads = omp_get_max_threads();
-#endif
-    int pus = llmb_binding_pus();
-    char deriv[512];
-    double nominal = nominal_peak(pus, deriv, sizeof deriv);
-    json_object_set_new(r, "rank", json_integer(ctx->rank));
-    json_object_set_new(r, "host", json_string(ctx->host));
-    json_object_set_new(r, "threads", json_integer(threads));
-    json_object_set_new(r, "pus", json_integer(pus));
-    json_object_set_new(r, "nominal_peak_gflops", json_real(nominal));
-    json_object_set_new(r, "nominal_peak_derivation", json_string(deriv));
-
-    int ngemm = llmb_model_gemms(cfg, NULL, 0);
-    struct llmb_gemm_shape *gs = calloc((size_t)ngemm, sizeof *gs);
-    struct layer_kernel lk[32], sk[16];
-    int nk = layer_kernels(cfg, lk), nsk = step_kernels(cfg, sk);
-    int npoints = 2 + ngemm + nk + nsk + 1, point = 0;
-    if (!gs)
-        llmb_abort(1, "compute: out of memory");
-    llmb_model_gemms(cfg, gs, ngemm);
-
-    /* 1. the large square GEMM */
-    int sq = quick ? 1024 : 2048;
-    size_t maxa = (size_t)sq * sq, maxb = maxa, maxc = maxa;
-    for (int i = 0; i < ngemm; i++) {
-        size_t a = (size_t)gs[i].m * gs[i].k, b = (size_t)gs[i].k * gs[i].n,
-               c = (size_t)gs[i].m * gs[i].n;
-        maxa = a > maxa ? a : maxa;
-        maxb = b > maxb ? b : maxb;
-        maxc = c > maxc ? c : maxc;
-    }
-    struct gemm_op g = {.k = k, .A = k->alloc(maxa * 4), .B = k->alloc(maxb * 4),
-                        .C = k->alloc(maxc * 4)};
-    if (any_rank(ctx, !g.A || !g.B || !g.C)) {
-        llmb_error("compute: out of memory for GEMM operands (%.3g GB)",
-                   4.0 * (maxa + maxb + maxc) / 1e9);
-        return LLMB_EFAIL;
-    }
-    { /* inputs: small random values, made on the host in chunks */
-        uint64_t st = seed;
-        float *h = malloc(((size_t)1 << 20) * 4);
-        float *dst[2] = {g.A, g.B};
-        size_t cnt[2] = {maxa, maxb};
-        for (int j = 0; j < 2 && h; j++)
-            for (size_t done = 0; done < cnt[j];) {
-                size_t c = cnt[j] - done < ((size_t)1 << 20) ? cnt[j] - done : (size_t)1 << 20;
-                llmb_fill_uniform(h, c, -1, 1, &st);
-                k->to_device(dst[j] + done, h, c * 4);
-                done += c;
-            }
-        free(h);
-    }
-    double *x = NULL;
-    int n;
-    double measured = 0;
-    {
-        struct llmb_kshape vs = {.N = 4, .C = sq, .OC = sq};
-        double err;
-        int bad = llmb_kernel_validate(k, LLMB_K_GEMM, 0, &vs, seed, &err) != 0 ||
-                  !(err <= LLMB_KERNEL_TOL);
-        llmb_progress(ctx, "compute", ++point, npoints, "square GEMM");
-        json_t *gq = json_pack("{s:i, s:i, s:i, s:f}", "m", sq, "n", sq, "k", sq, "rel_l2_err",
-                               isfinite(err) ? err : -1.0);
-        if (bad) {
-            *failed = 1;
-            ctx->wrong++;
-            llmb_error("compute: square GEMM differs from its reference (rel L2 %g)", err);
-        }
-        if (!any_rank(ctx, bad)) {
-            g.ta = g.tb = 0;
-            g.m = g.n = g.kk = sq;
-            struct llmb_summary s;
-            n = time_op(ctx, &tm, run_gemm, &g, &x);
-            json_object_set_new(gq, "summary", summary_json(x, n, &s));
-            measured = s.median > 0 ? 2.0 * sq * sq * (double)sq / s.median / 1e9 : 0;
-            free(x);
-        }
-        json_object_set_new(r, "gemm_square", gq);
-        /* not measured (refused by its reference check, or no time): null, never 0 */
-        json_object_set_new(r, "measured_peak_gflops", measured > 0 ? json_real(measured) : json_null());
-    }
-
-    /* 2. the GEMM sweep at the model's shapes (projections; the attention entries of
-     * llmb_model_gemms are batched per head and timed as the attention kernel instead) */
-    json_t *sweep = json_array();
-    for (int i = 0; i < ngemm; i++) {
-        if (strncmp(gs[i].name, "attn_scores", 11) == 0 ||
-            strncmp(gs[i].name, "attn_context", 12) == 0) {
-            point++;
-            continue;
-        }
-        llmb_progress(ctx, "compute", ++point, npoints, gs[i].name);
-        /* fwd: out = inp W^T (NoTrans, Trans); bwd_data: dout W (NoTrans, NoTrans);
-         * bwd_weight: dout^T inp (Trans, NoTrans) */
-        g.ta = strstr(gs[i].name, "bwd_weight") != NULL;
-        g.tb = strstr(gs[i].name, ".fwd") != NULL;
-        g.m = gs[i].m;
-        g.n = gs[i].n;
-        g.kk = gs[i].k;
-        struct llmb_kshape vs = validation_shape(
-            LLMB_K_GEMM, (struct llmb_kshape){.N = g.m, .OC = g.n, .C = g.kk, .ta = g.ta,
-                                              .tb = g.tb});
-        double err = INFINITY, flops = 2.0 * g.m * g.n * (double)g.kk;
-        int bad = llmb_kernel_validate(k, LLMB_K_GEMM, 0, &vs, seed + i, &err) != 0 ||
-                  !(err <= LLMB_KERNEL_TOL);
-        json_t *e = json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:f, s:f}", "name", gs[i].name,
-                              "m", g.m, "n", g.n, "k", g.kk, "transa", g.ta, "transb", g.tb,
-                              "flops", flops, "rel_l2_err", isfinite(err) ? err : -1.0);
-        if (bad) {
-            *failed = 1;
-            ctx->wrong++;
-            llmb_error("compute: GEMM %s differs from its reference (rel L2 %g)", gs[i].name,
-                       err);
-        }
-        if (!any_rank(ctx, bad)) {
-            struct llmb_summary s;
-            n = time_op(ctx, &tm, run_gemm, &g, &x);
-            json_object_set_new(e, "summary", summary_json(x, n, &s));
-            json_object_set_new(e, "gflops", json_real(s.median > 0 ? flops / s.median / 1e9 : 0));
-            free(x);
-        }
-        json_array_append_new(sweep, e);
-    }
-    json_object_set_new(r, "gemm", sweep);
-    k->free(g.A);
-    k->free(g.B);
-    k->free(g.C);
-
-    /* 3. memory bandwidth: a = b + s*c, each array >= 4x the last-level cache (shared by the
-     * node's ranks) and >= 32 MiB */
-    {
-        llmb_progress(ctx, "compute", ++point, npoints, "stream triad");
-        size_t llc = llc_bytes(), per = 4 * llc / (size_t)(ctx->node_size > 0 ? ctx->node_size : 1);
-        if (per < ((size_t)32 << 20))
-            per = (size_t)32 << 20;
-        if (per > ((size_t)1 << 30))
-            per = (size_t)1 << 30;
-        struct triad_op t = {.n = per / 4};
-        t.a = malloc(per);
-        t.b = malloc(per);
-        t.c = malloc(per);
-        int oom = any_rank(ctx, !t.a || !t.b || !t.c);
-        double gbs = 0;
-        if (!oom) {
-#pragma omp parallel for schedule(static) /* first touch by the threads that use it */
-            for (size_t i = 0; i < t.n; i++) {
-                t.a[i] = 0.0f;
-                t.b[i] = 1.0f;
-                t.c[i] = 2.0f;
-            }
-            struct llmb_summary s;
-            n = time_op(ctx, &tm, run_triad, &t, &x);
-            /* the result is known exactly: every element 1 + 3*2 = 7 */
-            long long wrong = 0;
-            for (size_t i = 0; i < t.n; i++)
-                wrong += t.a[i] != 7.0f;
-            if (wrong) {
-                *failed = 1;
-                ctx->wrong += wrong;
-                llmb_error("compute: stream triad wrong in %lld elements", wrong);
-            }
-            if (llmb_summarize(x, (size_t)n, &s) != 0)
-                memset(&s, 0, sizeof s);
-            gbs = !wrong && s.median > 0 ? 3.0 * per / s.median / 1e9 : 0;
-            json_object_set_new(r, "stream_triad", json_pack("{s:f, s:f, s:o}", "array_bytes",
-                                                             (double)per, "llc_bytes",
-                                                             (double)llc, "summary",
-                                                             summary_json(x, n, NULL)));
-            free(x);
-        }
-        /* not measured (out of memory, or wrong): null, never 0 */
-        json_object_set_new(r, "stream_triad_gbs", gbs > 0 ? json_real(gbs) : json_null());
-        free(t.a);
-        free(t.b);
-        free(t.c);
-    }
-
-    /* 4. every kernel of one layer, then the other kernels of a step, validated, then timed */
-    double layer_s = 0, other_s = 0;
-    json_object_set_new(r, "kernels", time_kernels(ctx, k, &tm, lk, nk, seed + 100, &point,
-                                                   npoints, failed, &layer_s));
-    json_object_set_new(r, "layer_time_s", json_real(layer_s));
-    json_object_set_new(r, "step_kernels", time_kernels(ctx, k, &tm, sk, nsk, seed + 300, &point,
-                                                        npoints, failed, &other_s));
-    json_object_set_new(r, "step_kernels_time_s", json_real(other_s));
-    /* T_compute of one step from the kernels: layers x layer + the rest (zero_grad, a memset,
-     * not counted) */
-    json_object_set_new(r, "predicted_step_s", json_real(cfg->layers * layer_s + other_s));
-
-    /* 5. one whole training step (forward + backward + AdamW) when memory allows */
-    {
-        llmb_progress(ctx, "compute", ++point, npoints, "model step");
-        struct llmb_model_config sc = *cfg;
-        if (quick && sc.layers > 1)
-            sc.layers = 1;
-        struct llmb_model_params pc;
-        llmb_model_count(&sc, &pc);
-        double need = 16.0 * pc.total +
-                      4.0 * sc.batch * sc.seq *
-                          ((double)sc.layers * (16.0 * sc.d_model + 3.0 * sc.d_ff +
-                                                (double)sc.heads * sc.seq) + sc.vocab);
-        double avail = mem_available_bytes() / (ctx->node_size > 0 ? ctx->node_size : 1);
-        int skip = any_rank(ctx, need > 0.5 * avail);
-        json_t *st = json_pack("{s:i, s:i, s:i, s:f}", "layers", sc.layers, "batch", sc.batch,
-                               "seq", sc.seq, "memory_bytes", need);
-        struct llmb_gpt model;
-        int oom = skip ? 0 : any_rank(ctx, llmb_gpt_init(&model, &sc, k, opt->seed) != 0);
-        if (skip || oom) {
-            json_object_set_new(st, "skipped", json_string(skip ? "not enough memory per rank"
-                                                                : "out of memory"));
-        } else {
-            size_t nt = (size_t)sc.batch * sc.seq + 1;
-            int *tok = malloc(nt * sizeof *tok);
-            llmb_synthetic_tokens(tok, nt, sc.vocab, opt->seed + 1);
-            llmb_gpt_set_batch(&model, tok, tok + 1);
-            free(tok);
-            struct step_op so = {.g = &model};
-            struct timing ts = tm;
-            ts.min_iters = quick ? 2 : (tm.min_iters < 5 ? tm.min_iters : 5);
-            ts.max_iters = quick ? 2 : 20;
-            ts.warmup = 1;
-            struct llmb_summary s;
-            n = time_op(ctx, &ts, run_step, &so, &x);
-            double mf = llmb_model_flops_per_step(&sc);
-            json_object_set_new(st, "summary", summary_json(x, n, &s));
-            json_object_set_new(st, "model_flops", json_real(mf));
-            json_object_set_new(st, "tokens_per_s",
-                                json_real(s.median > 0 ? sc.batch * sc.seq / s.median : 0));
-            json_object_set_new(st, "model_gflops", json_real(s.median > 0 ? mf / s.median / 1e9 : 0));
-            json_object_set_new(st, "fraction_of_measured_peak",
-                                json_real(s.median > 0 && measured > 0
-                                              ? mf / s.median / 1e9 / measured : 0));
-            json_object_set_new(st, "loss", json_real(model.loss));
-            json_object_set_new(st, "predicted_from_kernels_s",
-                                json_real(sc.layers * layer_s + other_s));
-            free(x);
-            llmb_gpt_free(&model);
-        }
-        json_object_set_new(r, "model_step", st);
-    }
-    free(gs);
-    return 0;
 }

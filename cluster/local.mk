@@ -10,10 +10,6 @@ libllmb_cluster_a_CPPFLAGS = -I$(top_srcdir) -I$(top_srcdir)/lib -I$(top_builddi
 	$(HWLOC_CFLAGS) $(JANSSON_CFLAGS)
 llmbench_LDADD += libllmb_cluster.a libllmb.a $(HWLOC_LIBS) $(JANSSON_LIBS)
 
-# The driver's compute threads from the bindings of a node's ranks (MPI): belongs in
-# bench/local.mk, listed here until it moves there.
-llmbench_SOURCES += bench/threads.c bench/threads.h
-
 # Tests: hand-written topologies (tests/topo), real bindings under mpirun (tests/probe), and
 # cluster/ kept free of MPI and bench/ (tests/topo/layering.sh).
 dist_check_SCRIPTS += tests/topo/probe_xml.sh tests/probe/binding.sh tests/topo/layering.sh
