@@ -1,10 +1,9 @@
-/* lib/model.c - model presets, parameter counting, PaLM model FLOPs, memory and
- * GEMM shapes (see model.h for the parameter layout).  `--describe-model` and the GEMM table
- * of a step's plan live in kernels/ (kernels/describe.c, kernels/plan.c). */
+/* lib/model.c - model presets, parameter counting, PaLM model FLOPs and memory (see model.h
+ * for the parameter layout).  The GEMMs of a step come from its plan and `--describe-model`
+ * prints them: kernels/plan.c, kernels/describe.c. */
 #include "model.h"
 
 #include <limits.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "error.h"
@@ -152,50 +151,4 @@ void llmb_model_memory(const struct llmb_model_config *c, struct llmb_model_memo
     m->weights_bytes = 4.0 * (double)p.total;
     m->grads_bytes = 4.0 * (double)p.total;
     m->adamw_bytes = 8.0 * (double)p.total;
-}
-
-static int add_gemm(struct llmb_gemm_shape *out, int max, int n, const char *name, int m,
-                    int nn, int k, int count)
-{
-    if (n < max) {
-        snprintf(out[n].name, sizeof out[n].name, "%s", name);
-        out[n].m = m;
-        out[n].n = nn;
-        out[n].k = k;
-        out[n].count = count;
-    }
-    return n + 1;
-}
-
-/* A projection out (M,OC) = inp (M,IC) @ W^T: forward (M,OC,IC); backward data
- * dinp (M,IC) = dout (M,OC) @ W: (M,IC,OC); backward weight dW (OC,IC) =
- * dout^T (OC,M) @ inp (M,IC): (OC,IC,M). */
-static int add_proj(struct llmb_gemm_shape *out, int max, int n, const char *name, int M,
-                    int IC, int OC, int count)
-{
-    char buf[40];
-    snprintf(buf, sizeof buf, "%s.fwd", name);
-    n = add_gemm(out, max, n, buf, M, OC, IC, count);
-    snprintf(buf, sizeof buf, "%s.bwd_data", name);
-    n = add_gemm(out, max, n, buf, M, IC, OC, count);
-    snprintf(buf, sizeof buf, "%s.bwd_weight", name);
-    return add_gemm(out, max, n, buf, OC, IC, M, count);
-}
-
-int llmb_model_gemms(const struct llmb_model_config *c, struct llmb_gemm_shape *out, int max)
-{
-    int M = c->batch * c->seq, C = c->d_model, L = c->layers, n = 0;
-    if (!out)
-        max = 0;
-    n = add_proj(out, max, n, "qkv", M, C, llmb_model_qkv_dim(c), L);
-    n = add_proj(out, max, n, "attn_out", M, C, C, L);
-    n = add_proj(out, max, n, c->llama ? "gate_up" : "fc", M, C, llmb_model_fc_dim(c), L);
-    n = add_proj(out, max, n, c->llama ? "down" : "fc_proj", M, c->d_ff, C, L);
-    n = add_proj(out, max, n, "lm_head", M, C, c->vocab, 1);
-    /* attention per (batch, head), as a GEMM would do them (full T x T, causal
-     * half used): scores (T,T,Q), context (T,Q,T) */
-    int BH = c->batch * c->heads * L;
-    n = add_gemm(out, max, n, "attn_scores.fwd", c->seq, c->seq, c->head_dim, BH);
-    n = add_gemm(out, max, n, "attn_context.fwd", c->seq, c->head_dim, c->seq, BH);
-    return n;
 }

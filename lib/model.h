@@ -1,7 +1,7 @@
 /* lib/model.h - model presets (shapes only), parameter counting, model FLOPs
- * (PaLM formula, doc/design.md "Metric definitions"), memory accounting and the GEMM shapes
- * of one training step.  Pure arithmetic: no BLAS, no MPI, no kernels, so the
- * driver, the train phase and the reporter can all use it.
+ * (PaLM formula, doc/design.md "Metric definitions") and memory accounting.  Pure
+ * arithmetic: no BLAS, no MPI, no kernels, so the driver, the train phase and the reporter
+ * can all use it.  The GEMMs of a training step come from its plan (kernels/plan.h).
  *
  * Parameter layout (the one the kernels/ model implementation uses; all
  * offsets in floats, one contiguous buffer, gradients use the same layout):
@@ -54,13 +54,6 @@ struct llmb_model_params {
                                whether or not it shares storage with wte) */
 };
 
-/* one GEMM of a training step: C(m,n) = A(m,k) B(k,n) (row-major view) */
-struct llmb_gemm_shape {
-    char name[40];          /* e.g. "qkv.fwd", "qkv.bwd_data", "qkv.bwd_weight" */
-    int m, n, k;
-    int count;              /* how many per step (layers for a layer GEMM) */
-};
-
 const struct llmb_model_preset *llmb_model_find(const char *name); /* NULL if unknown */
 void llmb_model_list(FILE *f);  /* known preset names, comma-separated, one line */
 const struct llmb_model_preset *llmb_model_preset_at(int i);      /* NULL past the end */
@@ -91,12 +84,6 @@ struct llmb_model_memory {
     double weights_bytes, grads_bytes, adamw_bytes;
 };
 void llmb_model_memory(const struct llmb_model_config *cfg, struct llmb_model_memory *m);
-
-/* GEMM shapes of one step (forward, backward-data, backward-weight of each
- * projection; attention score GEMMs per (batch, head)).  Writes at most max
- * entries, returns the number there are (call with max 0 to count). */
-int llmb_model_gemms(const struct llmb_model_config *cfg,
-                     struct llmb_gemm_shape *out, int max);
 
 /* `llmbench --describe-model`: 0 ok, 2 bad input (one line on stderr).  Defined in
  * kernels/describe.c and declared in kernels/plan.h; this declaration stays only until
