@@ -1,4 +1,5 @@
-/* llmbench-report: explain one run, and the gap between two runs (DESIGN.md §6).
+/* llmbench-report: explain one run, and the gap between two runs (doc/design.md, "The
+ * attribution model").
  * Links neither MPI nor CUDA (report/local.mk links it with the plain C compiler). */
 #include "report.h"
 
@@ -48,12 +49,17 @@ static const char *specs_dir(const char *opt)
     return LLMB_SPECS_DIR;
 }
 
-int main(int argc, char **argv)
+/* The command line. */
+struct opts {
+    enum rr_format fmt;
+    const char *csv, *plots, *specs, *device, *fabric;
+    int no_plots, allow;
+};
+
+/* Parse the options into o; returns -1 to go on, else the exit status (help, version, a bad
+ * option: message printed). */
+static int parse_opts(int argc, char **argv, struct opts *o)
 {
-    llmb_error_set_prog("llmbench-report");
-    enum rr_format fmt = RR_FMT_TEXT;
-    const char *csv = NULL, *plots = NULL, *specs = NULL, *device = NULL, *fabric = NULL;
-    int no_plots = 0, allow = 0;
     static const struct option opts[] = {
         {"format", required_argument, 0, 'f'}, {"csv", required_argument, 0, 'c'},
         {"plots", required_argument, 0, 'p'},  {"no-plots", no_argument, 0, 'n'},
@@ -62,28 +68,28 @@ int main(int argc, char **argv)
         {"help", no_argument, 0, 'h'},         {"version", no_argument, 0, 'V'},
         {0, 0, 0, 0}};
     opterr = 0;
-    int o;
-    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (o) {
+    int c;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
         case 'f':
             if (strcmp(optarg, "text") == 0)
-                fmt = RR_FMT_TEXT;
+                o->fmt = RR_FMT_TEXT;
             else if (strcmp(optarg, "md") == 0)
-                fmt = RR_FMT_MD;
+                o->fmt = RR_FMT_MD;
             else if (strcmp(optarg, "json") == 0)
-                fmt = RR_FMT_JSON;
+                o->fmt = RR_FMT_JSON;
             else {
                 llmb_error("--format %s: expected text, md or json", optarg);
                 return LLMB_EINPUT;
             }
             break;
-        case 'c': csv = optarg; break;
-        case 'p': plots = optarg; break;
-        case 'n': no_plots = 1; break;
-        case 'a': allow = 1; break;
-        case 's': specs = optarg; break;
-        case 'd': device = optarg; break;
-        case 'F': fabric = optarg; break;
+        case 'c': o->csv = optarg; break;
+        case 'p': o->plots = optarg; break;
+        case 'n': o->no_plots = 1; break;
+        case 'a': o->allow = 1; break;
+        case 's': o->specs = optarg; break;
+        case 'd': o->device = optarg; break;
+        case 'F': o->fabric = optarg; break;
         case 'h': usage(stdout); return 0;
         case 'V': printf("llmbench-report %s\n", PACKAGE_VERSION); return 0;
         default:
@@ -101,6 +107,83 @@ int main(int argc, char **argv)
                    "against A)", nfiles);
         return LLMB_EINPUT;
     }
+    return -1;
+}
+
+/* Load, analyze and compare the runs, then find and rank the findings.  0, or -1 (message
+ * printed; exit status 2). */
+static int explain(struct rr_report *rep, char **files, int nfiles, const struct opts *o)
+{
+    const char *sd = specs_dir(o->specs);
+    for (int i = 0; i < nfiles; i++) {
+        rep->nruns = i + 1;
+        if (rr_load(files[i], &rep->runs[i]) < 0 ||
+            rr_resources(&rep->runs[i], sd, o->device, o->fabric, rep->res[i]) < 0)
+            return -1;
+        rr_analyze(&rep->runs[i], rep->res[i]);
+    }
+    const struct rr_run *a = &rep->runs[0], *b = &rep->runs[1];
+    if (nfiles == 2) {
+        rep->have_compare = 1;
+        rr_compare_runs(a, b, &rep->cmp);
+        if (!rep->cmp.same_workload && !o->allow)
+            return llmb_error("%s and %s ran different workloads (%s): refusing to compare; "
+                              "--allow-different to compare anyway", a->file, b->file,
+                              rep->cmp.differences);
+    }
+    for (int i = 0; i < nfiles; i++)
+        rr_find(&rep->runs[i], i, rep->res[i], &rep->findings);
+    int slower = -1;
+    if (nfiles == 2 && a->step_med > 0 && b->step_med > 0)
+        slower = b->step_med > a->step_med ? 1 : 0;
+    rr_findings_sort(&rep->findings, nfiles, slower);
+    return 0;
+}
+
+/* Plots (unless --no-plots; note receives their line for the report) and CSV tables.  0, or
+ * -1 (message printed; exit status 1). */
+static int write_files(struct rr_report *rep, const struct opts *o, char *note, size_t len)
+{
+    if (!o->no_plots) {
+        char dir[4096], id[256];
+        if (!o->plots) {
+            rr_safe_name(rep->runs[0].run_id, id, sizeof id);
+            snprintf(dir, sizeof dir, "plots/%s", id);
+        } else
+            snprintf(dir, sizeof dir, "%s", o->plots);
+        if (rr_plots(rep, dir, note, len) < 0)
+            return -1;
+        rep->plots_note = note;
+    }
+    return o->csv ? rr_write_csv(rep, o->csv) : 0;
+}
+
+/* The report on standard output.  0, or -1 (message printed; exit status 1). */
+static int print_report(const struct rr_report *rep, enum rr_format fmt)
+{
+    if (fmt == RR_FMT_JSON) {
+        json_t *j = rr_report_json(rep);
+        char *s = json_dumps(j, JSON_INDENT(1) | JSON_REAL_PRECISION(9));
+        json_decref(j);
+        if (!s)
+            return llmb_error("out of memory writing the JSON report");
+        puts(s);
+        free(s);
+    } else
+        rr_print(stdout, rep, fmt);
+    if (fflush(stdout) != 0)
+        return llmb_error("cannot write the report to standard output");
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    llmb_error_set_prog("llmbench-report");
+    struct opts o = {.fmt = RR_FMT_TEXT};
+    int status = parse_opts(argc, argv, &o);
+    if (status >= 0)
+        return status;
+    int nfiles = argc - optind;
     struct rr_run runs[2];
     struct rr_resource res[2][RR_NRES];
     struct rr_report rep;
@@ -108,70 +191,13 @@ int main(int argc, char **argv)
     memset(runs, 0, sizeof runs);
     rep.runs = runs;
     rep.res = res;
-    int status = LLMB_EINPUT;
-    const char *sd = specs_dir(specs);
-    for (int i = 0; i < nfiles; i++) {
-        rep.nruns = i + 1;
-        if (rr_load(argv[optind + i], &runs[i]) < 0 ||
-            rr_resources(&runs[i], sd, device, fabric, res[i]) < 0)
-            goto out;
-        rr_analyze(&runs[i], res[i]);
-    }
-    if (nfiles == 2) {
-        rep.have_compare = 1;
-        rr_compare_runs(&runs[0], &runs[1], &rep.cmp);
-        if (!rep.cmp.same_workload && !allow) {
-            llmb_error("%s and %s ran different workloads (%s): refusing to compare; "
-                       "--allow-different to compare anyway", runs[0].file, runs[1].file,
-                       rep.cmp.differences);
-            goto out;
-        }
-    }
-    for (int i = 0; i < nfiles; i++)
-        rr_find(&runs[i], i, res[i], &rep.findings);
-    int slower = -1;
-    if (nfiles == 2 && runs[0].step_med > 0 && runs[1].step_med > 0)
-        slower = runs[1].step_med > runs[0].step_med ? 1 : 0;
-    rr_findings_sort(&rep.findings, nfiles, slower);
     char note[600];
-    if (!no_plots) {
-        char dir[4096], id[256];
-        if (!plots) {
-            rr_safe_name(runs[0].run_id, id, sizeof id);
-            snprintf(dir, sizeof dir, "plots/%s", id);
-        } else
-            snprintf(dir, sizeof dir, "%s", plots);
-        int rc = rr_plots(&rep, dir, note, sizeof note);
-        if (rc < 0) {
-            status = LLMB_EFAIL;
-            goto out;
-        }
-        rep.plots_note = note;
-    }
-    if (csv && rr_write_csv(&rep, csv) < 0) {
+    if (explain(&rep, argv + optind, nfiles, &o) < 0)
+        status = LLMB_EINPUT;
+    else if (write_files(&rep, &o, note, sizeof note) < 0 || print_report(&rep, o.fmt) < 0)
         status = LLMB_EFAIL;
-        goto out;
-    }
-    if (fmt == RR_FMT_JSON) {
-        json_t *j = rr_report_json(&rep);
-        char *s = json_dumps(j, JSON_INDENT(1) | JSON_REAL_PRECISION(9));
-        json_decref(j);
-        if (!s) {
-            llmb_error("out of memory writing the JSON report");
-            status = LLMB_EFAIL;
-            goto out;
-        }
-        puts(s);
-        free(s);
-    } else
-        rr_print(stdout, &rep, fmt);
-    if (fflush(stdout) != 0) {
-        llmb_error("cannot write the report to standard output");
-        status = LLMB_EFAIL;
-        goto out;
-    }
-    status = LLMB_OK;
-out:
+    else
+        status = LLMB_OK;
     rr_findings_free(&rep.findings);
     for (int i = 0; i < rep.nruns; i++)
         rr_free(&runs[i]);

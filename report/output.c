@@ -34,19 +34,44 @@ static const char *fpct(double v, char *b, size_t n)
     return b;
 }
 
+/* Ranks as runs, "0-3, 7, 9-12", into b; a list that does not fit ends ", ... (N ranks)". */
 static void ranks_str(const int *r, int n, char *b, size_t len)
 {
+    char tail[48], one[32];
+    snprintf(tail, sizeof tail, ", ... (%d ranks)", n);
     b[0] = '\0';
     for (int i = 0; i < n;) {
         int j = i;
         while (j + 1 < n && r[j + 1] == r[j] + 1)
             j++;
-        size_t l = strlen(b);
         if (j > i)
-            snprintf(b + l, len - l, "%s%d-%d", i ? ", " : "", r[i], r[j]);
+            snprintf(one, sizeof one, "%s%d-%d", i ? ", " : "", r[i], r[j]);
         else
-            snprintf(b + l, len - l, "%s%d", i ? ", " : "", r[i]);
+            snprintf(one, sizeof one, "%s%d", i ? ", " : "", r[i]);
+        if (strlen(b) + strlen(one) + (j + 1 < n ? strlen(tail) : 0) >= len) {
+            rr_cat(b, len, "%s", tail);
+            return;
+        }
+        rr_cat(b, len, "%s", one);
         i = j + 1;
+    }
+}
+
+/* "ranks 0-3; nodes a, b" for a finding: at most 8 node names, then ", ... (N nodes)". */
+static void who_str(const struct rr_run *run, const struct rr_finding *f, char *b, size_t len)
+{
+    char rs[300];
+    b[0] = '\0';
+    if (f->nranks) {
+        ranks_str(f->ranks, f->nranks, rs, sizeof rs);
+        rr_cat(b, len, "ranks %s", rs);
+    }
+    if (f->nnodes) {
+        rr_cat(b, len, "%snodes ", b[0] ? "; " : "");
+        for (int k = 0; k < f->nnodes && k < 8; k++)
+            rr_cat(b, len, "%s%s", k ? ", " : "", run->nodes[f->nodes[k]].name);
+        if (f->nnodes > 8)
+            rr_cat(b, len, ", ... (%d nodes)", f->nnodes);
     }
 }
 
@@ -274,20 +299,8 @@ static void print_findings(FILE *o, const struct rr_report *rep, enum rr_format 
     for (size_t i = 0; i < rep->findings.n; i++) {
         const struct rr_finding *f = &rep->findings.v[i];
         const struct rr_run *run = &rep->runs[f->run];
-        char t[64], who[600] = "", rs[300], pct[48] = "";
-        if (f->nranks) {
-            ranks_str(f->ranks, f->nranks, rs, sizeof rs);
-            snprintf(who, sizeof who, "ranks %s", rs);
-        }
-        if (f->nnodes) {
-            size_t l = strlen(who);
-            snprintf(who + l, sizeof who - l, "%snodes ", l ? "; " : "");
-            for (int k = 0; k < f->nnodes && k < 8; k++) {
-                l = strlen(who);
-                snprintf(who + l, sizeof who - l, "%s%s", k ? ", " : "",
-                         run->nodes[f->nodes[k]].name);
-            }
-        }
+        char t[64], who[1400], pct[48] = "";
+        who_str(run, f, who, sizeof who);
         if (f->time_lost_s >= 0 && run->step_med > 0)
             snprintf(pct, sizeof pct, " (%.1f%%)", 100 * f->time_lost_s / run->step_med);
         char cost[96];
@@ -427,10 +440,8 @@ static void print_compare(FILE *o, const struct rr_report *rep, enum rr_format f
             for (size_t j = 0; j < rep->findings.n; j++)
                 other |= rep->findings.v[j].run == 1 - side &&
                          strcmp(rep->findings.v[j].id, x->id) == 0;
-            if (!other && !strstr(list, x->id)) {
-                size_t l = strlen(list);
-                snprintf(list + l, sizeof list - l, "%s%s", l ? ", " : "", x->id);
-            }
+            if (!other && !strstr(list, x->id))
+                rr_cat(list, sizeof list, "%s%s", list[0] ? ", " : "", x->id);
         }
         line(o, fmt, "findings (warning or critical) only in %c: %s", side ? 'B' : 'A',
              list[0] ? list : "none");
@@ -566,72 +577,85 @@ static FILE *csv_open(const char *dir, const char *id, const char *what)
     return f;
 }
 
+/* comm: one row per point of every sweep. */
+static void csv_comm(FILE *f, const struct rr_run *run)
+{
+    for (size_t s = 0; s < run->nsweeps; s++) {
+        const struct rr_sweep *w = &run->sweeps[s];
+        for (size_t p = 0; p < w->npts; p++)
+            fprintf(f, "%s,%s,%s,%d,%.0f,%.0f,%.9g,%.9g,%.9g,%.9g,%.0f\n", w->coll, w->group,
+                    w->placement, w->nranks, w->bytes[p], w->iters[p], w->op_med[p],
+                    w->algbw[p], w->busbw[p], w->skew_med[p], w->wrong[p]);
+    }
+}
+
+/* gemm: every GEMM shape of every compute rank (read from the document), then its peak. */
+static void csv_gemm(FILE *f, const struct rr_run *run)
+{
+    json_t *ranks = json_object_get(json_object_get(json_object_get(run->doc, "phases"),
+                                                    "compute"), "ranks");
+    size_t k;
+    json_t *r;
+    json_array_foreach(ranks, k, r) {
+        json_t *rank = json_object_get(r, "rank");
+        const struct rr_rank *rk = &run->ranks[json_integer_value(rank)];
+        size_t j;
+        json_t *g;
+        json_array_foreach(json_object_get(r, "gemm"), j, g) {
+            const char *nm = json_string_value(json_object_get(g, "name"));
+            json_t *sm = json_object_get(g, "summary");
+            fprintf(f, "%lld,%s,gemm,%s,%lld,%lld,%lld,%.9g,%.9g,%.9g\n",
+                    (long long)json_integer_value(rank), rk->host, nm ? nm : "",
+                    (long long)json_integer_value(json_object_get(g, "m")),
+                    (long long)json_integer_value(json_object_get(g, "n")),
+                    (long long)json_integer_value(json_object_get(g, "k")),
+                    json_number_value(json_object_get(g, "flops")),
+                    json_number_value(json_object_get(g, "gflops")),
+                    json_number_value(json_object_get(sm, "median_s")));
+        }
+        fprintf(f, "%lld,%s,square,peak,,,,,%.9g,\n", (long long)json_integer_value(rank),
+                rk->host, rk->measured_gflops);
+    }
+}
+
+/* steps: every train step of every rank. */
+static void csv_steps(FILE *f, const struct rr_run *run)
+{
+    for (int r = 0; r < run->nranks; r++) {
+        const struct rr_rank *rk = &run->ranks[r];
+        for (size_t s = 0; s < rk->nsteps; s++)
+            fprintf(f, "%d,%s,%zu,%.9g,%.9g,%.9g,%.9g,%.9g\n", r, rk->host, s, rk->compute[s],
+                    rk->comm ? rk->comm[s] : NAN, rk->wait ? rk->wait[s] : NAN,
+                    rk->opt ? rk->opt[s] : NAN, rk->total ? rk->total[s] : NAN);
+    }
+}
+
+/* The CSV tables: DIR/<run id>-<what>.csv when the run has the phase. */
+static const struct {
+    int phase;
+    const char *what, *header;
+    void (*rows)(FILE *f, const struct rr_run *run);
+} csv_tables[] = {
+    {RR_COMM, "comm", "collective,group,placement,nranks,bytes,iters,op_median_s,algbw_gbs,"
+                      "busbw_gbs,arrival_skew_median_s,wrong", csv_comm},
+    {RR_COMPUTE, "gemm", "rank,host,kind,name,m,n,k,flops,gflops,median_s", csv_gemm},
+    {RR_TRAIN, "steps", "rank,host,step,compute_s,comm_s,wait_s,optimizer_s,total_s", csv_steps},
+};
+
 int rr_write_csv(const struct rr_report *rep, const char *dir)
 {
     if (llmb_mkdir_p(dir) < 0)
         return -1;
     for (int i = 0; i < rep->nruns; i++) {
         const struct rr_run *run = &rep->runs[i];
-        FILE *f;
-        if (run->has[RR_COMM]) {
-            if (!(f = csv_open(dir, run->run_id, "comm")))
+        for (size_t t = 0; t < sizeof csv_tables / sizeof csv_tables[0]; t++) {
+            if (!run->has[csv_tables[t].phase])
+                continue;
+            FILE *f = csv_open(dir, run->run_id, csv_tables[t].what);
+            if (!f)
                 return -1;
-            fprintf(f, "collective,group,placement,nranks,bytes,iters,op_median_s,algbw_gbs,"
-                       "busbw_gbs,arrival_skew_median_s,wrong\n");
-            for (size_t s = 0; s < run->nsweeps; s++) {
-                const struct rr_sweep *w = &run->sweeps[s];
-                for (size_t p = 0; p < w->npts; p++)
-                    fprintf(f, "%s,%s,%s,%d,%.0f,%.0f,%.9g,%.9g,%.9g,%.9g,%.0f\n", w->coll,
-                            w->group, w->placement, w->nranks, w->bytes[p], w->iters[p],
-                            w->op_med[p], w->algbw[p], w->busbw[p], w->skew_med[p], w->wrong[p]);
-            }
-            if (fclose(f))
-                return llmb_error("writing CSV into %s failed", dir);
-        }
-        if (run->has[RR_COMPUTE]) {
-            if (!(f = csv_open(dir, run->run_id, "gemm")))
-                return -1;
-            fprintf(f, "rank,host,kind,name,m,n,k,flops,gflops,median_s\n");
-            json_t *ranks = json_object_get(json_object_get(json_object_get(run->doc, "phases"),
-                                                            "compute"), "ranks");
-            size_t k;
-            json_t *r;
-            json_array_foreach(ranks, k, r) {
-                json_t *rank = json_object_get(r, "rank");
-                size_t j;
-                json_t *g;
-                json_array_foreach(json_object_get(r, "gemm"), j, g) {
-                    const char *nm = json_string_value(json_object_get(g, "name"));
-                    json_t *sm = json_object_get(g, "summary");
-                    fprintf(f, "%lld,%s,gemm,%s,%lld,%lld,%lld,%.9g,%.9g,%.9g\n",
-                            (long long)json_integer_value(rank),
-                            run->ranks[json_integer_value(rank)].host, nm ? nm : "",
-                            (long long)json_integer_value(json_object_get(g, "m")),
-                            (long long)json_integer_value(json_object_get(g, "n")),
-                            (long long)json_integer_value(json_object_get(g, "k")),
-                            json_number_value(json_object_get(g, "flops")),
-                            json_number_value(json_object_get(g, "gflops")),
-                            json_number_value(json_object_get(sm, "median_s")));
-                }
-                const struct rr_rank *rk = &run->ranks[json_integer_value(rank)];
-                fprintf(f, "%lld,%s,square,peak,,,,,%.9g,\n", (long long)json_integer_value(rank),
-                        rk->host, rk->measured_gflops);
-            }
-            if (fclose(f))
-                return llmb_error("writing CSV into %s failed", dir);
-        }
-        if (run->has[RR_TRAIN]) {
-            if (!(f = csv_open(dir, run->run_id, "steps")))
-                return -1;
-            fprintf(f, "rank,host,step,compute_s,comm_s,wait_s,optimizer_s,total_s\n");
-            for (int r = 0; r < run->nranks; r++) {
-                const struct rr_rank *rk = &run->ranks[r];
-                for (size_t s = 0; s < rk->nsteps; s++)
-                    fprintf(f, "%d,%s,%zu,%.9g,%.9g,%.9g,%.9g,%.9g\n", r, rk->host, s,
-                            rk->compute[s], rk->comm ? rk->comm[s] : NAN,
-                            rk->wait ? rk->wait[s] : NAN, rk->opt ? rk->opt[s] : NAN,
-                            rk->total ? rk->total[s] : NAN);
-            }
+            fprintf(f, "%s\n", csv_tables[t].header);
+            csv_tables[t].rows(f, run);
             if (fclose(f))
                 return llmb_error("writing CSV into %s failed", dir);
         }

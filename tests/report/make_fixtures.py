@@ -34,7 +34,7 @@ def summary(xs, unit="s"):
 def make_run(run_id, ranks=4, nodes=2, seed=1, steps=20, compute_s=0.100, jitter=0.005,
              rank_slow=None, slow_frac=1.0, gemm=None, shared=None, intra_gbs=20.0,
              inter_gbs=11.0, nic_gbs=12.5, link_slow_node=None, bucket_bytes=16 * MiB,
-             nbuckets=4, env=None):
+             nbuckets=4, env=None, unbound=()):
     rng = random.Random(seed)
     per_node = ranks // nodes
     rank_node = [r // per_node for r in range(ranks)]
@@ -71,7 +71,7 @@ def make_run(run_id, ranks=4, nodes=2, seed=1, steps=20, compute_s=0.100, jitter
                 cpuset = "0"
                 overl = [x for x in grp if x != r]
         pranks.append({"rank": r, "node": rank_node[r], "host": names[rank_node[r]],
-                       "threads": 1 if overl else 2, "bound": True, "cpuset": cpuset,
+                       "threads": 1 if overl else 2, "bound": r not in unbound, "cpuset": cpuset,
                        "pus": 1 if overl else 2, "numa": [0], "overlaps": overl, "gpu": None})
     doc["phases"]["probe"] = {"elapsed_s": 0.5, "status": "ok", "mpi_library": "Open MPI",
                               "nodes": pnodes, "ranks": pranks, "env": env or {},
@@ -201,6 +201,11 @@ def main():
                                           link_slow_node=2))
     write(out, "gemm-outlier.json", make_run("gemm-outlier", ranks=4, nodes=2, seed=5,
                                              gemm={2: 40.0}))
+    # 128 ranks on 128 nodes: rank 100 (node101) straggles and is one of 65 unbound ranks, the
+    # 65th of them: a finding must name it, not stop at 64 entries
+    write(out, "rank100.json", make_run("rank100", ranks=128, nodes=128, seed=8, steps=10,
+                                        rank_slow={100: 1.3}, slow_frac=0.9,
+                                        unbound=list(range(64)) + [100]))
     write(out, "ab-a.json", make_run("ab-a", seed=6))
     write(out, "ab-b.json", make_run("ab-b", seed=6, inter_gbs=3.3))
     write(out, "other-model.json", dict(make_run("other-model", seed=6, ranks=8)))

@@ -5,7 +5,7 @@
 . "$top_srcdir/tests/tap.sh"
 R=${LLMBENCH_REPORT:-$top_builddir/llmbench-report}
 PY=${PYTHON3:-python3}
-tap_plan 39
+tap_plan 41
 t=$(tap_tmpdir)
 trap 'rm -rf "$t"' EXIT
 fx=$t/fx
@@ -53,6 +53,18 @@ CHECK='assert top["id"] == "compute.rank_outlier", top
 assert top["ranks"] == [2], top
 assert "40 GFLOP/s" in top["evidence"] and "median 80" in top["evidence"], top["evidence"]'
 rj "$fx/gemm-outlier.json" && tap_check "low GEMM peak on rank 2: top finding compute.rank_outlier" check || tap_not_ok "gemm-outlier: exit 0"
+
+CHECK='u = [x for x in f if x["id"] == "binding.unbound"][0]
+assert len(u["ranks"]) == 65 and u["ranks"][-1] == 100, u["ranks"]
+assert len(u["nodes"]) == 65 and u["nodes"][-1] == "node101", u["nodes"]
+s = [x for x in f if x["id"] == "straggler.arrival"][0]
+assert s["ranks"] == [100] and s["nodes"] == ["node101"], s
+assert "explained by binding.unbound" in s["evidence"], s["evidence"]
+assert top["id"] == "binding.unbound" and top["severity"] == "critical", top'
+rj "$fx/rank100.json" && tap_check "128 ranks: rank 100 on node101, the 65th unbound rank, is named and explains the straggler" check || tap_not_ok "rank100: exit 0"
+"$R" --no-plots "$fx/rank100.json" > "$t/r100.txt"
+tap_check "128 ranks, text: 'ranks 0-63, 100', the straggler rank 100, the node list marked as cut" sh -c \
+    "grep -q 'ranks 0-63, 100; nodes node01' '$t/r100.txt' && grep -q 'ranks 100; nodes node101' '$t/r100.txt' && grep -q '\.\.\. (65' '$t/r100.txt'"
 
 CHECK='a = d["attribution"]
 fs = {x["name"]: x for x in a["factors"]}
@@ -127,7 +139,7 @@ if [ $bad -eq 0 ]; then tap_ok "$total truncated or bit-flipped files: status 2 
 
 # Formats: text within 100 columns, markdown, CSV.
 wide=0
-for f in clean shared-core straggler slow-pair gemm-outlier only-comm; do
+for f in clean shared-core straggler slow-pair gemm-outlier only-comm rank100; do
     "$R" --no-plots "$fx/$f.json" > "$t/x.txt" || wide=$((wide + 1000))
     w=$(awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }' "$t/x.txt")
     [ "$w" -le 100 ] || { wide=$((wide + 1)); tap_diag "$f: $w columns"; }
