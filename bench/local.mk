@@ -11,12 +11,14 @@ llmbench_SOURCES += \
 	bench/phase_probe.c \
 	bench/phase_compute.c \
 	bench/phase_comm.c \
-	bench/phase_train.c
+	bench/phase_train.c bench/train.h bench/train_comm.c bench/train_summary.c
 nodist_llmbench_SOURCES = llmb_version.h
-# libraries after the objects that use them, each after its users: bench -> coll, kernels,
-# cluster -> lib
-llmbench_LDADD += libllmb_coll.a libllmb_kernels.a libllmb.a $(HWLOC_LIBS) $(JANSSON_LIBS) \
-	$(BLAS_LIBS) -lm
+# the libraries of the layers below, each after its users: bench -> coll, kernels, cluster -> lib
+if HAVE_CUDA
+llmbench_LDADD += libllmb_probe_cuda.a $(CUDA_LDFLAGS) $(NCCL_LDFLAGS) $(NCCL_LIBS) $(CUDA_LIBS)
+endif
+llmbench_LDADD += libllmb_coll.a libllmb_kernels.a libllmb_cluster.a libllmb.a $(HWLOC_LIBS) \
+	$(JANSSON_LIBS) $(BLAS_LIBS) -lm
 
 # The version: git describe when built from a git checkout, else the package version.
 BUILT_SOURCES += llmb_version.h

@@ -11,6 +11,7 @@
 
 #include "cluster/machine.h"
 #include "error.h"
+#include "kernels/plan.h"
 #include "llmbench.h"
 #include "model.h"
 #include "results.h"

@@ -85,9 +85,4 @@ struct llmb_model_memory {
 };
 void llmb_model_memory(const struct llmb_model_config *cfg, struct llmb_model_memory *m);
 
-/* `llmbench --describe-model`: 0 ok, 2 bad input (one line on stderr).  Defined in
- * kernels/describe.c and declared in kernels/plan.h; this declaration stays only until
- * bench/main.c includes kernels/plan.h. */
-int llmb_describe_model(FILE *out, const char *name, int layers, int batch, int seq);
-
 #endif

@@ -38,3 +38,44 @@ dist_check_SCRIPTS += tests/train/common.sh tests/train/replicas.sh tests/train/
 	tests/train/zero.sh tests/train/bad_input.sh tests/train/diverge.sh
 TESTS += tests/train/replicas.sh tests/train/overlap.sh tests/train/zero.sh \
 	tests/train/bad_input.sh tests/train/diverge.sh
+
+# kernels/: every kernel against its reference, the model (finite differences, the plan), the
+# FLOP and byte accounting; the compute phase under mpirun
+KERNEL_TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+KERNEL_TEST_LDADD = libllmb_kernels.a libllmb.a $(CMOCKA_LIBS) $(BLAS_LIBS) $(JANSSON_LIBS) -lm
+if HAVE_CMOCKA
+check_PROGRAMS += tests/kernels/test_kernels tests/kernels/test_gpt tests/kernels/test_cost
+TESTS += tests/kernels/test_kernels tests/kernels/test_gpt tests/kernels/test_cost
+endif
+dist_check_SCRIPTS += tests/kernels/compute_phase.sh
+TESTS += tests/kernels/compute_phase.sh
+
+tests_kernels_test_kernels_SOURCES = tests/kernels/test_kernels.c
+tests_kernels_test_kernels_CFLAGS = $(KERNEL_TEST_CFLAGS)
+tests_kernels_test_kernels_LDADD = $(KERNEL_TEST_LDADD)
+tests_kernels_test_gpt_SOURCES = tests/kernels/test_gpt.c
+tests_kernels_test_gpt_CFLAGS = $(KERNEL_TEST_CFLAGS)
+tests_kernels_test_gpt_LDADD = $(KERNEL_TEST_LDADD)
+tests_kernels_test_cost_SOURCES = tests/kernels/test_cost.c
+tests_kernels_test_cost_CFLAGS = $(KERNEL_TEST_CFLAGS)
+tests_kernels_test_cost_LDADD = $(KERNEL_TEST_LDADD)
+
+# cluster/: hand-written topologies (tests/topo), real bindings under mpirun (tests/probe),
+# and cluster/ kept free of MPI and bench/ (tests/topo/layering.sh).
+dist_check_SCRIPTS += tests/topo/probe_xml.sh tests/probe/binding.sh tests/topo/layering.sh
+TESTS += tests/topo/probe_xml.sh tests/probe/binding.sh tests/topo/layering.sh
+EXTRA_DIST += tests/topo/make_xml.py tests/topo/subset.py \
+	tests/topo/node8gpu.xml tests/topo/node8gpu.expect.json \
+	tests/topo/node1pkg.xml tests/topo/node1pkg.expect.json
+
+# Unit tests of the MPI-free cluster library (cmocka), linked with the plain compiler (no MPI
+# library): an MPI call in cluster/ fails this link.
+if HAVE_CMOCKA
+check_PROGRAMS += tests/topo/test_topo
+TESTS += tests/topo/test_topo
+endif
+tests_topo_test_topo_SOURCES = tests/topo/test_topo.c
+tests_topo_test_topo_CPPFLAGS = $(libllmb_cluster_a_CPPFLAGS)
+tests_topo_test_topo_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_topo_test_topo_LDADD = libllmb_cluster.a libllmb.a $(CMOCKA_LIBS) $(HWLOC_LIBS) $(JANSSON_LIBS)
+tests_topo_test_topo_LINK = $(PLAIN_CC) $(AM_CFLAGS) $(CFLAGS) $(AM_LDFLAGS) $(LDFLAGS) -o $@
