@@ -1,6 +1,7 @@
 /* Internal interface of the findings catalogue (doc/findings.md): the table row of a finding,
  * the thresholds, and the helpers the evaluation functions share.  report/findings.c holds the
- * table and the driver; report/find_*.c evaluate the findings by subject:
+ * table and the driver; report/find_common.c the helpers; report/find_*.c evaluate the findings
+ * by subject (they depend on find_common.c, rank.c and format.c, never on findings.c):
  *   find_binding.c  binding.*, placement.*
  *   find_compute.c  clock.throttled, machine.loaded, compute.*
  *   find_comm.c     link.slow_pair, comm.busbw_below_nominal, straggler.arrival
@@ -83,7 +84,7 @@ rr_eval_fn rr_eval_clock, rr_eval_loaded, rr_eval_rank_outlier, rr_eval_gemm_nom
 rr_eval_fn rr_eval_slow_pair, rr_eval_busbw_nominal, rr_eval_straggler; /* find_comm.c */
 rr_eval_fn rr_eval_env, rr_eval_stats;                              /* find_env.c */
 
-/* ---- helpers (report/findings.c) ---- */
+/* ---- helpers (report/find_common.c) ---- */
 /* A new finding of row def on this run with severity sev, no ranks, time lost NAN; NULL when out
  * of memory (message printed). */
 struct rr_finding *rr_finding_new(const struct rr_find_ctx *cx, const struct rr_finding_def *def,

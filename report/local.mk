@@ -2,8 +2,8 @@
 # linked with the plain compiler configure found behind it (PLAIN_CC).
 bin_PROGRAMS += llmbench-report
 # the findings catalogue: its table and driver, and the evaluations by subject
-rr_findings_sources = report/findings.h report/findings.c report/find_binding.c \
-	report/find_compute.c report/find_comm.c report/find_env.c
+rr_findings_sources = report/findings.h report/findings.c report/find_common.c \
+	report/find_binding.c report/find_compute.c report/find_comm.c report/find_env.c
 llmbench_report_SOURCES = report/main.c report/report.h report/load.c report/rank.c \
 	report/format.c report/specs.c report/model.c $(rr_findings_sources) \
 	report/output.c report/plots.c

@@ -6,13 +6,14 @@
  *   specs.c     nominal specs (cluster/specs/NAME.json) and measured-vs-nominal resources
  *   model.c     step-time decomposition, the step-time model, bootstrap CI, Shapley attribution
  *   findings.c  the findings catalogue (doc/findings.md): its table, the driver, the ranking;
- *               find_*.c evaluate the findings by subject (report/findings.h, internal)
+ *               find_*.c evaluate the findings by subject, with the helpers of find_common.c
+ *               (report/findings.h, internal)
  *   output.c    text / markdown / JSON / CSV
  *   plots.c     gnuplot scripts, PNG and SVG (gnuplot started with fork + execv, no shell)
  *
  * Dependencies go one way: rank.c and format.c are leaves; specs.c uses rank.c; model.c uses
- * specs.c and rank.c; the findings use rank.c and format.c; output.c and plots.c read all of
- * them; main.c drives.  Each function is declared below under the file that defines it.
+ * specs.c and rank.c; findings.c uses its find_*.c, which use find_common.c, rank.c and
+ * format.c; output.c and plots.c read the results of all of them; main.c drives.  Each function is declared below under the file that defines it.
  *
  * Units: seconds, bytes, GB/s = 1e9 B/s, GFLOP/s = 1e9 FLOP/s.  An unknown number is NAN. */
 #ifndef LLMB_REPORT_H
