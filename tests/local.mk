@@ -60,10 +60,13 @@ tests_kernels_test_cost_SOURCES = tests/kernels/test_cost.c
 tests_kernels_test_cost_CFLAGS = $(KERNEL_TEST_CFLAGS)
 tests_kernels_test_cost_LDADD = $(KERNEL_TEST_LDADD)
 
-# cluster/: hand-written topologies (tests/topo), real bindings under mpirun (tests/probe),
-# and cluster/ kept free of MPI and bench/ (tests/topo/layering.sh).
-dist_check_SCRIPTS += tests/topo/probe_xml.sh tests/probe/binding.sh tests/topo/layering.sh
-TESTS += tests/topo/probe_xml.sh tests/probe/binding.sh tests/topo/layering.sh
+# cluster/: hand-written topologies (tests/topo), real bindings under mpirun (tests/probe)
+dist_check_SCRIPTS += tests/topo/probe_xml.sh tests/probe/binding.sh
+TESTS += tests/topo/probe_xml.sh tests/probe/binding.sh
+
+# every layer includes only downwards
+dist_check_SCRIPTS += tests/layering.sh
+TESTS += tests/layering.sh
 EXTRA_DIST += tests/topo/make_xml.py tests/topo/subset.py \
 	tests/topo/node8gpu.xml tests/topo/node8gpu.expect.json \
 	tests/topo/node1pkg.xml tests/topo/node1pkg.expect.json
