@@ -188,11 +188,11 @@ static void line(FILE *o, enum rr_format fmt, const char *fmtstr, ...)
 }
 
 /* ---------------------------------------------------------------- one run */
-static void print_run(FILE *o, const struct rr_report *rep, int i, enum rr_format fmt)
+/* The run's heading, file and phases. */
+static void print_about(FILE *o, const struct rr_report *rep, int i, enum rr_format fmt)
 {
     const struct rr_run *run = &rep->runs[i];
-    const struct rr_resource *res = rep->res[i];
-    char h[400], a[64], b[64], c[64], d[64];
+    char h[400];
     snprintf(h, sizeof h, "run %c: %s", run_letter(i), run->run_id);
     heading(o, fmt, 1, h);
     char present[128] = "", missing[128] = "", failed[160] = "";
@@ -210,56 +210,73 @@ static void print_run(FILE *o, const struct rr_report *rep, int i, enum rr_forma
          run->version[0] ? run->version : "?");
     line(o, fmt, "phases: %s%s%s%s%s", present[0] ? present : "none",
          missing[0] ? "; not in this file: " : "", missing, failed[0] ? "; failed: " : "", failed);
+}
 
+/* Headline figures (train phase). */
+static void print_headline(FILE *o, const struct rr_run *run, enum rr_format fmt)
+{
+    char h[400], a[64], b[64], c[64], d[64];
     heading(o, fmt, 2, "Headline");
     if (!run->has[RR_TRAIN]) {
         line(o, fmt, "train phase not in this file: no tokens/s, step time or MFU.");
-    } else {
-        struct tab t = {.ncols = 3};
-        t.right[1] = 1;
-        tab_row(&t, "figure", "value", "how");
-        snprintf(a, sizeof a, "%.0f", run->tokens_per_s);
-        snprintf(h, sizeof h, "global batch of %.0f tokens / median step",
-                 run->global_batch_tokens);
-        tab_row(&t, "global tokens/s", isnan(run->tokens_per_s) ? "-" : a, h);
-        snprintf(h, sizeof h, "median of %zu steps (slowest rank), CV %.1f%%", run->nsteps,
-                 100 * run->step_cv);
-        tab_row(&t, "step time", rr_format_time(run->step_med, b, sizeof b), h);
-        snprintf(h, sizeof h, "peak %s GFLOP/s per rank (nominal, see below)",
-                 fnum(run->peak_nominal, "", d, sizeof d));
-        tab_row(&t, "MFU, nominal peak", fpct(run->mfu_nominal, c, sizeof c), h);
-        snprintf(h, sizeof h, "peak %s GFLOP/s per rank (measured GEMM)",
-                 fnum(run->peak_measured, "", d, sizeof d));
-        tab_row(&t, "MFU, measured peak", fpct(run->mfu_measured, a, sizeof a), h);
-        tab_print(o, &t, fmt);
-
-        heading(o, fmt, 2, "Step time (median rank, per step)");
-        struct tab s = {.ncols = 4};
-        s.right[1] = s.right[2] = s.right[3] = 1;
-        tab_row(&s, "term", "measured", "share", "model");
-        static const char *const labels[RR_NTERMS] = {
-            "compute", "optimizer", "exposed comm, intra-node", "exposed comm, inter-node",
-            "waiting for stragglers", "other (host, loop)"};
-        for (int k = 0; k < RR_NTERMS; k++) {
-            double share = run->step_med > 0 ? run->meas[k] / run->step_med : NAN;
-            tab_row(&s, labels[k], rr_format_time(run->meas[k], a, sizeof a), fpct(share, b, sizeof b),
-                    rr_format_time(run->pred[k], c, sizeof c));
-        }
-        tab_row(&s, "step time", rr_format_time(run->step_med, a, sizeof a), "100.0%",
-                rr_format_time(run->pred_total, c, sizeof c));
-        tab_print(o, &s, fmt);
-        if (run->params_ok)
-            line(o, fmt, "model: predicted %s vs measured %s, error %+.1f%%%s. Compute from %s; "
-                 "communication from %s; optimizer, wait and other are the measured terms.",
-                 rr_format_time(run->pred_total, a, sizeof a), rr_format_time(run->step_med, b, sizeof b),
-                 100 * run->pred_err, run->pred_independent ? ""
-                 : " (no compute or comm phase: the model only restates the train timers)",
-                 run->pred_compute_src, run->pred_comm_src);
-        if (run->wait_in_comm)
-            line(o, fmt, "note: comm_s includes wait_s in this file; exposed communication = "
-                 "comm_s - wait_s.");
+        return;
     }
+    struct tab t = {.ncols = 3};
+    t.right[1] = 1;
+    tab_row(&t, "figure", "value", "how");
+    snprintf(a, sizeof a, "%.0f", run->tokens_per_s);
+    snprintf(h, sizeof h, "global batch of %.0f tokens / median step",
+             run->global_batch_tokens);
+    tab_row(&t, "global tokens/s", isnan(run->tokens_per_s) ? "-" : a, h);
+    snprintf(h, sizeof h, "median of %zu steps (slowest rank), CV %.1f%%", run->nsteps,
+             100 * run->step_cv);
+    tab_row(&t, "step time", rr_format_time(run->step_med, b, sizeof b), h);
+    snprintf(h, sizeof h, "peak %s GFLOP/s per rank (nominal, see below)",
+             fnum(run->peak_nominal, "", d, sizeof d));
+    tab_row(&t, "MFU, nominal peak", fpct(run->mfu_nominal, c, sizeof c), h);
+    snprintf(h, sizeof h, "peak %s GFLOP/s per rank (measured GEMM)",
+             fnum(run->peak_measured, "", d, sizeof d));
+    tab_row(&t, "MFU, measured peak", fpct(run->mfu_measured, a, sizeof a), h);
+    tab_print(o, &t, fmt);
+}
 
+/* The step-time decomposition beside the model's prediction (train phase). */
+static void print_decomposition(FILE *o, const struct rr_run *run, enum rr_format fmt)
+{
+    char a[64], b[64], c[64];
+    if (!run->has[RR_TRAIN])
+        return;
+    heading(o, fmt, 2, "Step time (median rank, per step)");
+    struct tab s = {.ncols = 4};
+    s.right[1] = s.right[2] = s.right[3] = 1;
+    tab_row(&s, "term", "measured", "share", "model");
+    static const char *const labels[RR_NTERMS] = {
+        "compute", "optimizer", "exposed comm, intra-node", "exposed comm, inter-node",
+        "waiting for stragglers", "other (host, loop)"};
+    for (int k = 0; k < RR_NTERMS; k++) {
+        double share = run->step_med > 0 ? run->meas[k] / run->step_med : NAN;
+        tab_row(&s, labels[k], rr_format_time(run->meas[k], a, sizeof a), fpct(share, b, sizeof b),
+                rr_format_time(run->pred[k], c, sizeof c));
+    }
+    tab_row(&s, "step time", rr_format_time(run->step_med, a, sizeof a), "100.0%",
+            rr_format_time(run->pred_total, c, sizeof c));
+    tab_print(o, &s, fmt);
+    if (run->params_ok)
+        line(o, fmt, "model: predicted %s vs measured %s, error %+.1f%%%s. Compute from %s; "
+             "communication from %s; optimizer, wait and other are the measured terms.",
+             rr_format_time(run->pred_total, a, sizeof a), rr_format_time(run->step_med, b, sizeof b),
+             100 * run->pred_err, run->pred_independent ? ""
+             : " (no compute or comm phase: the model only restates the train timers)",
+             run->pred_compute_src, run->pred_comm_src);
+    if (run->wait_in_comm)
+        line(o, fmt, "note: comm_s includes wait_s in this file; exposed communication = "
+             "comm_s - wait_s.");
+}
+
+/* Measured against nominal, with where each nominal figure comes from. */
+static void print_resources(FILE *o, const struct rr_resource *res, enum rr_format fmt)
+{
+    char h[400], a[64], b[64], c[64];
     heading(o, fmt, 2, "Measured vs nominal");
     struct tab t = {.ncols = 5};
     t.right[1] = t.right[2] = t.right[3] = 1;
@@ -286,6 +303,14 @@ static void print_run(FILE *o, const struct rr_report *rep, int i, enum rr_forma
         if (fmt == RR_FMT_MD)
             fputc('\n', o);
     }
+}
+
+static void print_run(FILE *o, const struct rr_report *rep, int i, enum rr_format fmt)
+{
+    print_about(o, rep, i, fmt);
+    print_headline(o, &rep->runs[i], fmt);
+    print_decomposition(o, &rep->runs[i], fmt);
+    print_resources(o, rep->res[i], fmt);
 }
 
 /* ---------------------------------------------------------------- findings */
@@ -468,99 +493,112 @@ void rr_print(FILE *o, const struct rr_report *rep, enum rr_format fmt)
 /* ---------------------------------------------------------------- JSON */
 static json_t *jnum(double v) { return isfinite(v) ? json_real(v) : json_null(); }
 
+/* runs[i] of the JSON report (doc/report-json.md). */
+static json_t *run_json(const struct rr_report *rep, int i)
+{
+    const struct rr_run *run = &rep->runs[i];
+    json_t *r = json_object(), *miss = json_array(), *pres = json_array();
+    json_object_set_new(r, "file", json_string(run->file));
+    json_object_set_new(r, "run_id", json_string(run->run_id));
+    json_object_set_new(r, "ranks", json_integer(run->nranks));
+    json_object_set_new(r, "nodes", json_integer(run->nnodes));
+    for (int p = 0; p < RR_NPHASES; p++)
+        json_array_append_new(run->has[p] ? pres : miss, json_string(rr_phase_names[p]));
+    json_object_set_new(r, "phases", pres);
+    json_object_set_new(r, "missing_phases", miss);
+    int tr = run->has[RR_TRAIN];
+    json_object_set_new(r, "tokens_per_s", jnum(tr ? run->tokens_per_s : NAN));
+    json_object_set_new(r, "step_time_s", jnum(tr ? run->step_med : NAN));
+    json_object_set_new(r, "mfu_nominal", jnum(run->mfu_nominal));
+    json_object_set_new(r, "mfu_measured", jnum(run->mfu_measured));
+    json_object_set_new(r, "predicted_step_time_s", jnum(run->pred_total));
+    json_object_set_new(r, "model_error", jnum(run->pred_err));
+    json_t *dec = json_object(), *pred = json_object();
+    for (int k = 0; k < RR_NTERMS; k++) {
+        json_object_set_new(dec, rr_term_names[k], jnum(tr ? run->meas[k] : NAN));
+        json_object_set_new(pred, rr_term_names[k], jnum(run->pred[k]));
+    }
+    json_object_set_new(r, "decomposition_s", dec);
+    json_object_set_new(r, "predicted_s", pred);
+    json_t *res = json_array();
+    for (int k = 0; k < RR_NRES; k++) {
+        const struct rr_resource *x = &rep->res[i][k];
+        json_t *o = json_object();
+        json_object_set_new(o, "name", json_string(x->name));
+        json_object_set_new(o, "unit", json_string(x->unit));
+        json_object_set_new(o, "measured", jnum(x->measured));
+        json_object_set_new(o, "nominal", jnum(x->nominal));
+        json_object_set_new(o, "ratio", jnum(x->nominal > 0 ? x->measured / x->nominal
+                                                            : NAN));
+        json_object_set_new(o, "measured_as", json_string(x->what));
+        json_object_set_new(o, "nominal_source", json_string(x->source));
+        json_array_append_new(res, o);
+    }
+    json_object_set_new(r, "resources", res);
+    return r;
+}
+
+/* One entry of findings[]. */
+static json_t *finding_json(const struct rr_report *rep, const struct rr_finding *f)
+{
+    json_t *o = json_object(), *rk = json_array(), *nd = json_array();
+    json_object_set_new(o, "id", json_string(f->id));
+    json_object_set_new(o, "severity", json_string(rr_sev_names[f->sev]));
+    json_object_set_new(o, "run", json_integer(f->run));
+    for (int k = 0; k < f->nranks; k++)
+        json_array_append_new(rk, json_integer(f->ranks[k]));
+    for (int k = 0; k < f->nnodes; k++)
+        json_array_append_new(nd, json_string(rep->runs[f->run].nodes[f->nodes[k]].name));
+    json_object_set_new(o, "ranks", rk);
+    json_object_set_new(o, "nodes", nd);
+    json_object_set_new(o, "time_lost_s", jnum(f->time_lost_s));
+    if (!isnan(f->gap_s))
+        json_object_set_new(o, "gap_time_s", jnum(f->gap_s));
+    json_object_set_new(o, "evidence", json_string(f->evidence));
+    json_object_set_new(o, "remedy", json_string(f->remedy));
+    return o;
+}
+
+/* The attribution object (two files). */
+static json_t *attribution_json(const struct rr_compare *c)
+{
+    json_t *at = json_object();
+    json_object_set_new(at, "same_workload", json_boolean(c->same_workload));
+    json_object_set_new(at, "differences", json_string(c->differences));
+    json_object_set_new(at, "ratio", jnum(c->have_ratio ? c->ratio : NAN));
+    json_object_set_new(at, "ci95", c->have_ratio ? json_pack("[o,o]", jnum(c->ci_lo),
+                                                              jnum(c->ci_hi)) : json_null());
+    json_object_set_new(at, "ci_includes_1", c->have_ratio
+                            ? json_boolean(c->ci_lo <= 1 && c->ci_hi >= 1) : json_null());
+    json_object_set_new(at, "predicted_ratio",
+                        jnum(c->have_attr ? c->pred_b / c->pred_a : NAN));
+    json_t *fa = json_array();
+    for (int g = 0; c->have_attr && g < RR_NGROUPS; g++) {
+        json_t *o = json_object();
+        json_object_set_new(o, "name", json_string(rr_group_names[g]));
+        json_object_set_new(o, "factor", jnum(c->factor[g]));
+        json_object_set_new(o, "share_s", jnum(c->share_s[g]));
+        json_array_append_new(fa, o);
+    }
+    json_object_set_new(at, "factors", fa);
+    json_object_set_new(at, "unexplained", jnum(c->have_attr ? c->unexplained : NAN));
+    if (!c->have_attr)
+        json_object_set_new(at, "why_no_attribution", json_string(c->why_no_attr));
+    return at;
+}
+
 json_t *rr_report_json(const struct rr_report *rep)
 {
     json_t *root = json_object(), *runs = json_array(), *fs = json_array();
     json_object_set_new(root, "schema", json_string("llmbench-report/1"));
-    for (int i = 0; i < rep->nruns; i++) {
-        const struct rr_run *run = &rep->runs[i];
-        json_t *r = json_object(), *miss = json_array(), *pres = json_array();
-        json_object_set_new(r, "file", json_string(run->file));
-        json_object_set_new(r, "run_id", json_string(run->run_id));
-        json_object_set_new(r, "ranks", json_integer(run->nranks));
-        json_object_set_new(r, "nodes", json_integer(run->nnodes));
-        for (int p = 0; p < RR_NPHASES; p++)
-            json_array_append_new(run->has[p] ? pres : miss, json_string(rr_phase_names[p]));
-        json_object_set_new(r, "phases", pres);
-        json_object_set_new(r, "missing_phases", miss);
-        int tr = run->has[RR_TRAIN];
-        json_object_set_new(r, "tokens_per_s", jnum(tr ? run->tokens_per_s : NAN));
-        json_object_set_new(r, "step_time_s", jnum(tr ? run->step_med : NAN));
-        json_object_set_new(r, "mfu_nominal", jnum(run->mfu_nominal));
-        json_object_set_new(r, "mfu_measured", jnum(run->mfu_measured));
-        json_object_set_new(r, "predicted_step_time_s", jnum(run->pred_total));
-        json_object_set_new(r, "model_error", jnum(run->pred_err));
-        json_t *dec = json_object(), *pred = json_object();
-        for (int k = 0; k < RR_NTERMS; k++) {
-            json_object_set_new(dec, rr_term_names[k], jnum(tr ? run->meas[k] : NAN));
-            json_object_set_new(pred, rr_term_names[k], jnum(run->pred[k]));
-        }
-        json_object_set_new(r, "decomposition_s", dec);
-        json_object_set_new(r, "predicted_s", pred);
-        json_t *res = json_array();
-        for (int k = 0; k < RR_NRES; k++) {
-            const struct rr_resource *x = &rep->res[i][k];
-            json_t *o = json_object();
-            json_object_set_new(o, "name", json_string(x->name));
-            json_object_set_new(o, "unit", json_string(x->unit));
-            json_object_set_new(o, "measured", jnum(x->measured));
-            json_object_set_new(o, "nominal", jnum(x->nominal));
-            json_object_set_new(o, "ratio", jnum(x->nominal > 0 ? x->measured / x->nominal
-                                                                : NAN));
-            json_object_set_new(o, "measured_as", json_string(x->what));
-            json_object_set_new(o, "nominal_source", json_string(x->source));
-            json_array_append_new(res, o);
-        }
-        json_object_set_new(r, "resources", res);
-        json_array_append_new(runs, r);
-    }
+    for (int i = 0; i < rep->nruns; i++)
+        json_array_append_new(runs, run_json(rep, i));
     json_object_set_new(root, "runs", runs);
-    for (size_t i = 0; i < rep->findings.n; i++) {
-        const struct rr_finding *f = &rep->findings.v[i];
-        json_t *o = json_object(), *rk = json_array(), *nd = json_array();
-        json_object_set_new(o, "id", json_string(f->id));
-        json_object_set_new(o, "severity", json_string(rr_sev_names[f->sev]));
-        json_object_set_new(o, "run", json_integer(f->run));
-        for (int k = 0; k < f->nranks; k++)
-            json_array_append_new(rk, json_integer(f->ranks[k]));
-        for (int k = 0; k < f->nnodes; k++)
-            json_array_append_new(nd, json_string(rep->runs[f->run].nodes[f->nodes[k]].name));
-        json_object_set_new(o, "ranks", rk);
-        json_object_set_new(o, "nodes", nd);
-        json_object_set_new(o, "time_lost_s", jnum(f->time_lost_s));
-        if (!isnan(f->gap_s))
-            json_object_set_new(o, "gap_time_s", jnum(f->gap_s));
-        json_object_set_new(o, "evidence", json_string(f->evidence));
-        json_object_set_new(o, "remedy", json_string(f->remedy));
-        json_array_append_new(fs, o);
-    }
+    for (size_t i = 0; i < rep->findings.n; i++)
+        json_array_append_new(fs, finding_json(rep, &rep->findings.v[i]));
     json_object_set_new(root, "findings", fs);
-    if (rep->have_compare) {
-        const struct rr_compare *c = &rep->cmp;
-        json_t *at = json_object();
-        json_object_set_new(at, "same_workload", json_boolean(c->same_workload));
-        json_object_set_new(at, "differences", json_string(c->differences));
-        json_object_set_new(at, "ratio", jnum(c->have_ratio ? c->ratio : NAN));
-        json_object_set_new(at, "ci95", c->have_ratio ? json_pack("[o,o]", jnum(c->ci_lo),
-                                                                  jnum(c->ci_hi)) : json_null());
-        json_object_set_new(at, "ci_includes_1", c->have_ratio
-                                ? json_boolean(c->ci_lo <= 1 && c->ci_hi >= 1) : json_null());
-        json_object_set_new(at, "predicted_ratio",
-                            jnum(c->have_attr ? c->pred_b / c->pred_a : NAN));
-        json_t *fa = json_array();
-        for (int g = 0; c->have_attr && g < RR_NGROUPS; g++) {
-            json_t *o = json_object();
-            json_object_set_new(o, "name", json_string(rr_group_names[g]));
-            json_object_set_new(o, "factor", jnum(c->factor[g]));
-            json_object_set_new(o, "share_s", jnum(c->share_s[g]));
-            json_array_append_new(fa, o);
-        }
-        json_object_set_new(at, "factors", fa);
-        json_object_set_new(at, "unexplained", jnum(c->have_attr ? c->unexplained : NAN));
-        if (!c->have_attr)
-            json_object_set_new(at, "why_no_attribution", json_string(c->why_no_attr));
-        json_object_set_new(root, "attribution", at);
-    }
+    if (rep->have_compare)
+        json_object_set_new(root, "attribution", attribution_json(&rep->cmp));
     if (rep->plots_note)
         json_object_set_new(root, "plots", json_string(rep->plots_note));
     return root;

@@ -221,10 +221,13 @@ static int plot_links(const struct rr_report *rep, const char *dir)
     fclose(f);
     char body[32768], id[sizeof run->run_id];
     rr_safe_name(run->run_id, id, sizeof id); /* from the file: no quote into the script */
-    int l = snprintf(body, sizeof body, "set title 'node-pair bandwidth (GB/s), %s: row sends "
+    char cut[64] = ""; /* a heatmap of more than 256 names is unreadable: say it is cut */
+    if (n < run->link_n)
+        snprintf(cut, sizeof cut, " (the first %d of %d)", n, run->link_n);
+    int l = snprintf(body, sizeof body, "set title 'node-pair bandwidth (GB/s), %s%s: row sends "
                      "to column'\nset xrange [-0.5:%d.5]\nset yrange [%d.5:-0.5]\n"
                      "set palette rgbformulae 22,13,10\nset cbrange [0:*]\nset xtics (", id,
-                     n - 1, n - 1);
+                     cut, n - 1, n - 1);
     char nm[64];
     for (int k = 0; k < 2; k++) {
         for (int i = 0; i < n && l < (int)sizeof body - 200; i++) {

@@ -96,48 +96,47 @@ static void largest_busbw(const struct rr_run *run, const char *group, struct rr
              llmb_format_size((size_t)s->bytes[i], sz, sizeof sz));
 }
 
-int rr_resources(const struct rr_run *run, const char *dir, const char *device,
-                 const char *fabric, struct rr_resource res[RR_NRES])
+/* The device spec of a run: --device, else the spec matching the probe's first GPU, else cpu.
+ * dev receives its id ("" when no spec matches), why the reason a nominal figure is missing
+ * ("" when none), ds the spec (NAN figures when none).  0, or -1 (message printed: a bad spec
+ * file, or no file for --device). */
+static int device_spec(const struct rr_run *run, const char *dir, const char *device,
+                       char dev[64], char why[160], struct rr_spec *ds)
 {
-    static const char *const names[RR_NRES] = {"GEMM", "memory", "intra-node busbw",
-                                               "inter-node busbw"};
-    static const char *const units[RR_NRES] = {"GFLOP/s", "GB/s", "GB/s", "GB/s"};
-    for (int i = 0; i < RR_NRES; i++) {
-        memset(&res[i], 0, sizeof res[i]);
-        res[i].name = names[i];
-        res[i].unit = units[i];
-        res[i].measured = res[i].nominal = NAN;
-    }
-    /* Device: --device, else the probe's first GPU, else cpu. */
-    char dev[64] = "", why[160] = "";
     unsigned gv = 0, gd = 0;
+    dev[0] = why[0] = '\0';
     for (int n = 0; n < run->nnodes; n++)
         if (run->nodes[n].ngpus > 0 && !gv)
             gv = run->nodes[n].gpu_vendor, gd = run->nodes[n].gpu_device;
     if (device)
-        llmb_strlcpy(dev, device, sizeof dev);
+        llmb_strlcpy(dev, device, 64);
     else if (gv) {
-        match_device(dir, gv, gd, dev, sizeof dev);
+        match_device(dir, gv, gd, dev, 64);
         if (!dev[0])
-            snprintf(why, sizeof why, "no spec for GPU %04x:%04x (give --device)", gv, gd);
+            snprintf(why, 160, "no spec for GPU %04x:%04x (give --device)", gv, gd);
     } else
         strcpy(dev, "cpu");
-    struct rr_spec ds;
-    memset(&ds, 0, sizeof ds);
-    ds.gemm_gflops = ds.memory_gbs = ds.intra_busbw_gbs = ds.inter_busbw_gbs = NAN;
-    if (dev[0]) {
-        int rc = spec_load(dir, dev, &ds);
-        if (rc < 0)
-            return -1;
-        if (rc == 1) {
-            if (device)
-                return llmb_error("--device %s: no file %s/%s.json", device, dir, device);
-            snprintf(why, sizeof why, "spec file %s/%s.json not found", dir, dev);
-            ds.gemm_gflops = ds.memory_gbs = ds.intra_busbw_gbs = NAN;
-        }
+    memset(ds, 0, sizeof *ds);
+    ds->gemm_gflops = ds->memory_gbs = ds->intra_busbw_gbs = ds->inter_busbw_gbs = NAN;
+    if (!dev[0])
+        return 0;
+    int rc = spec_load(dir, dev, ds);
+    if (rc < 0)
+        return -1;
+    if (rc == 1) {
+        if (device)
+            return llmb_error("--device %s: no file %s/%s.json", device, dir, device);
+        snprintf(why, 160, "spec file %s/%s.json not found", dir, dev);
+        ds->gemm_gflops = ds->memory_gbs = ds->intra_busbw_gbs = NAN;
     }
-    /* GEMM */
-    struct rr_resource *g = &res[RR_RES_GEMM];
+    return 0;
+}
+
+/* GEMM: the median rank's measured peak against the device's (on CPUs the compute phase's own
+ * derived peak, else the train phase's). */
+static void gemm_resource(const struct rr_run *run, const char *dev, const char *why,
+                          const struct rr_spec *ds, struct rr_resource *g)
+{
     g->measured = rr_rank_median(run, offsetof(struct rr_rank, measured_gflops));
     if (!isnan(g->measured))
         snprintf(g->what, sizeof g->what, "large square GEMM, median of %d ranks", run->nranks);
@@ -151,28 +150,16 @@ int rr_resources(const struct rr_run *run, const char *dir, const char *device,
             snprintf(g->source, sizeof g->source, "cpu: train phase peak_nominal_gflops");
         }
     } else {
-        g->nominal = ds.gemm_gflops;
+        g->nominal = ds->gemm_gflops;
         snprintf(g->source, sizeof g->source, "%s: %s", dev[0] ? dev : "?",
-                 why[0] ? why : ds.gemm_src);
+                 why[0] ? why : ds->gemm_src);
     }
-    /* memory */
-    struct rr_resource *m = &res[RR_RES_MEM];
-    m->measured = rr_rank_median(run, offsetof(struct rr_rank, stream_gbs));
-    if (!isnan(m->measured))
-        snprintf(m->what, sizeof m->what, "STREAM triad, median of %d ranks", run->nranks);
-    m->nominal = ds.memory_gbs;
-    snprintf(m->source, sizeof m->source, "%s: %s", dev[0] ? dev : "?",
-             why[0] ? why : ds.memory_src);
-    /* intra-node busbw */
-    struct rr_resource *ia = &res[RR_RES_INTRA];
-    largest_busbw(run, "intra", ia);
-    if (isnan(ia->measured) && run->nnodes == 1)
-        largest_busbw(run, "world", ia);
-    ia->nominal = ds.intra_busbw_gbs;
-    snprintf(ia->source, sizeof ia->source, "%s: %s", dev[0] ? dev : "?",
-             why[0] ? why : ds.intra_src);
-    /* inter-node busbw */
-    struct rr_resource *ie = &res[RR_RES_INTER];
+}
+
+/* Inter-node busbw: nominal from --fabric, else the slowest node's fastest NIC.  0 or -1. */
+static int inter_resource(const struct rr_run *run, const char *dir, const char *fabric,
+                          struct rr_resource *ie)
+{
     largest_busbw(run, "inter", ie);
     if (isnan(ie->measured) && run->nnodes > 1)
         largest_busbw(run, "world", ie);
@@ -202,6 +189,42 @@ int rr_resources(const struct rr_run *run, const char *dir, const char *device,
     } else
         snprintf(ie->source, sizeof ie->source, "one node: no inter-node links");
     return 0;
+}
+
+int rr_resources(const struct rr_run *run, const char *dir, const char *device,
+                 const char *fabric, struct rr_resource res[RR_NRES])
+{
+    static const char *const names[RR_NRES] = {"GEMM", "memory", "intra-node busbw",
+                                               "inter-node busbw"};
+    static const char *const units[RR_NRES] = {"GFLOP/s", "GB/s", "GB/s", "GB/s"};
+    for (int i = 0; i < RR_NRES; i++) {
+        memset(&res[i], 0, sizeof res[i]);
+        res[i].name = names[i];
+        res[i].unit = units[i];
+        res[i].measured = res[i].nominal = NAN;
+    }
+    char dev[64], why[160];
+    struct rr_spec ds;
+    if (device_spec(run, dir, device, dev, why, &ds) < 0)
+        return -1;
+    gemm_resource(run, dev, why, &ds, &res[RR_RES_GEMM]);
+    /* memory */
+    struct rr_resource *m = &res[RR_RES_MEM];
+    m->measured = rr_rank_median(run, offsetof(struct rr_rank, stream_gbs));
+    if (!isnan(m->measured))
+        snprintf(m->what, sizeof m->what, "STREAM triad, median of %d ranks", run->nranks);
+    m->nominal = ds.memory_gbs;
+    snprintf(m->source, sizeof m->source, "%s: %s", dev[0] ? dev : "?",
+             why[0] ? why : ds.memory_src);
+    /* intra-node busbw */
+    struct rr_resource *ia = &res[RR_RES_INTRA];
+    largest_busbw(run, "intra", ia);
+    if (isnan(ia->measured) && run->nnodes == 1)
+        largest_busbw(run, "world", ia);
+    ia->nominal = ds.intra_busbw_gbs;
+    snprintf(ia->source, sizeof ia->source, "%s: %s", dev[0] ? dev : "?",
+             why[0] ? why : ds.intra_src);
+    return inter_resource(run, dir, fabric, &res[RR_RES_INTER]);
 }
 
 double rr_nominal_peak(const struct rr_run *run, const struct rr_resource res[RR_NRES],
