@@ -10,7 +10,7 @@ llmbench_SOURCES += \
 	bench/clock.c bench/clock.h \
 	bench/phase_probe.c \
 	bench/phase_compute.c \
-	bench/phase_comm.c \
+	bench/phase_comm.c bench/comm.h bench/comm_analyze.c bench/comm_links.c \
 	bench/phase_train.c bench/train.h bench/train_comm.c bench/train_summary.c
 nodist_llmbench_SOURCES = llmb_version.h
 # the libraries of the layers below, each after its users: bench -> coll, kernels, cluster -> lib

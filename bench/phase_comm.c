@@ -21,57 +21,17 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "clock.h"
 #include "cluster/machine.h"
-#include "coll/coll.h"
+#include "comm.h"
 #include "error.h"
-#include "llmbench.h"
 #include "metrics.h"
 #include "stats.h"
 #include "util.h"
-
-#define COMM_MAX_ITERS 1000       /* timed iterations per point at most (raw samples kept) */
-#define COMM_SAMPLE_BUDGET 20000  /* arrival (and exit) samples kept per point, all ranks */
-#define COMM_MIN_KEPT 20          /* ... but at least this many iterations of every rank */
-#define COMM_VERIFY_ITERS 1       /* untimed verification iterations per point */
-#define LINK_MAX_BYTES ((size_t)4 << 20)
-#define LINK_TAG 7303
 
 static const char *const size_convention =
     "nccl-tests: S = the buffer for allreduce, broadcast, sendrecv; the total receive buffer "
     "for allgather; the total send buffer for reduce_scatter and alltoall (OSU/IMB report S/n "
     "for these three)";
-
-struct inject {
-    int delay_rank;   /* -1: none */
-    long delay_us;
-    int corrupt_rank; /* -1: none */
-};
-
-struct group {
-    const char *name;
-    const char *skip;           /* reason the group is skipped, or NULL */
-    int member;                 /* this rank runs the group's collectives */
-    struct llmb_coll_comm comm; /* valid when member */
-    MPI_Comm dup;               /* to free, or MPI_COMM_NULL */
-    int color;                  /* which communicator of the group this rank is in */
-    int nranks;                 /* size of the largest communicator of the group */
-    int ncomms;
-};
-
-struct phase {
-    struct llmb_ctx *ctx;
-    const struct llmb_options *opt;
-    struct llmb_clock clock;
-    struct inject inj;
-    size_t *sizes;
-    int nsizes;
-    int point, npoints;         /* progress */
-    int point_seq;              /* varies the verification data from point to point */
-    long long wrong_total;      /* all ranks (known everywhere) */
-    float tab[LLMB_COLL_PERIOD], sum[LLMB_COLL_PERIOD];
-    json_t *sweeps, *skipped;   /* rank 0 */
-};
 
 /* ---------------------------------------------------------------- input */
 
@@ -248,157 +208,6 @@ static void sleep_us(long us)
         ;
 }
 
-static double median_of(const double *x, size_t n)
-{
-    return llmb_percentile(x, n, 0.5);
-}
-
-static json_t *real_array(const double *x, size_t n, double sub)
-{
-    json_t *a = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(a, json_real(x[i] - sub));
-    return a;
-}
-
-static json_t *summary(const double *x, size_t n)
-{
-    struct llmb_summary s;
-    if (llmb_summarize(x, n, &s) < 0)
-        return json_null();
-    return llmb_summary_json(&s, "s");
-}
-
-/* What rank 0 makes of one point: gathered arrivals and exits of every member, `colors[r]` the
- * communicator of world rank r (-1: not a member).  Returns the point's JSON. */
-static json_t *analyze(struct phase *ph, const struct group *g, enum llmb_coll coll, size_t bytes,
-                       size_t count, int iters, const double *all, const int *colors,
-                       long long wrong, double *op_median, double *skew_median)
-{
-    struct llmb_ctx *ctx = ph->ctx;
-    int M = 0, ncol = 0;
-    for (int r = 0; r < ctx->size; r++)
-        if (colors[r] >= 0) {
-            M++;
-            if (colors[r] + 1 > ncol)
-                ncol = colors[r] + 1;
-        }
-    int *who = malloc((size_t)M * sizeof *who), *last = calloc((size_t)M, sizeof *last);
-    double *op = malloc((size_t)iters * sizeof *op), *skew = malloc((size_t)iters * sizeof *skew);
-    double *wait = malloc((size_t)M * iters * sizeof *wait), *inside = malloc((size_t)M * iters * sizeof *inside);
-    double *late = calloc((size_t)M, sizeof *late), *tmp = malloc((size_t)M * sizeof *tmp);
-    double *col_op = malloc((size_t)(ncol > 0 ? ncol : 1) * iters * sizeof *col_op);
-    if (!who || !last || !op || !skew || !wait || !inside || !late || !tmp || !col_op)
-        llmb_abort(LLMB_EFAIL, "out of memory analysing a point");
-    for (int r = 0, m = 0; r < ctx->size; r++)
-        if (colors[r] >= 0)
-            who[m++] = r;
-    /* The gathered buffer holds, member after member in world-rank order, arrive[iters] then
-     * exit[iters]. */
-#define ARR(m, k) all[(size_t)(m) * 2 * iters + (k)]
-#define EXT(m, k) all[(size_t)(m) * 2 * iters + iters + (k)]
-    double t_first = INFINITY;
-    for (int m = 0; m < M; m++)
-        for (int k = 0; k < iters; k++)
-            if (ARR(m, k) < t_first)
-                t_first = ARR(m, k);
-    for (int k = 0; k < iters; k++) {
-        op[k] = -INFINITY;
-        skew[k] = -INFINITY;
-        for (int c = 0; c < ncol; c++) {
-            int n = 0, lastm = -1;
-            double la = -INFINITY, le = -INFINITY;
-            for (int m = 0; m < M; m++) {
-                if (colors[who[m]] != c)
-                    continue;
-                tmp[n++] = ARR(m, k);
-                if (ARR(m, k) > la)
-                    la = ARR(m, k), lastm = m;
-                if (EXT(m, k) > le)
-                    le = EXT(m, k);
-            }
-            if (n == 0) {
-                col_op[(size_t)c * iters + k] = NAN;
-                continue;
-            }
-            double med = median_of(tmp, (size_t)n);
-            for (int m = 0; m < M; m++) {
-                if (colors[who[m]] != c)
-                    continue;
-                wait[(size_t)m * iters + k] = la - ARR(m, k);
-                inside[(size_t)m * iters + k] = EXT(m, k) - ARR(m, k);
-                late[m] += ARR(m, k) - med;
-            }
-            last[lastm]++;
-            col_op[(size_t)c * iters + k] = le - la;
-            if (le - la > op[k])
-                op[k] = le - la;
-            if (la - med > skew[k])
-                skew[k] = la - med;
-        }
-    }
-    json_t *pt = json_object();
-    json_object_set_new(pt, "bytes", json_integer((json_int_t)bytes));
-    json_object_set_new(pt, "count", json_integer((json_int_t)count));
-    json_object_set_new(pt, "osu_bytes", json_integer((json_int_t)llmb_coll_osu_bytes(coll, bytes, g->nranks)));
-    json_object_set_new(pt, "iters", json_integer(iters));
-    json_object_set_new(pt, "verify_iters", json_integer(COMM_VERIFY_ITERS));
-    json_object_set_new(pt, "op", summary(op, (size_t)iters));
-    struct llmb_summary so, ss;
-    if (llmb_summarize(op, (size_t)iters, &so) < 0)
-        so.median = 0;
-    if (llmb_summarize(skew, (size_t)iters, &ss) < 0)
-        ss.median = 0;
-    *op_median = so.median;
-    *skew_median = ss.median;
-    /* A point whose verification found wrong elements is an error with a count, never a
-     * bandwidth: null, like a figure that could not be measured. */
-    int rate_ok = so.median > 0 && wrong == 0;
-    json_object_set_new(pt, "algbw_gbs", rate_ok ? json_real(llmb_algbw_gbs((double)bytes, so.median)) : json_null());
-    json_object_set_new(pt, "busbw_gbs", rate_ok ? json_real(llmb_busbw_gbs(coll, g->nranks, (double)bytes, so.median)) : json_null());
-    json_object_set_new(pt, "arrival_skew", summary(skew, (size_t)iters));
-    json_object_set_new(pt, "wrong", json_integer(wrong));
-    if (g->ncomms > 1) {
-        json_t *cm = json_array();
-        for (int c = 0; c < ncol; c++) {
-            double *x = col_op + (size_t)c * iters;
-            if (isnan(x[0]))
-                continue;
-            int first = -1;
-            for (int m = 0; m < M && first < 0; m++)
-                if (colors[who[m]] == c)
-                    first = who[m];
-            json_array_append_new(cm, json_pack("{s:i, s:f}", "first_rank", first, "op_median_s",
-                                                median_of(x, (size_t)iters)));
-        }
-        json_object_set_new(pt, "comms", cm);
-    }
-    json_t *pr = json_array();
-    for (int m = 0; m < M; m++)
-        json_array_append_new(pr, json_pack("{s:i, s:f, s:f, s:f, s:f}", "rank", who[m],
-            "wait_median_s", median_of(wait + (size_t)m * iters, (size_t)iters),
-            "lateness_mean_s", late[m] / iters, "last_frac", (double)last[m] / iters,
-            "inside_median_s", median_of(inside + (size_t)m * iters, (size_t)iters)));
-    json_object_set_new(pt, "per_rank", pr);
-
-    int kept = COMM_SAMPLE_BUDGET / (M > 0 ? M : 1);
-    if (kept < COMM_MIN_KEPT)
-        kept = COMM_MIN_KEPT;
-    if (kept > iters)
-        kept = iters;
-    json_t *arr = json_array(), *ext = json_array();
-    for (int m = 0; m < M; m++) {
-        json_array_append_new(arr, real_array(&ARR(m, 0), (size_t)kept, t_first));
-        json_array_append_new(ext, real_array(&EXT(m, 0), (size_t)kept, t_first));
-    }
-#undef ARR
-#undef EXT
-    json_object_set_new(pt, "samples", json_pack("{s:o, s:i, s:o, s:o}", "op_s", real_array(op, (size_t)iters, 0),
-                                                 "kept_iters", kept, "arrive_s", arr, "exit_s", ext));
-    free(who); free(last); free(op); free(skew); free(wait); free(inside); free(late); free(tmp); free(col_op);
-    return pt;
-}
-
 /* One size of one sweep.  Every world rank calls it; members run the collective.  Returns the
  * point's JSON on rank 0 (NULL elsewhere). */
 static json_t *run_point(struct phase *ph, const struct group *g, const struct llmb_coll_impl *im,
@@ -505,7 +314,7 @@ static json_t *run_point(struct phase *ph, const struct group *g, const struct l
     if (ctx->rank == 0) {
         size_t total = llmb_coll_counts(im->coll, bytes, sizeof(float), g->nranks, NULL, NULL);
         count = total / sizeof(float);
-        pt = analyze(ph, g, im->coll, total, count, iters, all, colors, wsum, op_median, skew_median);
+        pt = llmb_comm_analyze(ph, g, im->coll, total, count, iters, all, colors, wsum, op_median, skew_median);
     }
     free(counts);
     free(displs);
@@ -584,182 +393,6 @@ static void sweep(struct phase *ph, const struct group *g, const struct llmb_col
     free(colors);
     llmb_staged_free(ctx->be, &bufs[0]);
     llmb_staged_free(ctx->be, &bufs[1]);
-}
-
-/* ---------------------------------------------------------------- link matrix */
-
-/* One direction between this rank and partner p: the sender measures, the receiver serves. */
-static void link_direction(struct phase *ph, MPI_Comm comm, int me, int p, int sending, size_t bytes,
-                           float *buf, int reps_lat, int reps_bw, double *bw, double *lat, long long *wrong)
-{
-    char small[8] = {0};
-    double *t = malloc((size_t)(reps_lat > reps_bw ? reps_lat : reps_bw) * sizeof *t);
-    if (!t)
-        llmb_abort(LLMB_EFAIL, "out of memory");
-    size_t count = bytes / sizeof(float);
-    struct llmb_coll_data d = {.rank = me, .n = 1, .off = (size_t)ph->point_seq % LLMB_COLL_PERIOD,
-                               .corrupt = ph->inj.corrupt_rank == ph->ctx->rank, .tab = ph->tab, .sum = ph->sum};
-    /* Latency: 8-byte ping-pong, 2 warm-up round trips. */
-    for (int k = -2; k < reps_lat; k++) {
-        if (sending) {
-            double t0 = llmb_now_s();
-            MPI_Send(small, 8, MPI_CHAR, p, LINK_TAG, comm);
-            MPI_Recv(small, 8, MPI_CHAR, p, LINK_TAG, comm, MPI_STATUS_IGNORE);
-            if (k >= 0)
-                t[k] = llmb_now_s() - t0;
-        } else {
-            MPI_Recv(small, 8, MPI_CHAR, p, LINK_TAG, comm, MPI_STATUS_IGNORE);
-            MPI_Send(small, 8, MPI_CHAR, p, LINK_TAG, comm);
-        }
-    }
-    if (sending)
-        *lat = 0.5 * median_of(t, (size_t)reps_lat);
-    /* Verification (untimed, also the warm-up): the sender's values, checked by the receiver. */
-    if (sending) {
-        llmb_coll_fill(buf, count, me, 0, &d);
-        MPI_Send(buf, (int)count, MPI_FLOAT, p, LINK_TAG, comm);
-        MPI_Recv(small, 0, MPI_CHAR, p, LINK_TAG, comm, MPI_STATUS_IGNORE);
-    } else {
-        llmb_coll_poison(buf, count);
-        MPI_Recv(buf, (int)count, MPI_FLOAT, p, LINK_TAG, comm, MPI_STATUS_IGNORE);
-        d.corrupt = 0;
-        *wrong += llmb_coll_check_values(buf, count, p, 0, &d);
-        MPI_Send(small, 0, MPI_CHAR, p, LINK_TAG, comm);
-    }
-    /* Bandwidth: `bytes` one way, a zero-byte acknowledgement back. */
-    for (int k = 0; k < reps_bw; k++) {
-        if (sending) {
-            double t0 = llmb_now_s();
-            MPI_Send(buf, (int)count, MPI_FLOAT, p, LINK_TAG, comm);
-            MPI_Recv(small, 0, MPI_CHAR, p, LINK_TAG, comm, MPI_STATUS_IGNORE);
-            t[k] = llmb_now_s() - t0;
-        } else {
-            MPI_Recv(buf, (int)count, MPI_FLOAT, p, LINK_TAG, comm, MPI_STATUS_IGNORE);
-            MPI_Send(small, 0, MPI_CHAR, p, LINK_TAG, comm);
-        }
-    }
-    if (sending)
-        *bw = llmb_algbw_gbs((double)bytes, median_of(t, (size_t)reps_bw));
-    free(t);
-}
-
-static json_t *matrix_json(const double *x, int m)
-{
-    json_t *rows = json_array();
-    for (int i = 0; i < m; i++) {
-        json_t *row = json_array();
-        for (int j = 0; j < m; j++)
-            json_array_append_new(row, isnan(x[(size_t)i * m + j]) ? json_null() : json_real(x[(size_t)i * m + j]));
-        json_array_append_new(rows, row);
-    }
-    return rows;
-}
-
-static json_t *link_matrix(struct phase *ph)
-{
-    struct llmb_ctx *ctx = ph->ctx;
-    const struct llmb_options *opt = ph->opt;
-    int node_level = ctx->nnodes > 1;
-    int m = node_level ? ctx->nnodes : ctx->size;
-    int rounds = llmb_round_robin_rounds(m);
-    if (m < 2) {
-        if (ctx->rank == 0)
-            json_array_append_new(ph->skipped, json_pack("{s:s, s:s}", "group", "link_matrix", "reason",
-                                                         "one rank: no pair to measure"));
-        return json_null();
-    }
-    MPI_Comm comm = MPI_COMM_NULL;
-    if (node_level) {
-        if (ctx->leaders != MPI_COMM_NULL)
-            MPI_Comm_dup(ctx->leaders, &comm);
-    } else {
-        MPI_Comm_dup(ctx->world, &comm);
-    }
-    size_t bytes = opt->size_max < LINK_MAX_BYTES ? opt->size_max : LINK_MAX_BYTES;
-    bytes = bytes / sizeof(float) * sizeof(float);
-    if (bytes < sizeof(float))
-        bytes = sizeof(float);
-    int reps_bw = opt->min_iters < 5 ? 5 : opt->min_iters > 50 ? 50 : opt->min_iters;
-    int reps_lat = opt->min_iters < 20 ? 20 : opt->min_iters > 1000 ? 1000 : opt->min_iters;
-    long long wrong = 0;
-    double *bw = NULL, *lat = NULL;
-    ph->point_seq++;
-    if (comm != MPI_COMM_NULL) {
-        int me;
-        MPI_Comm_rank(comm, &me);
-        double *row_bw = malloc((size_t)m * sizeof *row_bw), *row_lat = malloc((size_t)m * sizeof *row_lat);
-        float *buf = malloc(bytes);
-        if (!row_bw || !row_lat || !buf)
-            llmb_abort(LLMB_EFAIL, "out of memory for the link matrix");
-        for (int j = 0; j < m; j++)
-            row_bw[j] = row_lat[j] = NAN;
-        for (int t = 0; t < rounds; t++) {
-            int p = llmb_round_robin_partner(t, me, m);
-            MPI_Barrier(comm);
-            if (p >= 0) {
-                int first = me < p; /* the lower index sends first */
-                link_direction(ph, comm, me, p, first, bytes, buf, reps_lat, reps_bw, &row_bw[p], &row_lat[p], &wrong);
-                link_direction(ph, comm, me, p, !first, bytes, buf, reps_lat, reps_bw, &row_bw[p], &row_lat[p], &wrong);
-            }
-            ph->point++;
-            char what[64];
-            snprintf(what, sizeof what, "link matrix round %d/%d", t + 1, rounds);
-            llmb_progress(ctx, "comm", ph->point, ph->npoints, what);
-        }
-        if (me == 0) {
-            bw = malloc((size_t)m * m * sizeof *bw);
-            lat = malloc((size_t)m * m * sizeof *lat);
-            if (!bw || !lat)
-                llmb_abort(LLMB_EFAIL, "out of memory");
-        }
-        MPI_Gather(row_bw, m, MPI_DOUBLE, bw, m, MPI_DOUBLE, 0, comm);
-        MPI_Gather(row_lat, m, MPI_DOUBLE, lat, m, MPI_DOUBLE, 0, comm);
-        free(row_bw);
-        free(row_lat);
-        free(buf);
-        MPI_Comm_free(&comm);
-    } else {
-        ph->point += rounds;
-    }
-    long long wsum = 0;
-    MPI_Allreduce(&wrong, &wsum, 1, MPI_LONG_LONG, MPI_SUM, ctx->world);
-    ctx->wrong += wrong;
-    ph->wrong_total += wsum;
-    if (ctx->rank != 0)
-        return NULL;
-    json_t *names = json_array();
-    for (int i = 0; i < m; i++) {
-        char nm[LLMB_HOST_MAX + 16];
-        if (node_level)
-            snprintf(nm, sizeof nm, "%s", ctx->node_names[i]);
-        else
-            snprintf(nm, sizeof nm, "rank %d", i);
-        json_array_append_new(names, json_string(nm));
-    }
-    json_t *o = json_pack("{s:s, s:o, s:I, s:o, s:o, s:i, s:i, s:i, s:I, s:s}", "level", node_level ? "node" : "rank",
-                          "names", names, "bytes", (json_int_t)bytes, "bw_gbs", matrix_json(bw, m),
-                          "lat_s", matrix_json(lat, m), "rounds", rounds, "reps_bw", reps_bw, "reps_lat", reps_lat,
-                          "wrong", (json_int_t)wsum,
-                          "method", "rounds of disjoint pairs (round-robin tournament); per pair and direction: "
-                          "median of 8-byte ping-pong round trips / 2, and bytes / median time of one message "
-                          "plus a zero-byte acknowledgement");
-    /* Console: the bandwidth matrix. */
-    llmb_say(ctx, "\n# link matrix (%s level, %s messages, GB/s, row sends to column)\n",
-             node_level ? "node" : "rank", llmb_format_size(bytes, (char[32]){0}, 32));
-    if (!opt->quiet && m <= 16) {
-        for (int i = 0; i < m; i++) {
-            llmb_say(ctx, "  %3d", i);
-            for (int j = 0; j < m; j++)
-                if (isnan(bw[(size_t)i * m + j]))
-                    llmb_say(ctx, " %8s", "-");
-                else
-                    llmb_say(ctx, " %8.3f", bw[(size_t)i * m + j]);
-            llmb_say(ctx, "\n");
-        }
-    }
-    free(bw);
-    free(lat);
-    return o;
 }
 
 /* ---------------------------------------------------------------- the phase */
@@ -844,7 +477,7 @@ int llmb_phase_comm(struct llmb_ctx *ctx, json_t *out)
     }
     json_t *lm = NULL;
     if (opt->link_matrix) {
-        lm = link_matrix(ph);
+        lm = llmb_comm_link_matrix(ph);
     } else if (ctx->rank == 0) {
         lm = json_null();
         json_array_append_new(ph->skipped, json_pack("{s:s, s:s}", "group", "link_matrix", "reason",

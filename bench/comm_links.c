@@ -1,0 +1,189 @@
+/* bench/comm_links.c - the comm phase's node-pair link matrix: every pair of nodes (of ranks
+ * on one node) measured alone, in round-robin rounds of disjoint pairs, with MPI point-to-point
+ * on host memory: it measures the fabric between hosts, whatever the backend.  Bandwidth and
+ * latency each way, verified.  Method: doc/methodology.md. */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "comm.h"
+#include "error.h"
+#include "stats.h"
+#include "util.h"
+
+/* One direction between this rank and partner p: the sender measures, the receiver serves. */
+static void link_direction(struct phase *ph, MPI_Comm comm, int me, int p, int sending, size_t bytes,
+                           float *buf, int reps_lat, int reps_bw, double *bw, double *lat, long long *wrong)
+{
+    char small[8] = {0};
+    double *t = malloc((size_t)(reps_lat > reps_bw ? reps_lat : reps_bw) * sizeof *t);
+    if (!t)
+        llmb_abort(LLMB_EFAIL, "out of memory");
+    size_t count = bytes / sizeof(float);
+    struct llmb_coll_data d = {.rank = me, .n = 1, .off = (size_t)ph->point_seq % LLMB_COLL_PERIOD,
+                               .corrupt = ph->inj.corrupt_rank == ph->ctx->rank, .tab = ph->tab, .sum = ph->sum};
+    /* Latency: 8-byte ping-pong, 2 warm-up round trips. */
+    for (int k = -2; k < reps_lat; k++) {
+        if (sending) {
+            double t0 = llmb_now_s();
+            MPI_Send(small, 8, MPI_CHAR, p, LINK_TAG, comm);
+            MPI_Recv(small, 8, MPI_CHAR, p, LINK_TAG, comm, MPI_STATUS_IGNORE);
+            if (k >= 0)
+                t[k] = llmb_now_s() - t0;
+        } else {
+            MPI_Recv(small, 8, MPI_CHAR, p, LINK_TAG, comm, MPI_STATUS_IGNORE);
+            MPI_Send(small, 8, MPI_CHAR, p, LINK_TAG, comm);
+        }
+    }
+    if (sending)
+        *lat = 0.5 * llmb_percentile(t, (size_t)reps_lat, 0.5);
+    /* Verification (untimed, also the warm-up): the sender's values, checked by the receiver. */
+    if (sending) {
+        llmb_coll_fill(buf, count, me, 0, &d);
+        MPI_Send(buf, (int)count, MPI_FLOAT, p, LINK_TAG, comm);
+        MPI_Recv(small, 0, MPI_CHAR, p, LINK_TAG, comm, MPI_STATUS_IGNORE);
+    } else {
+        llmb_coll_poison(buf, count);
+        MPI_Recv(buf, (int)count, MPI_FLOAT, p, LINK_TAG, comm, MPI_STATUS_IGNORE);
+        d.corrupt = 0;
+        *wrong += llmb_coll_check_values(buf, count, p, 0, &d);
+        MPI_Send(small, 0, MPI_CHAR, p, LINK_TAG, comm);
+    }
+    /* Bandwidth: `bytes` one way, a zero-byte acknowledgement back. */
+    for (int k = 0; k < reps_bw; k++) {
+        if (sending) {
+            double t0 = llmb_now_s();
+            MPI_Send(buf, (int)count, MPI_FLOAT, p, LINK_TAG, comm);
+            MPI_Recv(small, 0, MPI_CHAR, p, LINK_TAG, comm, MPI_STATUS_IGNORE);
+            t[k] = llmb_now_s() - t0;
+        } else {
+            MPI_Recv(buf, (int)count, MPI_FLOAT, p, LINK_TAG, comm, MPI_STATUS_IGNORE);
+            MPI_Send(small, 0, MPI_CHAR, p, LINK_TAG, comm);
+        }
+    }
+    if (sending)
+        *bw = llmb_algbw_gbs((double)bytes, llmb_percentile(t, (size_t)reps_bw, 0.5));
+    free(t);
+}
+
+static json_t *matrix_json(const double *x, int m)
+{
+    json_t *rows = json_array();
+    for (int i = 0; i < m; i++) {
+        json_t *row = json_array();
+        for (int j = 0; j < m; j++)
+            json_array_append_new(row, isnan(x[(size_t)i * m + j]) ? json_null() : json_real(x[(size_t)i * m + j]));
+        json_array_append_new(rows, row);
+    }
+    return rows;
+}
+
+json_t *llmb_comm_link_matrix(struct phase *ph)
+{
+    struct llmb_ctx *ctx = ph->ctx;
+    const struct llmb_options *opt = ph->opt;
+    int node_level = ctx->nnodes > 1;
+    int m = node_level ? ctx->nnodes : ctx->size;
+    int rounds = llmb_round_robin_rounds(m);
+    if (m < 2) {
+        if (ctx->rank == 0)
+            json_array_append_new(ph->skipped, json_pack("{s:s, s:s}", "group", "link_matrix", "reason",
+                                                         "one rank: no pair to measure"));
+        return json_null();
+    }
+    MPI_Comm comm = MPI_COMM_NULL;
+    if (node_level) {
+        if (ctx->leaders != MPI_COMM_NULL)
+            MPI_Comm_dup(ctx->leaders, &comm);
+    } else {
+        MPI_Comm_dup(ctx->world, &comm);
+    }
+    size_t bytes = opt->size_max < LINK_MAX_BYTES ? opt->size_max : LINK_MAX_BYTES;
+    bytes = bytes / sizeof(float) * sizeof(float);
+    if (bytes < sizeof(float))
+        bytes = sizeof(float);
+    int reps_bw = opt->min_iters < 5 ? 5 : opt->min_iters > 50 ? 50 : opt->min_iters;
+    int reps_lat = opt->min_iters < 20 ? 20 : opt->min_iters > 1000 ? 1000 : opt->min_iters;
+    long long wrong = 0;
+    double *bw = NULL, *lat = NULL;
+    ph->point_seq++;
+    if (comm != MPI_COMM_NULL) {
+        int me;
+        MPI_Comm_rank(comm, &me);
+        double *row_bw = malloc((size_t)m * sizeof *row_bw), *row_lat = malloc((size_t)m * sizeof *row_lat);
+        float *buf = malloc(bytes);
+        if (!row_bw || !row_lat || !buf)
+            llmb_abort(LLMB_EFAIL, "out of memory for the link matrix");
+        for (int j = 0; j < m; j++)
+            row_bw[j] = row_lat[j] = NAN;
+        for (int t = 0; t < rounds; t++) {
+            int p = llmb_round_robin_partner(t, me, m);
+            MPI_Barrier(comm);
+            if (p >= 0) {
+                int first = me < p; /* the lower index sends first */
+                link_direction(ph, comm, me, p, first, bytes, buf, reps_lat, reps_bw, &row_bw[p], &row_lat[p], &wrong);
+                link_direction(ph, comm, me, p, !first, bytes, buf, reps_lat, reps_bw, &row_bw[p], &row_lat[p], &wrong);
+            }
+            ph->point++;
+            char what[64];
+            snprintf(what, sizeof what, "link matrix round %d/%d", t + 1, rounds);
+            llmb_progress(ctx, "comm", ph->point, ph->npoints, what);
+        }
+        if (me == 0) {
+            bw = malloc((size_t)m * m * sizeof *bw);
+            lat = malloc((size_t)m * m * sizeof *lat);
+            if (!bw || !lat)
+                llmb_abort(LLMB_EFAIL, "out of memory");
+        }
+        MPI_Gather(row_bw, m, MPI_DOUBLE, bw, m, MPI_DOUBLE, 0, comm);
+        MPI_Gather(row_lat, m, MPI_DOUBLE, lat, m, MPI_DOUBLE, 0, comm);
+        free(row_bw);
+        free(row_lat);
+        free(buf);
+        MPI_Comm_free(&comm);
+    } else {
+        ph->point += rounds;
+    }
+    long long wsum = 0;
+    MPI_Allreduce(&wrong, &wsum, 1, MPI_LONG_LONG, MPI_SUM, ctx->world);
+    ctx->wrong += wrong;
+    ph->wrong_total += wsum;
+    if (ctx->rank != 0)
+        return NULL;
+    json_t *names = json_array();
+    for (int i = 0; i < m; i++) {
+        char nm[LLMB_HOST_MAX + 16];
+        if (node_level)
+            snprintf(nm, sizeof nm, "%s", ctx->node_names[i]);
+        else
+            snprintf(nm, sizeof nm, "rank %d", i);
+        json_array_append_new(names, json_string(nm));
+    }
+    json_t *o = json_pack("{s:s, s:o, s:I, s:o, s:o, s:i, s:i, s:i, s:I, s:s}", "level", node_level ? "node" : "rank",
+                          "names", names, "bytes", (json_int_t)bytes, "bw_gbs", matrix_json(bw, m),
+                          "lat_s", matrix_json(lat, m), "rounds", rounds, "reps_bw", reps_bw, "reps_lat", reps_lat,
+                          "wrong", (json_int_t)wsum,
+                          "method", "rounds of disjoint pairs (round-robin tournament); per pair and direction: "
+                          "median of 8-byte ping-pong round trips / 2, and bytes / median time of one message "
+                          "plus a zero-byte acknowledgement");
+    /* Console: the bandwidth matrix. */
+    llmb_say(ctx, "\n# link matrix (%s level, %s messages, GB/s, row sends to column)\n",
+             node_level ? "node" : "rank", llmb_format_size(bytes, (char[32]){0}, 32));
+    if (!opt->quiet && m <= 16) {
+        for (int i = 0; i < m; i++) {
+            llmb_say(ctx, "  %3d", i);
+            for (int j = 0; j < m; j++)
+                if (isnan(bw[(size_t)i * m + j]))
+                    llmb_say(ctx, " %8s", "-");
+                else
+                    llmb_say(ctx, " %8.3f", bw[(size_t)i * m + j]);
+            llmb_say(ctx, "\n");
+        }
+    }
+    free(bw);
+    free(lat);
+    return o;
+}
+
