@@ -243,7 +243,7 @@ struct rr_finding {
     double gap_s;           /* two runs: time_lost_s minus the same finding's in the other run
                                (>= 0); the cost that can explain the gap.  NAN with one run */
     int prio;               /* tie break: lower is ranked first (causes before symptoms) */
-    char evidence[1024];
+    char evidence[1024];    /* text for output: appended with rr_cat, a cut ends RR_CUT_MARK */
     char remedy[512];
 };
 struct rr_findings {
@@ -258,6 +258,7 @@ void rr_find(const struct rr_run *run, int run_index, const struct rr_resource r
  * the longer median step (its findings can explain the gap; the other run's get gap_s 0), or -1
  * when unknown. */
 void rr_findings_sort(struct rr_findings *f, int nruns, int slower);
+/* Free the findings, with the ranks and nodes each names. */
 void rr_findings_free(struct rr_findings *f);
 
 /* ---- output.c ---- */
