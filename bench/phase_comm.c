@@ -397,16 +397,11 @@ static void sweep(struct phase *ph, const struct group *g, const struct llmb_col
 
 /* ---------------------------------------------------------------- the phase */
 
-int llmb_phase_comm(struct llmb_ctx *ctx, json_t *out)
+/* Test injection: rank 0's environment decides for everyone.  0, or -1 (bad value, one line
+ * from rank 0) on every rank. */
+static int share_inject(struct phase *ph)
 {
-    const struct llmb_options *opt = ctx->opt;
-    struct phase *ph = calloc(1, sizeof *ph);
-    if (!ph)
-        llmb_abort(LLMB_EFAIL, "out of memory");
-    ph->ctx = ctx;
-    ph->opt = opt;
-
-    /* Test injection: rank 0's environment decides for everyone. */
+    struct llmb_ctx *ctx = ph->ctx;
     int inj[4] = {0, -1, 0, -1};
     if (ctx->rank == 0) {
         char err[256];
@@ -420,14 +415,41 @@ int llmb_phase_comm(struct llmb_ctx *ctx, json_t *out)
         }
     }
     MPI_Bcast(inj, 4, MPI_INT, 0, ctx->world);
-    if (inj[0]) {
-        free(ph);
-        return LLMB_EINPUT;
-    }
     ph->inj.delay_rank = inj[1];
     ph->inj.delay_us = inj[2];
     ph->inj.corrupt_rank = inj[3];
+    return inj[0] ? -1 : 0;
+}
 
+/* How the points were timed (phases.comm.timing). */
+static json_t *timing_json(const struct phase *ph)
+{
+    const struct llmb_options *opt = ph->opt;
+    return json_pack("{s:s, s:i, s:i, s:i, s:f, s:i, s:s, s:s, s:s, s:i, s:o}",
+        "mode", "barrier-separated", "warmup", opt->warmup, "min_iters", opt->min_iters,
+        "max_iters", COMM_MAX_ITERS, "time_per_point_s", opt->time_per_point_s,
+        "verify_iters", COMM_VERIFY_ITERS, "size_convention", size_convention,
+        "type", "float", "clock_source", "CLOCK_MONOTONIC + per-rank offset to rank 0",
+        "samples_budget", COMM_SAMPLE_BUDGET,
+        "injection", ph->inj.delay_rank >= 0 || ph->inj.corrupt_rank >= 0
+            ? json_pack("{s:i, s:I, s:i}", "delay_rank", ph->inj.delay_rank, "delay_us",
+                        (json_int_t)ph->inj.delay_us, "corrupt_rank", ph->inj.corrupt_rank)
+            : json_null());
+}
+
+int llmb_phase_comm(struct llmb_ctx *ctx, json_t *out)
+{
+    const struct llmb_options *opt = ctx->opt;
+    struct phase *ph = calloc(1, sizeof *ph);
+    if (!ph)
+        llmb_abort(LLMB_EFAIL, "out of memory");
+    ph->ctx = ctx;
+    ph->opt = opt;
+
+    if (share_inject(ph) != 0) {
+        free(ph);
+        return LLMB_EINPUT;
+    }
     build_sizes(ph);
     int rc = check_memory(ph);
     if (rc) {
@@ -490,16 +512,7 @@ int llmb_phase_comm(struct llmb_ctx *ctx, json_t *out)
     if (ctx->rank == 0) {
         json_object_set_new(out, "backend", json_string(ctx->be->coll->name));
         json_object_set_new(out, "clock", clock);
-        json_object_set_new(out, "timing", json_pack("{s:s, s:i, s:i, s:i, s:f, s:i, s:s, s:s, s:s, s:i, s:o}",
-            "mode", "barrier-separated", "warmup", opt->warmup, "min_iters", opt->min_iters,
-            "max_iters", COMM_MAX_ITERS, "time_per_point_s", opt->time_per_point_s,
-            "verify_iters", COMM_VERIFY_ITERS, "size_convention", size_convention,
-            "type", "float", "clock_source", "CLOCK_MONOTONIC + per-rank offset to rank 0",
-            "samples_budget", COMM_SAMPLE_BUDGET,
-            "injection", ph->inj.delay_rank >= 0 || ph->inj.corrupt_rank >= 0
-                ? json_pack("{s:i, s:I, s:i}", "delay_rank", ph->inj.delay_rank, "delay_us",
-                            (json_int_t)ph->inj.delay_us, "corrupt_rank", ph->inj.corrupt_rank)
-                : json_null()));
+        json_object_set_new(out, "timing", timing_json(ph));
         json_object_set_new(out, "sweeps", ph->sweeps);
         json_object_set_new(out, "skipped", ph->skipped);
         json_object_set_new(out, "link_matrix", lm);
