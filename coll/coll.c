@@ -129,6 +129,24 @@ void llmb_coll_poison(float *x, size_t count)
         x[k] = NAN;
 }
 
+void llmb_coll_init_send(float *send, size_t ns, float *recv, size_t nr, int in_place,
+                         const struct llmb_coll_data *d)
+{
+    (void)in_place;
+    llmb_coll_fill(send, ns, d->rank, 0, d);
+    llmb_coll_poison(recv, nr);
+}
+
+long long llmb_coll_check_blocks(const float *recv, size_t nr, size_t first,
+                                 const struct llmb_coll_data *d)
+{
+    size_t chunk = nr / (size_t)d->n;
+    long long wrong = 0;
+    for (int r = 0; r < d->n; r++)
+        wrong += llmb_coll_check_values(recv + (size_t)r * chunk, chunk, r, first, d);
+    return wrong;
+}
+
 int llmb_round_robin_rounds(int m)
 {
     return m < 2 ? 0 : (m % 2 ? m : m - 1);

@@ -144,4 +144,13 @@ int llmb_round_robin_partner(int t, int i, int m);
 /* x[k] = NaN. */
 void llmb_coll_poison(float *x, size_t count);
 
+/* The init of the collectives whose input is the send buffer alone: this rank's values in
+ * send, NaN in recv. */
+void llmb_coll_init_send(float *send, size_t send_elems, float *recv, size_t recv_elems,
+                         int in_place, const struct llmb_coll_data *d);
+/* Wrong elements of recv (recv_elems) read as n equal blocks, block r holding rank r's
+ * values from element `first` on. */
+long long llmb_coll_check_blocks(const float *recv, size_t recv_elems, size_t first,
+                                 const struct llmb_coll_data *d);
+
 #endif

@@ -2,13 +2,6 @@
  * (S/n) of the element-wise sum. */
 #include "coll.h"
 
-static void init(float *send, size_t ns, float *recv, size_t nr, int in_place,
-                 const struct llmb_coll_data *d)
-{
-    llmb_coll_fill(send, ns, d->rank, 0, d);
-    llmb_coll_poison(recv, nr);
-}
-
 static long long check(const float *recv, size_t nr, const struct llmb_coll_data *d)
 {
     return llmb_coll_check_sums(recv, nr, (size_t)d->rank * nr, d);
@@ -35,5 +28,5 @@ static int start(const struct llmb_coll_args *a, const struct llmb_coll_comm *c,
 
 const struct llmb_coll_impl llmb_coll_reduce_scatter_mpi = {
     .coll = LLMB_COLL_REDUCE_SCATTER, .backend = "mpi", .in_place = 0, .root = "",
-    .init = init, .check = check, .run = run, .start = start,
+    .init = llmb_coll_init_send, .check = check, .run = run, .start = start,
 };

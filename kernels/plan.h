@@ -93,8 +93,8 @@ void llmb_plan_free(struct llmb_plan *p);
 
 /* FLOPs the kernels execute for one micro-batch, forward + backward (no optimizer), by the
  * kernels/cost.c rules (causal attention: the lower half): sum of llmb_kernel_cost x count
- * over the forward and backward ops.  Equals what bench/train.c executed_flops_micro()
- * computed. */
+ * over the forward and backward ops.  Equals, call by call, what the train phase counted
+ * before the plan existed (tests/kernels/test_cost.c keeps that count as a check). */
 double llmb_plan_executed_flops(const struct llmb_plan *p);
 
 /* Sum of the GEMM table's flops: the model FLOPs of one step (PaLM 6N + 12LHQT per token)

@@ -30,8 +30,11 @@ endif
 tests_comm_test_comm_units_SOURCES = tests/comm/test_comm_units.c
 tests_comm_test_comm_units_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_comm_test_comm_units_LDADD = libllmb_coll.a libllmb.a $(CMOCKA_LIBS) $(JANSSON_LIBS) -lm
-dist_check_SCRIPTS += tests/comm/verify.sh tests/comm/inject.sh
-TESTS += tests/comm/verify.sh tests/comm/inject.sh
+check_PROGRAMS += tests/comm/test_coll
+tests_comm_test_coll_SOURCES = tests/comm/test_coll.c
+tests_comm_test_coll_LDADD = libllmb_coll.a libllmb.a $(JANSSON_LIBS) -lm
+dist_check_SCRIPTS += tests/comm/coll.sh tests/comm/verify.sh tests/comm/inject.sh
+TESTS += tests/comm/coll.sh tests/comm/verify.sh tests/comm/inject.sh
 
 # the train phase: replicas, overlap, ZeRO, bad input, divergence
 dist_check_SCRIPTS += tests/train/common.sh tests/train/replicas.sh tests/train/overlap.sh \
