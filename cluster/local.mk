@@ -18,3 +18,10 @@ libllmb_probe_cuda_a_CPPFLAGS = $(libllmb_cluster_a_CPPFLAGS) $(CUDA_CPPFLAGS) $
 else
 EXTRA_DIST += cluster/cuda_info.c cluster/cuda_info.h
 endif
+
+# nominal specs of devices and fabrics, with their sources (read by llmbench-report)
+nobase_dist_pkgdata_DATA += cluster/specs/h100-sxm.json cluster/specs/a100-sxm.json \
+	cluster/specs/mi300x.json cluster/specs/ib-ndr.json cluster/specs/ib-hdr.json \
+	cluster/specs/roce-400g.json cluster/specs/efa-p5.json cluster/specs/efa-p4d.json \
+	cluster/specs/cpu.json
+EXTRA_DIST += cluster/specs/README.md

@@ -85,3 +85,20 @@ tests_topo_test_topo_CPPFLAGS = $(libllmb_cluster_a_CPPFLAGS)
 tests_topo_test_topo_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_topo_test_topo_LDADD = libllmb_cluster.a libllmb.a $(CMOCKA_LIBS) $(HWLOC_LIBS) $(JANSSON_LIBS)
 tests_topo_test_topo_LINK = $(PLAIN_CC) $(AM_CFLAGS) $(CFLAGS) $(AM_LDFLAGS) $(LDFLAGS) -o $@
+
+# report/: fixtures through the whole reporter, the step model, the findings table
+dist_check_SCRIPTS += tests/report/report.sh tests/report/real_run.sh
+TESTS += tests/report/report.sh tests/report/real_run.sh
+EXTRA_DIST += tests/report/make_fixtures.py
+if HAVE_CMOCKA
+check_PROGRAMS += tests/report/test_model tests/report/test_findings
+TESTS += tests/report/test_model tests/report/test_findings
+endif
+tests_report_test_model_SOURCES = tests/report/test_model.c
+tests_report_test_model_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_report_test_model_LDADD = libllmb_report.a libllmb.a $(CMOCKA_LIBS) $(JANSSON_LIBS) -lm
+tests_report_test_model_LINK = $(PLAIN_CC) $(AM_CFLAGS) $(CFLAGS) $(AM_LDFLAGS) $(LDFLAGS) -o $@
+tests_report_test_findings_SOURCES = tests/report/test_findings.c
+tests_report_test_findings_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_report_test_findings_LDADD = libllmb_report.a libllmb.a $(CMOCKA_LIBS) $(JANSSON_LIBS) -lm
+tests_report_test_findings_LINK = $(PLAIN_CC) $(AM_CFLAGS) $(CFLAGS) $(AM_LDFLAGS) $(LDFLAGS) -o $@
