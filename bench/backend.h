@@ -23,6 +23,7 @@ struct llmb_backend {
     const struct llmb_kernels *k;            /* compute and memory */
     const struct llmb_coll_backend *coll;    /* collectives: llmb_coll_find(c, coll->name) */
     int host_memory;                         /* 1: k->alloc returns host memory (no staging) */
+    int gpu_per_rank;                        /* 1: each rank drives one GPU of its node */
     /* Can this backend run on this rank?  0, or -1 with the reason in why (one line). */
     int (*available)(char *why, size_t len);
     /* Nominal peak of this rank's compute units (fp32 GFLOP/s = 1e9 FLOP/s) for `pus` PUs of

@@ -75,11 +75,12 @@ static json_t *warning(enum llmb_probe_warning w, json_t *ranks, int node, const
                      "message", msg);
 }
 
-/* Whether the ranks use the node's GPUs: with every backend but an explicit --backend cpu (auto
- * included, so that a topology XML with GPUs is described as a GPU run would use it). */
+/* Whether the ranks use the node's GPUs: with a backend that gives every rank a GPU, and with
+ * --backend auto whatever it chose (so that a node with GPUs, or a topology XML with GPUs, is
+ * described as a GPU run would use it); not with a host-only backend chosen explicitly. */
 static int uses_gpus(const struct llmb_ctx *ctx)
 {
-    return strcmp(ctx->opt->backend, "cpu") != 0;
+    return ctx->be->gpu_per_rank || strcmp(ctx->opt->backend, "auto") == 0;
 }
 
 /* The union of the cores (in the system topology) that a PU set touches. */
