@@ -14,4 +14,3 @@ llmbench_report_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DLLMB_SRC_SPECS_DIR='"$(abs_top_srcdir)/cluster/specs"'
 llmbench_report_LDADD = libllmb_report.a libllmb.a $(JANSSON_LIBS) -lm
 llmbench_report_LINK = $(PLAIN_CC) $(AM_CFLAGS) $(CFLAGS) $(AM_LDFLAGS) $(LDFLAGS) -o $@
-dist_man1_MANS += doc/llmbench-report.1

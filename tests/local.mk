@@ -102,3 +102,22 @@ tests_report_test_findings_SOURCES = tests/report/test_findings.c
 tests_report_test_findings_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_report_test_findings_LDADD = libllmb_report.a libllmb.a $(CMOCKA_LIBS) $(JANSSON_LIBS) -lm
 tests_report_test_findings_LINK = $(PLAIN_CC) $(AM_CFLAGS) $(CFLAGS) $(AM_LDFLAGS) $(LDFLAGS) -o $@
+
+# the emulated cluster (cluster/emulate): A/B scenarios in which the reporter must name the
+# injected cause.  They need root and netns/veth/bridge/tbf; without them they report SKIP
+# (never PASS).  They serialize among themselves (a lock under /run/llmbench-emulate), so
+# make -j check is safe.
+EXTRA_DIST += tests/scenarios/common.sh \
+	tests/scenarios/scenario.sh \
+	tests/scenarios/check_report.py \
+	tests/scenarios/emulate_probe.c
+
+EMULATE_TESTS = \
+	tests/scenarios/emulate_selftest.sh \
+	tests/scenarios/scenario_slow_link.sh \
+	tests/scenarios/scenario_cpu_quota.sh \
+	tests/scenarios/scenario_shared_core.sh \
+	tests/scenarios/scenario_all_links.sh
+
+dist_check_SCRIPTS += $(EMULATE_TESTS)
+TESTS += $(EMULATE_TESTS)
