@@ -10,6 +10,7 @@
 #include "comm.h"
 #include "error.h"
 #include "metrics.h"
+#include "results.h"
 #include "stats.h"
 
 static double median_of(const double *x, size_t n)
@@ -21,7 +22,7 @@ static json_t *real_array(const double *x, size_t n, double sub)
 {
     json_t *a = json_array();
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(a, json_real(x[i] - sub));
+        json_array_append_new(a, llmb_json_seconds(x[i] - sub));
     return a;
 }
 

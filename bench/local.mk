@@ -8,6 +8,7 @@ llmbench_SOURCES += \
 	bench/backend.c bench/backend.h \
 	bench/threads.c bench/threads.h \
 	bench/clock.c bench/clock.h \
+	bench/buckets.c bench/buckets.h \
 	bench/phase_probe.c \
 	bench/phase_compute.c \
 	bench/phase_comm.c bench/comm.h bench/comm_analyze.c bench/comm_links.c \
@@ -31,7 +32,5 @@ llmb_version.h: FORCE
 .PHONY: FORCE
 FORCE:
 
-dist_man1_MANS += doc/llmbench.1
-dist_doc_DATA += doc/results-schema.md doc/design.md
 EXTRA_DIST += bench/scripts/bench_compute.sh bench/scripts/bench_comm.sh \
-	bench/scripts/bare_allreduce.c bench/scripts/bench_train.sh doc/methodology.md
+	bench/scripts/bare_allreduce.c bench/scripts/bench_train.sh

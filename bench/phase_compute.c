@@ -31,6 +31,7 @@
 #include "kernels/plan.h"
 #include "llmbench.h"
 #include "model.h"
+#include "results.h"
 #include "stats.h"
 
 /* --quick: micro-batch capped at this many tokens, model step with 1 layer */
@@ -82,7 +83,7 @@ static json_t *summary_json(const double *x, int n, struct llmb_summary *s)
     json_t *j = llmb_summary_json(s, "s");
     json_t *raw = json_array();
     for (int i = 0; i < n; i++)
-        json_array_append_new(raw, json_real(x[i]));
+        json_array_append_new(raw, llmb_json_seconds(x[i]));
     json_object_set_new(j, "samples_s", raw);
     return j;
 }

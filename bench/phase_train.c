@@ -141,6 +141,9 @@ static int train_step(struct train *t, const int *tokens, int t_adam, struct ste
     size_t bt = (size_t)g->B * g->T;
     t->comm_s = t->comm_cb_s = 0;
     double t0 = now_s();
+    t->step_t0 = t0;
+    for (int c = 0; c < t->ncoll; c++)
+        t->bstart[c] = t->bdone[c] = -1;
     llmb_gpt_zero_grad(g);
     double loss = 0;
     for (int m = 0; m < t->accum; m++) {
@@ -169,7 +172,7 @@ static int train_step(struct train *t, const int *tokens, int t_adam, struct ste
             return -1;
     } else {
         for (int i = 0; i < t->nb; i++) {
-            struct bucket *b = &t->b[i];
+            const struct llmb_bucket *b = &t->b[i];
             size_t off = b->off + (size_t)b->displs[t->rank], cnt = (size_t)b->counts[t->rank];
             t->k->copy(g->grads + off, t->shard + b->shard_off, cnt);
             t->k->scale(g->grads + off, cnt, s);
@@ -273,8 +276,11 @@ static void run_steps(struct train *t, const struct llmb_model_config *cfg, int 
             R->loc[steps + timed] = st.comm;
             R->loc[2 * steps + timed] = st.opt;
             R->loc[3 * steps + timed] = st.total;
-            memcpy(R->loc + 4 * (size_t)steps + (size_t)timed * t->ncoll, t->arrive,
-                   (size_t)t->ncoll * sizeof(double));
+            size_t nc = (size_t)t->ncoll, at = (size_t)timed * nc;
+            double *arr = R->loc + 4 * (size_t)steps;
+            memcpy(arr + at, t->arrive, nc * sizeof(double));
+            memcpy(arr + (size_t)steps * nc + at, t->bstart, nc * sizeof(double));
+            memcpy(arr + 2 * (size_t)steps * nc + at, t->bdone, nc * sizeof(double));
         }
         char what[96];
         snprintf(what, sizeof what, "%s step %d  loss %.4f  %.3f s", timed < 0 ? "warm-up" : "timed",
@@ -354,7 +360,7 @@ int llmb_phase_train(struct llmb_ctx *ctx, json_t *out)
         rc = verify(t, out);
     if (!rc) {
         R.nc = t->ncoll;
-        R.rec = (size_t)R.steps * (4 + (size_t)t->ncoll);
+        R.rec = (size_t)R.steps * (4 + 3 * (size_t)t->ncoll);
         R.loc = calloc(R.rec, sizeof *R.loc);
         R.losses = calloc((size_t)R.total, sizeof *R.losses);
         if (!R.loc || !R.losses)

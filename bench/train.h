@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buckets.h"
 #include "clock.h"
 #include "coll/coll.h"
 #include "kernels/gpt.h"
@@ -22,14 +23,8 @@
 #define TRAIN_EPS 1e-8f
 #define TRAIN_WD 0.1f
 #define CLOCK_ROUNDS 10                     /* clock synchronisation rounds */
-#define MAX_BUCKET_FLOATS ((size_t)1 << 30) /* MPI counts are int */
 #define STAGE_FLOATS ((size_t)1 << 20)      /* host staging chunk of backend memory */
 
-struct bucket {
-    size_t off, count;    /* floats of the gradient (and parameter) buffer */
-    int *counts, *displs; /* zero: [n] chunk of each rank, displacement relative to off */
-    size_t shard_off;     /* zero: this rank's chunk in t->shard */
-};
 
 struct train {
     struct llmb_ctx *ctx;
@@ -41,8 +36,9 @@ struct train {
     int n, rank, zero, overlap, accum;
     struct llmb_gpt g;
     int have_model;
-    struct bucket *b;     /* b[0] holds the end of the buffer (ready first) */
-    int nb;
+    struct llmb_buckets bk; /* the gradient buckets (bench/buckets.h) */
+    struct llmb_bucket *b;  /* = bk.b: b[0] holds the end of the buffer (ready first) */
+    int nb;                 /* = bk.nb */
     struct llmb_coll_req *req; /* [nb] */
     int started;          /* buckets b[0..started) started in this backward */
     size_t ready_lo;      /* gradients [ready_lo, num_params) are final */
@@ -52,9 +48,11 @@ struct train {
     double comm_s;        /* time inside communication calls in this step */
     double comm_cb_s;     /* ... of which inside the grad-ready callbacks */
     double *arrive;       /* [ncoll] this step's arrivals on the common clock */
+    double *bstart, *bdone; /* [ncoll] this step's starts, and completions as first seen (at a
+                             * progress call or a wait), s from the step's start (local clock) */
+    double step_t0;       /* the step's start (local clock, s) */
     int ncoll;            /* collectives per step: nb (dp) or 2 nb (zero) */
     float *shard;         /* zero: this rank's reduced chunks of every bucket (backend memory) */
-    size_t shard_n;
 };
 
 /* ---- the phase ---- */
@@ -64,7 +62,7 @@ struct record {
     int steps, warm, total;     /* timed, warm-up, both */
     int nc;                     /* collectives per step */
     size_t rec;                 /* doubles per rank: compute, comm, opt, total [steps] each,
-                                 * then arrivals [steps][nc] */
+                                 * then arrivals, starts, completions [steps][nc] each */
     double *loc, *losses;       /* this rank's record; losses of every step */
     double *all;                /* rank 0: every rank's record, rank after rank */
     uint64_t *sums;             /* rank 0: every rank's parameter checksum */

@@ -16,45 +16,24 @@ static double now_s(void) { return llmb_now_s(); }
 
 int llmb_train_make_buckets(struct train *t, size_t bucket_bytes)
 {
-    size_t np = t->g.num_params, bf = bucket_bytes / sizeof(float);
-    if (bf < 1)
-        bf = 1;
-    if (bf > MAX_BUCKET_FLOATS)
-        bf = MAX_BUCKET_FLOATS;
-    t->nb = (int)((np + bf - 1) / bf);
-    t->b = calloc((size_t)t->nb, sizeof *t->b);
+    if (llmb_buckets_cut(&t->bk, t->g.num_params, bucket_bytes, t->zero, t->n, t->rank) != 0)
+        return -1;
+    t->b = t->bk.b;
+    t->nb = t->bk.nb;
     t->req = malloc((size_t)t->nb * sizeof *t->req);
     t->ncoll = t->zero ? 2 * t->nb : t->nb;
     t->arrive = calloc((size_t)t->ncoll, sizeof *t->arrive);
-    if (!t->b || !t->req || !t->arrive)
+    t->bstart = calloc((size_t)t->ncoll, sizeof *t->bstart);
+    t->bdone = calloc((size_t)t->ncoll, sizeof *t->bdone);
+    if (!t->req || !t->arrive || !t->bstart || !t->bdone)
         return llmb_error("train: out of memory for %d buckets", t->nb);
-    size_t hi = np;
-    for (int i = 0; i < t->nb; i++) {
-        struct bucket *b = &t->b[i];
-        b->off = hi > bf ? hi - bf : 0;
-        b->count = hi - b->off;
-        hi = b->off;
+    for (int i = 0; i < t->nb; i++)
         llmb_coll_req_init(&t->req[i]);
-        if (!t->zero)
-            continue;
-        b->counts = malloc((size_t)t->n * sizeof *b->counts);
-        b->displs = malloc((size_t)t->n * sizeof *b->displs);
-        if (!b->counts || !b->displs)
-            return llmb_error("train: out of memory for %d buckets", t->nb);
-        size_t base = b->count / (size_t)t->n, rem = b->count % (size_t)t->n, d = 0;
-        for (int r = 0; r < t->n; r++) {
-            b->counts[r] = (int)(base + ((size_t)r < rem));
-            b->displs[r] = (int)d;
-            d += (size_t)b->counts[r];
-        }
-        b->shard_off = t->shard_n;
-        t->shard_n += (size_t)b->counts[t->rank];
-    }
     if (t->zero) {
-        t->shard = t->k->alloc((t->shard_n ? t->shard_n : 1) * sizeof(float));
+        t->shard = t->k->alloc((t->bk.shard_n ? t->bk.shard_n : 1) * sizeof(float));
         if (!t->shard)
             return llmb_error("train: out of memory for the gradient shard (%zu floats)",
-                              t->shard_n);
+                              t->bk.shard_n);
     }
     return 0;
 }
@@ -66,7 +45,7 @@ int llmb_train_set_shard(struct train *t)
     if (!r)
         return llmb_error("train: out of memory for %d shard ranges", t->nb);
     for (int i = 0; i < t->nb; i++) {
-        const struct bucket *b = &t->b[i];
+        const struct llmb_bucket *b = &t->b[i];
         r[i].offset = b->off + (size_t)b->displs[t->rank];
         r[i].count = (size_t)b->counts[t->rank];
     }
@@ -77,13 +56,11 @@ int llmb_train_set_shard(struct train *t)
 
 void llmb_train_free_buckets(struct train *t)
 {
-    for (int i = 0; t->b && i < t->nb; i++) {
-        free(t->b[i].counts);
-        free(t->b[i].displs);
-    }
-    free(t->b);
+    llmb_buckets_free(&t->bk);
     free(t->req);
     free(t->arrive);
+    free(t->bstart);
+    free(t->bdone);
     if (t->shard)
         t->k->free(t->shard);
 }
@@ -97,29 +74,35 @@ static void coll_failed(const struct train *t, const struct llmb_coll_impl *im, 
 /* Start bucket i's gradient reduction on buf (the gradient buffer, or a scratch copy). */
 static void reduce_start(struct train *t, int i, float *buf)
 {
-    struct bucket *b = &t->b[i];
-    struct llmb_coll_args a = {.send = buf + b->off, .send_elems = b->count};
-    if (t->zero) {
-        a.recv = t->shard + b->shard_off;
-        a.recv_elems = (size_t)b->counts[t->rank];
-        a.counts = b->counts;
-        a.displs = b->displs;
-    } else {
-        a.recv = buf + b->off;
-        a.recv_elems = b->count;
-        a.in_place = 1;
-    }
+    struct llmb_coll_args a;
+    llmb_bucket_reduce_args(&t->bk, i, t->zero, t->rank, buf, t->shard, &a);
     t->arrive[i] = llmb_clock_now(&t->clock);
+    t->bstart[i] = now_s() - t->step_t0;
+    llmb_coll_req_init(&t->req[i]);
     int rc = t->reduce->start(&a, &t->cc, &t->req[i]);
     if (rc)
         coll_failed(t, t->reduce, rc);
 }
 
-static void wait_all(struct train *t, const struct llmb_coll_impl *im)
+/* Completion times of the requests first seen complete (offset: 0 for the reductions, nb for
+ * the allgathers). */
+static void stamp_done(struct train *t, int n, int offset)
 {
-    int rc = t->be->coll->wait(t->req, t->nb);
-    if (rc)
-        coll_failed(t, im, rc);
+    double now = now_s() - t->step_t0;
+    for (int i = 0; i < n; i++)
+        if (t->req[i].done && t->bdone[offset + i] < 0)
+            t->bdone[offset + i] = now;
+}
+
+/* Wait for the requests one by one, in order, noting when each completes. */
+static void wait_all(struct train *t, const struct llmb_coll_impl *im, int offset)
+{
+    for (int i = 0; i < t->nb; i++) {
+        int rc = t->be->coll->wait(&t->req[i], 1);
+        if (rc)
+            coll_failed(t, im, rc);
+        stamp_done(t, i + 1, offset);
+    }
 }
 
 /* Start every bucket not started yet, in order, and wait for all of them. */
@@ -127,30 +110,30 @@ void llmb_train_reduce_finish(struct train *t, float *buf)
 {
     while (t->started < t->nb)
         reduce_start(t, t->started++, buf);
-    wait_all(t, t->reduce);
+    wait_all(t, t->reduce, 0);
 }
 
 /* zero: allgather every bucket's chunks of buf (in place), wait for all. */
 void llmb_train_allgather_all(struct train *t, float *buf)
 {
     for (int i = 0; i < t->nb; i++) {
-        struct bucket *b = &t->b[i];
-        struct llmb_coll_args a = {.recv = buf + b->off, .recv_elems = b->count,
-                                   .send_elems = (size_t)b->counts[t->rank], .in_place = 1,
-                                   .counts = b->counts, .displs = b->displs};
+        struct llmb_coll_args a;
+        llmb_bucket_gather_args(&t->bk, i, t->rank, buf, &a);
         t->arrive[t->nb + i] = llmb_clock_now(&t->clock);
+        t->bstart[t->nb + i] = now_s() - t->step_t0;
+        llmb_coll_req_init(&t->req[i]);
         int rc = t->gather->start(&a, &t->cc, &t->req[i]);
         if (rc)
             coll_failed(t, t->gather, rc);
     }
-    wait_all(t, t->gather);
+    wait_all(t, t->gather, t->nb);
 }
 
 /* zero: this rank's reduced chunk of every bucket, from the shard into buf (the gradients). */
 void llmb_train_unshard(struct train *t, float *buf)
 {
     for (int i = 0; i < t->nb; i++) {
-        struct bucket *b = &t->b[i];
+        const struct llmb_bucket *b = &t->b[i];
         t->k->copy(buf + b->off + (size_t)b->displs[t->rank], t->shard + b->shard_off,
                    (size_t)b->counts[t->rank]);
     }
@@ -175,6 +158,7 @@ void llmb_train_on_grad_ready(void *arg, size_t off, size_t count)
         int done, rc = t->be->coll->test(t->req, t->started, &done);
         if (rc)
             coll_failed(t, t->reduce, rc);
+        stamp_done(t, t->started, 0);
     }
     double dt = now_s() - t0;
     t->comm_s += dt;

@@ -7,6 +7,7 @@
 #include "error.h"
 #include "kernels/plan.h"
 #include "metrics.h"
+#include "results.h"
 #include "stats.h"
 #include "train.h"
 
@@ -36,6 +37,30 @@ static json_t *darray(const double *x, size_t n, size_t stride)
     json_t *a = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(a, json_real(x[i * stride]));
+    return a;
+}
+
+/* [steps][nc] times (s) as an array of arrays; a negative time (never seen) is null */
+static json_t *step_matrix(const double *x, int steps, int nc)
+{
+    json_t *a = json_array();
+    for (int s = 0; s < steps; s++) {
+        json_t *row = json_array();
+        for (int c = 0; c < nc; c++) {
+            double v = x[(size_t)s * nc + c];
+            json_array_append_new(row, v >= 0 ? llmb_json_seconds(v) : json_null());
+        }
+        json_array_append_new(a, row);
+    }
+    return a;
+}
+
+/* times (s) with the digits they carry (lib/results.h) */
+static json_t *sarray(const double *x, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, llmb_json_seconds(x[i]));
     return a;
 }
 
@@ -145,13 +170,16 @@ static void ranks_json(const struct train *t, const struct record *R, const stru
     json_t *ranks = json_array();
     for (int r = 0; r < n; r++) {
         const double *X = R->all + (size_t)r * R->rec;
-        json_array_append_new(ranks, json_pack("{s:i, s:o, s:o, s:o, s:o, s:o, s:f}",
-            "rank", r, "compute_s", darray(X, (size_t)steps, 1),
-            "comm_s", darray(X + steps, (size_t)steps, 1),
-            "wait_s", darray(tl->wait + (size_t)r * steps, (size_t)steps, 1),
-            "optimizer_s", darray(X + 2 * steps, (size_t)steps, 1),
-            "total_s", darray(X + 3 * steps, (size_t)steps, 1),
-            "last_frac", n > 1 ? (double)tl->last[r] / ((double)steps * R->nc) : 0.0));
+        const double *B = X + 4 * (size_t)steps + (size_t)steps * R->nc; /* starts, dones */
+        json_array_append_new(ranks, json_pack("{s:i, s:o, s:o, s:o, s:o, s:o, s:f, s:o, s:o}",
+            "rank", r, "compute_s", sarray(X, (size_t)steps),
+            "comm_s", sarray(X + steps, (size_t)steps),
+            "wait_s", sarray(tl->wait + (size_t)r * steps, (size_t)steps),
+            "optimizer_s", sarray(X + 2 * steps, (size_t)steps),
+            "total_s", sarray(X + 3 * steps, (size_t)steps),
+            "last_frac", n > 1 ? (double)tl->last[r] / ((double)steps * R->nc) : 0.0,
+            "bucket_start_s", step_matrix(B, steps, R->nc),
+            "bucket_done_s", step_matrix(B + (size_t)steps * R->nc, steps, R->nc)));
     }
     json_object_set_new(out, "ranks", ranks);
     json_object_set_new(out, "loss", darray(R->losses + R->warm, (size_t)steps, 1));
@@ -194,7 +222,7 @@ void llmb_train_summarize(struct train *t, const struct llmb_model_config *cfg, 
     json_object_set_new(out, "warmup_steps", json_integer(R->warm));
     json_object_set_new(out, "timed_steps", json_integer(steps));
     json_object_set_new(out, "step_time", llmb_summary_json(&sm, "s"));
-    json_object_set_new(out, "step_time_samples_s", darray(tl.step, (size_t)steps, 1));
+    json_object_set_new(out, "step_time_samples_s", sarray(tl.step, (size_t)steps));
     json_object_set_new(out, "tokens_per_s", json_real(gtok / sm.median));
     json_object_set_new(out, "flops_per_step", json_real(fps));
     json_object_set_new(out, "executed_flops_per_step", json_real(xfps));

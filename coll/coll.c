@@ -40,6 +40,7 @@ void llmb_coll_req_init(struct llmb_coll_req *r)
     r->mpi[0] = r->mpi[1] = MPI_REQUEST_NULL;
     r->nmpi = 0;
     r->dev = NULL;
+    r->done = 0;
 }
 
 int llmb_coll_comm_open(const struct llmb_coll_backend *b, MPI_Comm mpi,

@@ -69,6 +69,7 @@ struct llmb_coll_req {
     MPI_Request mpi[2];      /* MPI: the operation's requests (sendrecv needs two) */
     int nmpi;
     void *dev;               /* device backends: the completion event */
+    int done;                /* set by the backend's test or wait once it has completed */
 };
 
 struct llmb_coll_impl {
@@ -94,10 +95,12 @@ struct llmb_coll_impl {
 /* A communication backend: how operations in flight progress and complete. */
 struct llmb_coll_backend {
     const char *name;        /* "mpi": the backend field of its llmb_coll_impl lines */
-    /* Progress every request of r[0..n); *done = 1 when all of them have completed.  Completed
-     * and empty requests may be tested again.  0 or a backend error code. */
+    /* Progress every request of r[0..n); *done = 1 when all of them have completed; each
+     * request seen complete gets r[i].done = 1.  Completed and empty requests may be tested
+     * again.  0 or a backend error code. */
     int (*test)(struct llmb_coll_req *r, int n, int *done);
-    /* Wait until every request of r[0..n) has completed.  0 or a backend error code. */
+    /* Wait until every request of r[0..n) has completed (r[i].done = 1).  0 or a backend
+     * error code. */
     int (*wait)(struct llmb_coll_req *r, int n);
     /* The backend's communicator over the ranks of c->mpi (collective over them; NCCL:
      * ncclCommInitRank from a unique id broadcast over MPI), in c->backend; NULL when the

@@ -17,6 +17,7 @@ static int mpi_test(struct llmb_coll_req *r, int n, int *done)
             *done = 0;
             return 0;
         }
+        r[i].done = 1;
     }
     return 0;
 }
@@ -27,6 +28,7 @@ static int mpi_wait(struct llmb_coll_req *r, int n)
         int rc = r[i].nmpi ? MPI_Waitall(r[i].nmpi, r[i].mpi, MPI_STATUSES_IGNORE) : MPI_SUCCESS;
         if (rc != MPI_SUCCESS)
             return rc;
+        r[i].done = 1;
     }
     return 0;
 }

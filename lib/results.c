@@ -49,6 +49,14 @@ static int dump_cb(const char *buffer, size_t size, void *data)
     return 0;
 }
 
+json_t *llmb_json_seconds(double s)
+{
+    if (!isfinite(s))
+        return json_null();
+    double ns = nearbyint(s * 1e9);
+    return json_real(fabs(ns) < 9e15 ? ns / 1e9 : s);
+}
+
 int llmb_results_write(const json_t *doc, const char *dir, const char *name, int first)
 {
     char path[4096], tmp[4096];
@@ -58,7 +66,8 @@ int llmb_results_write(const json_t *doc, const char *dir, const char *name, int
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd < 0)
         return llmb_error("cannot create %s: %s", tmp, strerror(errno));
-    int rc = json_dump_callback(doc, dump_cb, &fd, JSON_INDENT(1) | JSON_REAL_PRECISION(9));
+    /* compact: a results file is data (doc/results-schema.md); python3 -m json.tool shows it */
+    int rc = json_dump_callback(doc, dump_cb, &fd, JSON_COMPACT | JSON_REAL_PRECISION(9));
     if (rc == 0 && dump_cb("\n", 1, &fd) < 0)
         rc = -1;
     int saved = errno;

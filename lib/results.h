@@ -31,6 +31,11 @@ json_t *llmb_results_load(const char *path);
  * NULL text gives JSON null.  New reference. */
 json_t *llmb_json_str(const char *text);
 
+/* A time in seconds measured on the monotonic clock, with the digits it carries: rounded to
+ * whole nanoseconds (the clock's resolution), so that 6.21e-07 is not written 6.20999998e-07.
+ * Not finite: JSON null.  New reference. */
+json_t *llmb_json_seconds(double s);
+
 /* Print "<file>: <path>: <message>" (path may be NULL or ""); always returns -1. */
 int llmb_results_error(const char *file, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -1,4 +1,5 @@
 #include "stats.h"
+#include "results.h"
 #include "error.h"
 
 #include <math.h>
@@ -90,7 +91,9 @@ json_t *llmb_summary_json(const struct llmb_summary *s, const char *unit)
     json_object_set_new(o, "n", json_integer((json_int_t)s->n));
     for (int i = 0; i < 7; i++) {
         snprintf(k[i], sizeof k[i], "%s%s%s", base[i], unit && *unit ? "_" : "", unit ? unit : "");
-        json_object_set_new(o, k[i], json_real(v[i]));
+        /* seconds carry nanoseconds (lib/results.h); other units all their digits */
+        json_object_set_new(o, k[i], unit && strcmp(unit, "s") == 0 ? llmb_json_seconds(v[i])
+                                                                     : json_real(v[i]));
     }
     json_object_set_new(o, "cv", json_real(s->cv));
     if (s->n < LLMB_MIN_SAMPLES)
