@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "backend.h"
+#include "error.h"
 #include "cluster/machine.h"
 
 static int always(char *why, size_t len)
@@ -67,6 +68,25 @@ void llmb_staged_free(const struct llmb_backend *be, struct llmb_staged *s)
         be->k->free(s->dev);
     s->dev = s->host = NULL;
     s->n = 0;
+}
+
+int llmb_staged_walk(const struct llmb_kernels *k, float *x, size_t n, int write,
+                     void (*fn)(void *arg, float *chunk, size_t first, size_t count), void *arg)
+{
+    size_t cap = n < LLMB_STAGE_FLOATS ? (n ? n : 1) : LLMB_STAGE_FLOATS;
+    float *h = malloc(cap * sizeof *h);
+    if (!h)
+        return llmb_error("out of memory for a %zu-float staging buffer", cap);
+    for (size_t i = 0; i < n; i += cap) {
+        size_t c = n - i < cap ? n - i : cap;
+        if (!write)
+            k->to_host(h, x + i, c * sizeof *h);
+        fn(arg, h, i, c);
+        if (write)
+            k->to_device(x + i, h, c * sizeof *h);
+    }
+    free(h);
+    return 0;
 }
 
 void llmb_staged_push(const struct llmb_backend *be, const struct llmb_staged *s, size_t n)

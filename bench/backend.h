@@ -50,6 +50,13 @@ struct llmb_staged {
 /* Allocate n floats (both views).  0, or -1 when memory runs out (nothing left allocated). */
 int llmb_staged_alloc(const struct llmb_backend *be, struct llmb_staged *s, size_t n);
 void llmb_staged_free(const struct llmb_backend *be, struct llmb_staged *s);
+/* Call fn on x[0..n) (backend memory of k) one host chunk of at most LLMB_STAGE_FLOATS at a
+ * time: fn(arg, chunk, first, count).  write: the chunk is copied back after fn (fn fills it);
+ * else it is only read.  0, or -1 (message printed) when the chunk cannot be allocated. */
+#define LLMB_STAGE_FLOATS ((size_t)1 << 20)
+int llmb_staged_walk(const struct llmb_kernels *k, float *x, size_t n, int write,
+                     void (*fn)(void *arg, float *chunk, size_t first, size_t count), void *arg);
+
 /* host[0..n) -> dev, and dev[0..n) -> host (n <= s->n); nothing to do for host memory. */
 void llmb_staged_push(const struct llmb_backend *be, const struct llmb_staged *s, size_t n);
 void llmb_staged_pull(const struct llmb_backend *be, const struct llmb_staged *s, size_t n);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend.h"
 #include "buckets.h"
 #include "error.h"
 
@@ -83,4 +84,44 @@ void llmb_bucket_gather_args(const struct llmb_buckets *bk, int i, int rank, flo
     a->in_place = 1;
     a->counts = b->counts;
     a->displs = b->displs;
+}
+
+static float check_value(size_t i, int r) { return (float)((i * 7 + (size_t)r * 3) % 13); }
+
+struct check_walk {
+    int rank, n;
+    long long wrong;
+};
+
+static void fill_chunk(void *arg, float *x, size_t first, size_t count)
+{
+    struct check_walk *w = arg;
+    for (size_t i = 0; i < count; i++)
+        x[i] = check_value(first + i, w->rank);
+}
+
+static void check_chunk(void *arg, float *x, size_t first, size_t count)
+{
+    struct check_walk *w = arg;
+    for (size_t i = 0; i < count; i++) {
+        float want = 0;
+        for (int r = 0; r < w->n; r++)
+            want += check_value(first + i, r);
+        w->wrong += x[i] != want; /* NaN counts as wrong */
+    }
+}
+
+int llmb_buckets_fill(const struct llmb_kernels *k, float *buf, size_t n, int rank)
+{
+    struct check_walk w = {.rank = rank};
+    return llmb_staged_walk(k, buf, n, 1, fill_chunk, &w);
+}
+
+long long llmb_buckets_wrong(const struct llmb_kernels *k, const float *buf, size_t n,
+                             int nranks)
+{
+    struct check_walk w = {.n = nranks};
+    if (llmb_staged_walk(k, (float *)buf, n, 0, check_chunk, &w) != 0)
+        return (long long)n;
+    return w.wrong;
 }

@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "coll/coll.h"
+#include "kernels/kernels.h"
 
 #define LLMB_BUCKET_MAX_FLOATS ((size_t)1 << 30) /* MPI counts are int */
 
@@ -41,5 +42,13 @@ void llmb_bucket_reduce_args(const struct llmb_buckets *bk, int i, int sharded, 
                              float *buf, float *shard, struct llmb_coll_args *a);
 void llmb_bucket_gather_args(const struct llmb_buckets *bk, int i, int rank, float *buf,
                              struct llmb_coll_args *a);
+
+/* The verification data of a reduction (exact in any order): rank r's element i is a small
+ * integer.  Fill n floats of backend memory buf with this rank's values: 0, or -1 out of
+ * memory.  Count the elements of buf that are not the sum over nranks ranks (all of them when
+ * the staging memory runs out). */
+int llmb_buckets_fill(const struct llmb_kernels *k, float *buf, size_t n, int rank);
+long long llmb_buckets_wrong(const struct llmb_kernels *k, const float *buf, size_t n,
+                             int nranks);
 
 #endif

@@ -58,6 +58,12 @@ json_t *llmb_comm_analyze(const struct phase *ph, const struct group *g, enum ll
                           const int *colors, long long wrong, double *op_median,
                           double *skew_median);
 
+/* What training issues, measured (bench/comm_pattern.c): its JSON on rank 0 (null when it
+ * cannot run, with the reason in ph->skipped), NULL elsewhere; and the progress points it
+ * takes. */
+json_t *llmb_comm_train_pattern(struct phase *ph);
+int llmb_comm_train_pattern_points(const struct llmb_options *opt);
+
 /* The node-pair link matrix (every rank calls it); its JSON on rank 0, NULL elsewhere. */
 json_t *llmb_comm_link_matrix(struct phase *ph);
 

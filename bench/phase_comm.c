@@ -477,6 +477,7 @@ int llmb_phase_comm(struct llmb_ctx *ctx, json_t *out)
         if (!g[i].skip)
             for (int k = 0; k < nimpl; k++)
                 ph->npoints += ph->nsizes * (impls[k]->in_place ? 2 : 1);
+    ph->npoints += llmb_comm_train_pattern_points(opt);
     int m_link = ctx->nnodes > 1 ? ctx->nnodes : ctx->size;
     if (opt->link_matrix)
         ph->npoints += llmb_round_robin_rounds(m_link);
@@ -497,6 +498,7 @@ int llmb_phase_comm(struct llmb_ctx *ctx, json_t *out)
                 sweep(ph, &g[i], impls[k], 1);
         }
     }
+    json_t *tp = llmb_comm_train_pattern(ph);
     json_t *lm = NULL;
     if (opt->link_matrix) {
         lm = llmb_comm_link_matrix(ph);
@@ -516,6 +518,7 @@ int llmb_phase_comm(struct llmb_ctx *ctx, json_t *out)
         json_object_set_new(out, "sweeps", ph->sweeps);
         json_object_set_new(out, "skipped", ph->skipped);
         json_object_set_new(out, "link_matrix", lm);
+        json_object_set_new(out, "train_pattern", tp);
         json_object_set_new(out, "wrong_total", json_integer(ph->wrong_total));
         if (ph->wrong_total > 0)
             llmb_error("comm: verification failed: %lld wrong elements (see phases.comm in the results)",

@@ -23,7 +23,6 @@
 #define TRAIN_EPS 1e-8f
 #define TRAIN_WD 0.1f
 #define CLOCK_ROUNDS 10                     /* clock synchronisation rounds */
-#define STAGE_FLOATS ((size_t)1 << 20)      /* host staging chunk of backend memory */
 
 
 struct train {

@@ -167,67 +167,22 @@ void llmb_train_on_grad_ready(void *arg, size_t off, size_t count)
 
 /* ---- backend memory seen from the host, in chunks ---- */
 
-/* Call fn on x[0..n) (backend memory) one host chunk at a time: fn(arg, chunk, first, count).
- * write: the chunk is copied back after fn (fn fills it); else it is only read.  Returns 0, or
- * -1 when the staging chunk cannot be allocated. */
-static int staged_walk(const struct llmb_kernels *k, float *x, size_t n, int write,
-                       void (*fn)(void *arg, float *chunk, size_t first, size_t count), void *arg)
-{
-    size_t cap = n < STAGE_FLOATS ? (n ? n : 1) : STAGE_FLOATS;
-    float *h = malloc(cap * sizeof *h);
-    if (!h)
-        return llmb_error("train: out of memory for a %zu-float staging buffer", cap);
-    for (size_t i = 0; i < n; i += cap) {
-        size_t c = n - i < cap ? n - i : cap;
-        if (!write)
-            k->to_host(h, x + i, c * sizeof *h);
-        fn(arg, h, i, c);
-        if (write)
-            k->to_device(x + i, h, c * sizeof *h);
-    }
-    free(h);
-    return 0;
-}
-
-/* The verification data: rank r's element i, small integers (exact sums in any order). */
-static float check_value(size_t i, int r) { return (float)((i * 7 + (size_t)r * 3) % 13); }
-
-struct check_walk {
-    int rank, n;
-    long long wrong;
+struct host_walk {
     double sum2;    /* params_l2 */
     FILE *f;        /* dump_params */
     size_t written;
 };
 
-static void fill_chunk(void *arg, float *x, size_t first, size_t count)
-{
-    struct check_walk *w = arg;
-    for (size_t i = 0; i < count; i++)
-        x[i] = check_value(first + i, w->rank);
-}
-
-static void check_chunk(void *arg, float *x, size_t first, size_t count)
-{
-    struct check_walk *w = arg;
-    for (size_t i = 0; i < count; i++) {
-        float want = 0;
-        for (int r = 0; r < w->n; r++)
-            want += check_value(first + i, r);
-        w->wrong += x[i] != want; /* NaN counts as wrong */
-    }
-}
-
 static void l2_chunk(void *arg, float *x, size_t first, size_t count)
 {
-    struct check_walk *w = arg;
+    struct host_walk *w = arg;
     for (size_t i = 0; i < count; i++)
         w->sum2 += (double)x[i] * x[i];
 }
 
 static void dump_chunk(void *arg, float *x, size_t first, size_t count)
 {
-    struct check_walk *w = arg;
+    struct host_walk *w = arg;
     w->written += fwrite(x, sizeof(float), count, w->f);
 }
 
@@ -238,8 +193,7 @@ static void dump_chunk(void *arg, float *x, size_t first, size_t count)
 long long llmb_train_verify_reduction(struct train *t)
 {
     struct llmb_gpt *g = &t->g;
-    struct check_walk w = {.rank = t->rank, .n = t->n};
-    if (staged_walk(t->k, g->grads, g->num_params, 1, fill_chunk, &w) != 0)
+    if (llmb_buckets_fill(t->k, g->grads, g->num_params, t->rank) != 0)
         return (long long)g->num_params;
     t->started = 0;
     llmb_train_reduce_finish(t, g->grads);
@@ -247,10 +201,9 @@ long long llmb_train_verify_reduction(struct train *t)
         llmb_train_unshard(t, g->grads);
         llmb_train_allgather_all(t, g->grads);
     }
-    if (staged_walk(t->k, g->grads, g->num_params, 0, check_chunk, &w) != 0)
-        w.wrong = (long long)g->num_params;
+    long long wrong = llmb_buckets_wrong(t->k, g->grads, g->num_params, t->n);
     llmb_gpt_zero_grad(g);
-    return w.wrong;
+    return wrong;
 }
 
 /* Standalone communication of one step (no compute): barrier, then the step's collectives on
@@ -277,18 +230,18 @@ double llmb_train_comm_alone_s(struct train *t, int reps)
 
 double llmb_train_params_l2(const struct llmb_gpt *g)
 {
-    struct check_walk w = {0};
-    if (staged_walk(g->k, g->params, g->num_params, 0, l2_chunk, &w) != 0)
+    struct host_walk w = {0};
+    if (llmb_staged_walk(g->k, g->params, g->num_params, 0, l2_chunk, &w) != 0)
         return NAN;
     return sqrt(w.sum2);
 }
 
 int llmb_train_dump_params(const struct llmb_gpt *g, const char *path)
 {
-    struct check_walk w = {.f = fopen(path, "wb")};
+    struct host_walk w = {.f = fopen(path, "wb")};
     if (!w.f)
         return llmb_error("train: cannot write %s", path);
-    int rc = staged_walk(g->k, g->params, g->num_params, 0, dump_chunk, &w);
+    int rc = llmb_staged_walk(g->k, g->params, g->num_params, 0, dump_chunk, &w);
     if (fclose(w.f) != 0 || rc != 0 || w.written != g->num_params)
         return llmb_error("train: short write to %s", path);
     return 0;
