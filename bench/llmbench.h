@@ -27,6 +27,7 @@ struct llmb_ctx {
     char (*node_names)[LLMB_HOST_MAX]; /* [nnodes] host name of each node */
     char host[LLMB_HOST_MAX];          /* this rank's host name */
     int threads;             /* compute threads of this rank (set before any phase) */
+    int pu_sharers;          /* ranks of this node whose bindings overlap this rank's (>= 1) */
     const struct llmb_backend *be; /* the backend every phase computes and communicates with,
                                     * chosen once at start (bench/backend.h) */
     json_t *doc;             /* rank 0: the results document; NULL on other ranks */

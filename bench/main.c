@@ -273,6 +273,8 @@ int main(int argc, char **argv)
         MPI_Finalize();
         return LLMB_EINPUT;
     }
+    int pus;
+    ctx.pu_sharers = llmb_pu_sharers(&ctx, &pus);
     ctx.threads = opt.threads > 0 ? opt.threads : llmb_default_threads(&ctx);
     llmb_set_threads(ctx.threads);
 

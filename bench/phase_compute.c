@@ -548,6 +548,12 @@ static int rank_compute(struct llmb_ctx *ctx, const struct llmb_model_config *cf
     int pus = llmb_binding_pus();
     char deriv[512];
     double nominal = ctx->be->nominal_peak_gflops(pus, deriv, sizeof deriv);
+    if (ctx->pu_sharers > 1) { /* ranks bound to the same PUs share their peak */
+        size_t used = strlen(deriv);
+        nominal /= ctx->pu_sharers;
+        snprintf(deriv + used, sizeof deriv - used, "; shared by %d ranks bound to overlapping "
+                 "PUs: 1/%d of it, %.1f GFLOP/s", ctx->pu_sharers, ctx->pu_sharers, nominal);
+    }
     json_object_set_new(r, "rank", json_integer(ctx->rank));
     json_object_set_new(r, "host", json_string(ctx->host));
     json_object_set_new(r, "threads", json_integer(threads));

@@ -31,7 +31,7 @@ void llmb_set_threads(int n)
 #endif
 }
 
-int llmb_default_threads(struct llmb_ctx *ctx)
+int llmb_pu_sharers(struct llmb_ctx *ctx, int *pus)
 {
     struct llmb_binding b;
     llmb_binding_read(&b);
@@ -45,6 +45,13 @@ int llmb_default_threads(struct llmb_ctx *ctx)
     free(all);
     if (sharers < 0)
         llmb_abort(LLMB_EFAIL, "out of memory reading the bindings of %d ranks", ctx->node_size);
-    int n = sharers > 0 ? b.pus / sharers : b.pus;
+    *pus = b.pus;
+    return sharers > 0 ? sharers : 1;
+}
+
+int llmb_default_threads(struct llmb_ctx *ctx)
+{
+    int pus, sharers = llmb_pu_sharers(ctx, &pus);
+    int n = pus / sharers;
     return n > 0 ? n : 1;
 }

@@ -11,6 +11,10 @@ struct llmb_ctx;
 /* Set the compute threads of this rank (OpenMP and BLAS) to n (at least 1). */
 void llmb_set_threads(int n);
 
+/* The ranks of this node whose bindings overlap this rank's (itself included, >= 1), and the
+ * PUs of its binding in *pus.  Collective over ctx->node; out of memory aborts. */
+int llmb_pu_sharers(struct llmb_ctx *ctx, int *pus);
+
 /* Default compute threads: the PUs of this rank's binding divided among the ranks of its node
  * whose bindings overlap it (>= 1).  Collective over ctx->node; out of memory aborts. */
 int llmb_default_threads(struct llmb_ctx *ctx);
