@@ -4,7 +4,7 @@
  * reporter uses.  Any bad field is one line naming the file, the JSON path and what was
  * expected (llmb_results_error), and the caller exits with status 2.  Physically impossible
  * values (negative or absurd times, bandwidths, rates; ranks missing or repeated) are errors. */
-#include "report.h"
+#include "load.h"
 
 #include "error.h"
 #include "metrics.h"
@@ -17,19 +17,8 @@
 
 const char *const rr_phase_names[RR_NPHASES] = {"probe", "compute", "comm", "train"};
 
-#define MAX_TIME_S 1e6      /* one step, one operation: more than 11 days is not a time */
-#define MAX_GBS 1e7         /* 10 PB/s */
-#define MAX_GFLOPS 1e10     /* 10 EFLOP/s per rank */
-#define MAX_BYTES 9007199254740992.0 /* 2^53 */
-#define MAX_FLOPS 1e30
-
-struct ctx {
-    const char *file;
-    struct rr_run *run;
-};
-
-static int get_int(const char *file, const char *path, json_t *obj, const char *key, double lo,
-                   double hi, int required, int *out)
+int rr_ld_int(const char *file, const char *path, json_t *obj, const char *key, double lo,
+              double hi, int required, int *out)
 {
     double v;
     int rc = llmb_jnum(file, path, obj, key, lo, hi, required, &v);
@@ -45,15 +34,15 @@ static int get_int(const char *file, const char *path, json_t *obj, const char *
 }
 
 /* Optional number: leaves *out (NAN) when absent or null. */
-static int opt_num(const char *file, const char *path, json_t *obj, const char *key, double lo,
-                   double hi, double *out)
+int rr_ld_num(const char *file, const char *path, json_t *obj, const char *key, double lo,
+              double hi, double *out)
 {
     int rc = llmb_jnum(file, path, obj, key, lo, hi, 0, out);
     return rc < 0 ? -1 : 0;
 }
 
-static int get_str(const char *file, const char *path, json_t *obj, const char *key,
-                   int required, char *buf, size_t len)
+int rr_ld_str(const char *file, const char *path, json_t *obj, const char *key,
+              int required, char *buf, size_t len)
 {
     int bad = 0;
     json_t *n0 = json_is_object(obj) ? json_object_get(obj, key) : NULL;
@@ -76,8 +65,8 @@ static int get_str(const char *file, const char *path, json_t *obj, const char *
 }
 
 /* Optional array at obj.key (null/absent gives NULL without error). */
-static int opt_array(const char *file, const char *path, json_t *obj, const char *key,
-                     json_t **out)
+int rr_ld_array(const char *file, const char *path, json_t *obj, const char *key,
+                json_t **out)
 {
     *out = NULL;
     json_t *v = json_is_object(obj) ? json_object_get(obj, key) : NULL;
@@ -88,8 +77,8 @@ static int opt_array(const char *file, const char *path, json_t *obj, const char
     return *out ? 0 : -1;
 }
 
-static int opt_object(const char *file, const char *path, json_t *obj, const char *key,
-                      json_t **out)
+int rr_ld_object(const char *file, const char *path, json_t *obj, const char *key,
+                 json_t **out)
 {
     *out = NULL;
     json_t *v = json_is_object(obj) ? json_object_get(obj, key) : NULL;
@@ -100,8 +89,8 @@ static int opt_object(const char *file, const char *path, json_t *obj, const cha
 }
 
 /* Element i of array a must be an object. */
-static json_t *elem_obj(const char *file, const char *apath, json_t *a, size_t i, char *p,
-                        size_t plen)
+json_t *rr_ld_elem(const char *file, const char *apath, json_t *a, size_t i, char *p,
+                   size_t plen)
 {
     llmb_jpath_index(p, plen, apath, i);
     json_t *e = json_array_get(a, i);
@@ -145,10 +134,10 @@ static unsigned parse_hexish(json_t *v)
 }
 
 /* The rank index of phase-array entry e: "rank" in [0, nranks-1], each at most once. */
-static int rank_of(struct ctx *c, const char *p, json_t *e, char *seen)
+static int rank_of(struct rr_ld_ctx *c, const char *p, json_t *e, char *seen)
 {
     int r;
-    if (get_int(c->file, p, e, "rank", 0, c->run->nranks - 1, 1, &r) != 0)
+    if (rr_ld_int(c->file, p, e, "rank", 0, c->run->nranks - 1, 1, &r) != 0)
         return -1;
     if (seen[r]) {
         char q[1100];
@@ -159,7 +148,7 @@ static int rank_of(struct ctx *c, const char *p, json_t *e, char *seen)
     return r;
 }
 
-static int all_seen(struct ctx *c, const char *path, const char *seen)
+static int all_seen(struct rr_ld_ctx *c, const char *path, const char *seen)
 {
     for (int r = 0; r < c->run->nranks; r++)
         if (!seen[r])
@@ -172,8 +161,8 @@ static int all_seen(struct ctx *c, const char *path, const char *seen)
 /* Call each(c, p, e, rk) for every entry e (at JSON path p) of the per-rank array a at apath:
  * an object whose "rank" is in [0, nranks-1], each rank at most once; with all, every rank must
  * have its entry.  0, or -1 after one error line. */
-static int for_each_rank(struct ctx *c, const char *apath, json_t *a, int all,
-                         int (*each)(struct ctx *c, const char *p, json_t *e, struct rr_rank *rk))
+static int for_each_rank(struct rr_ld_ctx *c, const char *apath, json_t *a, int all,
+                         int (*each)(struct rr_ld_ctx *c, const char *p, json_t *e, struct rr_rank *rk))
 {
     char p[512];
     char *seen = calloc((size_t)c->run->nranks, 1);
@@ -181,7 +170,7 @@ static int for_each_rank(struct ctx *c, const char *apath, json_t *a, int all,
         return llmb_error("out of memory");
     int rc = 0;
     for (size_t i = 0; rc == 0 && a && i < json_array_size(a); i++) {
-        json_t *e = elem_obj(c->file, apath, a, i, p, sizeof p);
+        json_t *e = rr_ld_elem(c->file, apath, a, i, p, sizeof p);
         int r = e ? rank_of(c, p, e, seen) : -1;
         rc = r < 0 ? -1 : each(c, p, e, &c->run->ranks[r]);
     }
@@ -193,11 +182,11 @@ static int for_each_rank(struct ctx *c, const char *apath, json_t *a, int all,
 
 /* ---------------------------------------------------------------- probe */
 /* A probe node's "machine": load average, clocks, governor. */
-static int load_node_machine(struct ctx *c, const char *p, json_t *e, struct rr_node *nd)
+static int load_node_machine(struct rr_ld_ctx *c, const char *p, json_t *e, struct rr_node *nd)
 {
     const char *f = c->file;
     json_t *m;
-    if (opt_object(f, p, e, "machine", &m) < 0)
+    if (rr_ld_object(f, p, e, "machine", &m) < 0)
         return -1;
     if (!m)
         return 0;
@@ -213,20 +202,20 @@ static int load_node_machine(struct ctx *c, const char *p, json_t *e, struct rr_
             nd->load1 = la[0];
         free(la);
     }
-    if (opt_num(f, mp, m, "cur_freq_mhz", 0, 1e6, &nd->cur_mhz) < 0 ||
-        opt_num(f, mp, m, "max_freq_mhz", 0, 1e6, &nd->max_mhz) < 0 ||
-        get_str(f, mp, m, "governor", 0, nd->governor, sizeof nd->governor) < 0)
+    if (rr_ld_num(f, mp, m, "cur_freq_mhz", 0, 1e6, &nd->cur_mhz) < 0 ||
+        rr_ld_num(f, mp, m, "max_freq_mhz", 0, 1e6, &nd->max_mhz) < 0 ||
+        rr_ld_str(f, mp, m, "governor", 0, nd->governor, sizeof nd->governor) < 0)
         return -1;
     return 0;
 }
 
 /* A probe node's GPUs (count, first one's PCI ids) and its fastest network NIC. */
-static int load_node_devices(struct ctx *c, const char *p, json_t *e, struct rr_node *nd)
+static int load_node_devices(struct rr_ld_ctx *c, const char *p, json_t *e, struct rr_node *nd)
 {
     const char *f = c->file;
     char q[1100];
     json_t *g;
-    if (opt_array(f, p, e, "gpus", &g) < 0)
+    if (rr_ld_array(f, p, e, "gpus", &g) < 0)
         return -1;
     if (g && json_array_size(g) > 0) {
         nd->ngpus = (int)json_array_size(g);
@@ -237,19 +226,19 @@ static int load_node_devices(struct ctx *c, const char *p, json_t *e, struct rr_
         }
     }
     json_t *nics;
-    if (opt_array(f, p, e, "nics", &nics) < 0)
+    if (rr_ld_array(f, p, e, "nics", &nics) < 0)
         return -1;
     for (size_t j = 0; nics && j < json_array_size(nics); j++) {
         char np[600];
-        json_t *ne = elem_obj(f, llmb_jpath_key(q, sizeof q, p, "nics"), nics, j, np, sizeof np);
+        json_t *ne = rr_ld_elem(f, llmb_jpath_key(q, sizeof q, p, "nics"), nics, j, np, sizeof np);
         if (!ne)
             return -1;
         double gbs = NAN;
-        if (opt_num(f, np, ne, "link_gbs", 0, MAX_GBS, &gbs) < 0)
+        if (rr_ld_num(f, np, ne, "link_gbs", 0, MAX_GBS, &gbs) < 0)
             return -1;
         if (!isnan(gbs) && gbs > 0 && (isnan(nd->nic_gbs) || gbs > nd->nic_gbs)) {
             nd->nic_gbs = gbs;
-            if (get_str(f, np, ne, "name", 0, nd->nic_name, sizeof nd->nic_name) < 0)
+            if (rr_ld_str(f, np, ne, "name", 0, nd->nic_name, sizeof nd->nic_name) < 0)
                 return -1;
         }
     }
@@ -258,11 +247,11 @@ static int load_node_devices(struct ctx *c, const char *p, json_t *e, struct rr_
 
 /* Entry i (at path p) of phases.probe.nodes[], matched to world.node_names by its name (or by
  * position when it has none). */
-static int load_probe_node(struct ctx *c, const char *p, json_t *e, size_t i)
+static int load_probe_node(struct rr_ld_ctx *c, const char *p, json_t *e, size_t i)
 {
     struct rr_run *run = c->run;
     char name[128] = "", q[1100];
-    if (get_str(c->file, p, e, "name", 0, name, sizeof name) < 0)
+    if (rr_ld_str(c->file, p, e, "name", 0, name, sizeof name) < 0)
         return -1;
     int k = -1;
     for (int n = 0; n < run->nnodes; n++)
@@ -277,15 +266,15 @@ static int load_probe_node(struct ctx *c, const char *p, json_t *e, size_t i)
         return 0;
     }
     struct rr_node *nd = &run->nodes[k];
-    if (get_int(c->file, p, e, "pus", 0, 1e7, 0, &nd->pus) < 0 ||
-        get_int(c->file, p, e, "cores", 0, 1e7, 0, &nd->cores) < 0 ||
+    if (rr_ld_int(c->file, p, e, "pus", 0, 1e7, 0, &nd->pus) < 0 ||
+        rr_ld_int(c->file, p, e, "cores", 0, 1e7, 0, &nd->cores) < 0 ||
         load_node_machine(c, p, e, nd) < 0 || load_node_devices(c, p, e, nd) < 0)
         return -1;
     return 0;
 }
 
 /* One entry of phases.probe.ranks[]: binding, threads, NUMA, GPU placement. */
-static int load_probe_rank(struct ctx *c, const char *p, json_t *e, struct rr_rank *rk)
+static int load_probe_rank(struct rr_ld_ctx *c, const char *p, json_t *e, struct rr_rank *rk)
 {
     const char *f = c->file;
     char q[1100];
@@ -296,80 +285,80 @@ static int load_probe_rank(struct ctx *c, const char *p, json_t *e, struct rr_ra
                                       "expected a boolean");
         rk->bound = json_is_true(b);
     }
-    if (get_int(f, p, e, "threads", 1, 1e6, 0, &rk->threads) < 0 ||
-        get_int(f, p, e, "pus", 0, 1e7, 0, &rk->pus) < 0 ||
-        get_str(f, p, e, "cpuset", 0, rk->cpuset, sizeof rk->cpuset) < 0 ||
-        get_str(f, p, e, "host", 0, rk->host, sizeof rk->host) < 0 ||
+    if (rr_ld_int(f, p, e, "threads", 1, 1e6, 0, &rk->threads) < 0 ||
+        rr_ld_int(f, p, e, "pus", 0, 1e7, 0, &rk->pus) < 0 ||
+        rr_ld_str(f, p, e, "cpuset", 0, rk->cpuset, sizeof rk->cpuset) < 0 ||
+        rr_ld_str(f, p, e, "host", 0, rk->host, sizeof rk->host) < 0 ||
         int_list(f, p, e, "numa", 0, 1 << 20, &rk->numa, &rk->nnuma) < 0 ||
         int_list(f, p, e, "overlaps", 0, c->run->nranks - 1, &rk->overlaps, &rk->noverlaps) < 0)
         return -1;
     json_t *g;
-    if (opt_object(f, p, e, "gpu", &g) < 0)
+    if (rr_ld_object(f, p, e, "gpu", &g) < 0)
         return -1;
     if (g) {
         llmb_jpath_key(q, sizeof q, p, "gpu");
         rk->has_gpu = 1;
-        if (get_int(f, q, g, "numa", -1, 1 << 20, 0, &rk->gpu_numa) < 0 ||
-            get_str(f, q, g, "nearest_path", 0, rk->gpu_path, sizeof rk->gpu_path) < 0 ||
-            get_str(f, q, g, "nearest_nic", 0, rk->gpu_nic, sizeof rk->gpu_nic) < 0)
+        if (rr_ld_int(f, q, g, "numa", -1, 1 << 20, 0, &rk->gpu_numa) < 0 ||
+            rr_ld_str(f, q, g, "nearest_path", 0, rk->gpu_path, sizeof rk->gpu_path) < 0 ||
+            rr_ld_str(f, q, g, "nearest_nic", 0, rk->gpu_nic, sizeof rk->gpu_nic) < 0)
             return -1;
     }
     return 0;
 }
 
-static int load_probe(struct ctx *c, json_t *ph)
+static int load_probe(struct rr_ld_ctx *c, json_t *ph)
 {
     struct rr_run *run = c->run;
     const char *f = c->file;
     char p[512];
     json_t *a;
-    if (opt_array(f, "phases.probe", ph, "nodes", &a) < 0)
+    if (rr_ld_array(f, "phases.probe", ph, "nodes", &a) < 0)
         return -1;
     for (size_t i = 0; a && i < json_array_size(a); i++) {
-        json_t *e = elem_obj(f, "phases.probe.nodes", a, i, p, sizeof p);
+        json_t *e = rr_ld_elem(f, "phases.probe.nodes", a, i, p, sizeof p);
         if (!e || load_probe_node(c, p, e, i) < 0)
             return -1;
     }
-    if (opt_array(f, "phases.probe", ph, "ranks", &a) < 0 ||
+    if (rr_ld_array(f, "phases.probe", ph, "ranks", &a) < 0 ||
         for_each_rank(c, "phases.probe.ranks", a, 0, load_probe_rank) < 0 ||
-        opt_object(f, "phases.probe", ph, "env", &run->env) < 0 ||
-        opt_array(f, "phases.probe", ph, "warnings", &run->probe_warnings) < 0)
+        rr_ld_object(f, "phases.probe", ph, "env", &run->env) < 0 ||
+        rr_ld_array(f, "phases.probe", ph, "warnings", &run->probe_warnings) < 0)
         return -1;
     return 0;
 }
 
 /* ---------------------------------------------------------------- compute */
 /* gemm_square.summary (samples and CV) and the FLOPs of one layer's kernels of a compute rank. */
-static int load_compute_gemm(struct ctx *c, const char *p, json_t *e, struct rr_rank *rk)
+static int load_compute_gemm(struct rr_ld_ctx *c, const char *p, json_t *e, struct rr_rank *rk)
 {
     const char *f = c->file;
     char q[1100], k[1300];
     json_t *sq;
-    if (opt_object(f, p, e, "gemm_square", &sq) < 0)
+    if (rr_ld_object(f, p, e, "gemm_square", &sq) < 0)
         return -1;
     if (sq) {
         json_t *sm;
         llmb_jpath_key(q, sizeof q, p, "gemm_square");
-        if (opt_object(f, q, sq, "summary", &sm) < 0)
+        if (rr_ld_object(f, q, sq, "summary", &sm) < 0)
             return -1;
         if (sm) {
             double n = NAN;
             llmb_jpath_key(k, sizeof k, q, "summary");
-            if (opt_num(f, k, sm, "n", 0, 1e12, &n) < 0 ||
-                opt_num(f, k, sm, "cv", 0, 1e6, &rk->gemm_cv) < 0)
+            if (rr_ld_num(f, k, sm, "n", 0, 1e12, &n) < 0 ||
+                rr_ld_num(f, k, sm, "cv", 0, 1e6, &rk->gemm_cv) < 0)
                 return -1;
             rk->gemm_n = isnan(n) ? 0 : (size_t)n;
         }
     }
     json_t *ks;
-    if (opt_array(f, p, e, "kernels", &ks) < 0)
+    if (rr_ld_array(f, p, e, "kernels", &ks) < 0)
         return -1;
     double sum = 0;
     for (size_t j = 0; ks && j < json_array_size(ks); j++) {
-        json_t *ke = elem_obj(f, llmb_jpath_key(q, sizeof q, p, "kernels"), ks, j, k, sizeof k);
+        json_t *ke = rr_ld_elem(f, llmb_jpath_key(q, sizeof q, p, "kernels"), ks, j, k, sizeof k);
         double fl = NAN, med = NAN;
-        if (!ke || opt_num(f, k, ke, "flops", 0, MAX_FLOPS, &fl) < 0 ||
-            opt_num(f, k, ke, "median_s", 0, MAX_TIME_S, &med) < 0)
+        if (!ke || rr_ld_num(f, k, ke, "flops", 0, MAX_FLOPS, &fl) < 0 ||
+            rr_ld_num(f, k, ke, "median_s", 0, MAX_TIME_S, &med) < 0)
             return -1;
         if (!isnan(fl))
             sum += fl;
@@ -380,22 +369,22 @@ static int load_compute_gemm(struct ctx *c, const char *p, json_t *e, struct rr_
 }
 
 /* One entry of phases.compute.ranks[]. */
-static int load_compute_rank(struct ctx *c, const char *p, json_t *e, struct rr_rank *rk)
+static int load_compute_rank(struct rr_ld_ctx *c, const char *p, json_t *e, struct rr_rank *rk)
 {
     const char *f = c->file;
-    if (opt_num(f, p, e, "nominal_peak_gflops", 0, MAX_GFLOPS, &rk->nominal_gflops) < 0 ||
-        opt_num(f, p, e, "measured_peak_gflops", 0, MAX_GFLOPS, &rk->measured_gflops) < 0 ||
-        opt_num(f, p, e, "stream_triad_gbs", 0, MAX_GBS, &rk->stream_gbs) < 0 ||
-        opt_num(f, p, e, "layer_time_s", 0, MAX_TIME_S, &rk->layer_time_s) < 0 ||
-        get_str(f, p, e, "nominal_peak_derivation", 0, rk->nominal_deriv,
+    if (rr_ld_num(f, p, e, "nominal_peak_gflops", 0, MAX_GFLOPS, &rk->nominal_gflops) < 0 ||
+        rr_ld_num(f, p, e, "measured_peak_gflops", 0, MAX_GFLOPS, &rk->measured_gflops) < 0 ||
+        rr_ld_num(f, p, e, "stream_triad_gbs", 0, MAX_GBS, &rk->stream_gbs) < 0 ||
+        rr_ld_num(f, p, e, "layer_time_s", 0, MAX_TIME_S, &rk->layer_time_s) < 0 ||
+        rr_ld_str(f, p, e, "nominal_peak_derivation", 0, rk->nominal_deriv,
                 sizeof rk->nominal_deriv) < 0)
         return -1;
-    if (rk->threads < 0 && get_int(f, p, e, "threads", 1, 1e6, 0, &rk->threads) < 0)
+    if (rk->threads < 0 && rr_ld_int(f, p, e, "threads", 1, 1e6, 0, &rk->threads) < 0)
         return -1;
     return load_compute_gemm(c, p, e, rk);
 }
 
-static int load_compute(struct ctx *c, json_t *ph)
+static int load_compute(struct rr_ld_ctx *c, json_t *ph)
 {
     int bad = 0;
     json_t *a = llmb_jget(c->file, "phases.compute", ph, "ranks", JSON_ARRAY, 1, &bad);
@@ -404,189 +393,35 @@ static int load_compute(struct ctx *c, json_t *ph)
     return for_each_rank(c, "phases.compute.ranks", a, 1, load_compute_rank);
 }
 
-/* ---------------------------------------------------------------- comm */
-static int cmp_pts(const void *x, const void *y)
-{
-    const double *a = x, *b = y;
-    return (a[0] > b[0]) - (a[0] < b[0]);
-}
-
-static int load_sweep(struct ctx *c, const char *p, json_t *e, struct rr_sweep *s)
-{
-    const char *f = c->file;
-    char q[1100], k[1300];
-    if (get_str(f, p, e, "collective", 1, s->coll, sizeof s->coll) < 0 ||
-        get_str(f, p, e, "group", 1, s->group, sizeof s->group) < 0 ||
-        get_str(f, p, e, "placement", 0, s->placement, sizeof s->placement) < 0)
-        return -1;
-    s->coll_id = llmb_coll_from_name(s->coll);
-    if (s->coll_id < 0) {
-        char names[160];
-        llmb_coll_name_list(names, sizeof names, ", ");
-        return llmb_results_error(f, llmb_jpath_key(q, sizeof q, p, "collective"),
-                                  "expected one of %s; found \"%s\"", names, s->coll);
-    }
-    if (strcmp(s->group, "world") && strcmp(s->group, "intra") && strcmp(s->group, "inter"))
-        return llmb_results_error(f, llmb_jpath_key(q, sizeof q, p, "group"),
-                                  "expected world, intra or inter; found \"%s\"", s->group);
-    if (get_int(f, p, e, "nranks", 1, c->run->nranks, 1, &s->nranks) < 0)
-        return -1;
-    int bad = 0;
-    json_t *pts = llmb_jget(f, p, e, "points", JSON_ARRAY, 1, &bad);
-    if (!pts)
-        return -1;
-    size_t n = json_array_size(pts);
-    /* row: bytes, busbw, algbw, op, skew, iters, wrong */
-    double *rows = calloc(n ? n * 7 : 1, sizeof *rows);
-    if (!rows)
-        return llmb_error("out of memory");
-    llmb_jpath_key(q, sizeof q, p, "points");
-    for (size_t i = 0; i < n; i++) {
-        json_t *pt = elem_obj(f, q, pts, i, k, sizeof k);
-        double *row = rows + 7 * i;
-        for (int j = 1; j < 7; j++)
-            row[j] = NAN;
-        json_t *op, *sk;
-        char kk[1400];
-        if (!pt || llmb_jnum(f, k, pt, "bytes", 0, MAX_BYTES, 1, &row[0]) != 0 ||
-            llmb_jnum(f, k, pt, "busbw_gbs", 0, MAX_GBS, 1, &row[1]) != 0 ||
-            opt_num(f, k, pt, "algbw_gbs", 0, MAX_GBS, &row[2]) < 0 ||
-            opt_num(f, k, pt, "iters", 0, 1e12, &row[5]) < 0 ||
-            opt_num(f, k, pt, "wrong", 0, 1e15, &row[6]) < 0 ||
-            opt_object(f, k, pt, "op", &op) < 0 || opt_object(f, k, pt, "arrival_skew", &sk) < 0 ||
-            (op && opt_num(f, llmb_jpath_key(kk, sizeof kk, k, "op"), op, "median_s", 0,
-                           MAX_TIME_S, &row[3]) < 0) ||
-            (sk && opt_num(f, llmb_jpath_key(kk, sizeof kk, k, "arrival_skew"), sk, "median_s",
-                           0, MAX_TIME_S, &row[4]) < 0)) {
-            free(rows);
-            return -1;
-        }
-    }
-    qsort(rows, n, 7 * sizeof *rows, cmp_pts);
-    s->npts = n;
-    double **cols[7] = {&s->bytes, &s->busbw, &s->algbw, &s->op_med, &s->skew_med, &s->iters,
-                        &s->wrong};
-    for (int j = 0; j < 7; j++) {
-        *cols[j] = malloc((n ? n : 1) * sizeof(double));
-        if (!*cols[j]) {
-            free(rows);
-            return llmb_error("out of memory");
-        }
-        for (size_t i = 0; i < n; i++)
-            (*cols[j])[i] = rows[7 * i + j];
-    }
-    free(rows);
-    return 0;
-}
-
-static int load_link(struct ctx *c, json_t *lm)
-{
-    struct rr_run *run = c->run;
-    const char *f = c->file;
-    const char *P = "phases.comm.link_matrix";
-    char q[1100], k[1300];
-    int bad = 0;
-    json_t *names = llmb_jget(f, P, lm, "names", JSON_ARRAY, 1, &bad);
-    json_t *bw = names ? llmb_jget(f, P, lm, "bw_gbs", JSON_ARRAY, 1, &bad) : NULL;
-    if (!bw)
-        return -1;
-    size_t n = json_array_size(names);
-    if (n > 100000)
-        return llmb_results_error(f, P, "too many names (%zu)", n);
-    if (json_array_size(bw) != n)
-        return llmb_results_error(f, "phases.comm.link_matrix.bw_gbs",
-                                  "expected %zu rows (one per name), found %zu", n,
-                                  json_array_size(bw));
-    if (get_str(f, P, lm, "level", 0, run->link_level, sizeof run->link_level) < 0 ||
-        opt_num(f, P, lm, "bytes", 0, MAX_BYTES, &run->link_bytes) < 0)
-        return -1;
-    run->link_n = (int)n;
-    run->link_names = calloc(n ? n : 1, sizeof *run->link_names);
-    run->link_bw = malloc((n ? n * n : 1) * sizeof *run->link_bw);
-    if (!run->link_names || !run->link_bw)
-        return llmb_error("out of memory");
-    for (size_t i = 0; i < n; i++) {
-        json_t *nm = json_array_get(names, i);
-        if (!json_is_string(nm))
-            return llmb_results_error(f, llmb_jpath_index(q, sizeof q,
-                                      "phases.comm.link_matrix.names", i), "expected a string");
-        llmb_strlcpy(run->link_names[i], json_string_value(nm), sizeof run->link_names[i]);
-        json_t *row = json_array_get(bw, i);
-        llmb_jpath_index(q, sizeof q, "phases.comm.link_matrix.bw_gbs", i);
-        if (!json_is_array(row) || json_array_size(row) != n)
-            return llmb_results_error(f, q, "expected an array of %zu numbers or nulls", n);
-        for (size_t j = 0; j < n; j++) {
-            json_t *v = json_array_get(row, j);
-            double x = NAN;
-            if (!json_is_null(v)) {
-                llmb_jpath_index(k, sizeof k, q, j);
-                if (!json_is_number(v) || !isfinite(json_number_value(v)) ||
-                    json_number_value(v) < 0 || json_number_value(v) > MAX_GBS)
-                    return llmb_results_error(f, k, "expected null or a number in [0, %g]",
-                                              MAX_GBS);
-                x = json_number_value(v);
-            }
-            run->link_bw[i * n + j] = i == j ? NAN : x;
-        }
-    }
-    return 0;
-}
-
-static int load_comm(struct ctx *c, json_t *ph)
-{
-    struct rr_run *run = c->run;
-    const char *f = c->file;
-    char p[512];
-    int bad = 0;
-    json_t *a = llmb_jget(f, "phases.comm", ph, "sweeps", JSON_ARRAY, 1, &bad);
-    if (!a)
-        return -1;
-    size_t n = json_array_size(a);
-    run->sweeps = calloc(n ? n : 1, sizeof *run->sweeps);
-    if (!run->sweeps)
-        return llmb_error("out of memory");
-    for (size_t i = 0; i < n; i++) {
-        json_t *e = elem_obj(f, "phases.comm.sweeps", a, i, p, sizeof p);
-        run->nsweeps = i + 1;
-        if (!e || load_sweep(c, p, e, &run->sweeps[i]) < 0)
-            return -1;
-    }
-    json_t *lm;
-    if (opt_object(f, "phases.comm", ph, "link_matrix", &lm) < 0)
-        return -1;
-    if (lm && load_link(c, lm) < 0)
-        return -1;
-    return 0;
-}
-
 /* ---------------------------------------------------------------- train */
 /* The workload: model shape, batch, mode, throughput figures, overlap, step times. */
-static int load_train_workload(struct ctx *c, json_t *ph)
+static int load_train_workload(struct rr_ld_ctx *c, json_t *ph)
 {
     struct rr_run *run = c->run;
     const char *f = c->file;
     const char *P = "phases.train";
     json_t *m;
-    if (opt_object(f, P, ph, "model", &m) < 0)
+    if (rr_ld_object(f, P, ph, "model", &m) < 0)
         return -1;
     if (m) {
         const char *M = "phases.train.model";
-        if (get_str(f, M, m, "preset", 0, run->model, sizeof run->model) < 0 ||
-            get_int(f, M, m, "layers", 1, 1e6, 0, &run->layers) < 0 ||
-            get_int(f, M, m, "d_model", 1, 1e7, 0, &run->d_model) < 0 ||
-            get_int(f, M, m, "heads", 1, 1e6, 0, &run->heads) < 0)
+        if (rr_ld_str(f, M, m, "preset", 0, run->model, sizeof run->model) < 0 ||
+            rr_ld_int(f, M, m, "layers", 1, 1e6, 0, &run->layers) < 0 ||
+            rr_ld_int(f, M, m, "d_model", 1, 1e7, 0, &run->d_model) < 0 ||
+            rr_ld_int(f, M, m, "heads", 1, 1e6, 0, &run->heads) < 0)
             return -1;
     }
-    if (get_int(f, P, ph, "batch", 1, 1e9, 0, &run->batch) < 0 ||
-        get_int(f, P, ph, "seq", 1, 1e9, 0, &run->seq) < 0 ||
-        get_int(f, P, ph, "accum", 1, 1e9, 0, &run->accum) < 0 ||
-        get_str(f, P, ph, "mode", 0, run->mode, sizeof run->mode) < 0 ||
-        opt_num(f, P, ph, "global_batch_tokens", 0, 1e18, &run->global_batch_tokens) < 0 ||
-        opt_num(f, P, ph, "flops_per_step", 0, MAX_FLOPS, &run->flops_per_step) < 0 ||
-        opt_num(f, P, ph, "tokens_per_s", 0, 1e18, &run->tokens_per_s) < 0 ||
-        opt_num(f, P, ph, "peak_nominal_gflops", 0, MAX_GFLOPS, &run->peak_nominal_train) < 0 ||
-        opt_num(f, P, ph, "peak_measured_gflops", 0, MAX_GFLOPS, &run->peak_measured_train) < 0 ||
-        opt_num(f, P, ph, "overlap_hidden_frac", 0, 1, &run->hidden_frac) < 0)
+    if (rr_ld_int(f, P, ph, "batch", 1, 1e9, 0, &run->batch) < 0 ||
+        rr_ld_int(f, P, ph, "seq", 1, 1e9, 0, &run->seq) < 0 ||
+        rr_ld_int(f, P, ph, "accum", 1, 1e9, 0, &run->accum) < 0 ||
+        rr_ld_str(f, P, ph, "mode", 0, run->mode, sizeof run->mode) < 0 ||
+        rr_ld_num(f, P, ph, "global_batch_tokens", 0, 1e18, &run->global_batch_tokens) < 0 ||
+        rr_ld_num(f, P, ph, "flops_per_step", 0, MAX_FLOPS, &run->flops_per_step) < 0 ||
+        rr_ld_num(f, P, ph, "tokens_per_s", 0, 1e18, &run->tokens_per_s) < 0 ||
+        rr_ld_num(f, P, ph, "peak_nominal_gflops", 0, MAX_GFLOPS, &run->peak_nominal_train) < 0 ||
+        rr_ld_num(f, P, ph, "peak_measured_gflops", 0, MAX_GFLOPS, &run->peak_measured_train) < 0 ||
+        rr_ld_num(f, P, ph, "overlap_hidden_frac", 0, 1, &run->hidden_frac) < 0 ||
+        rr_ld_num(f, P, ph, "comm_alone_s", 0, MAX_TIME_S, &run->comm_alone_s) < 0)
         return -1;
     json_t *ov = json_object_get(ph, "overlap");
     if (ov && !json_is_null(ov)) {
@@ -605,13 +440,13 @@ static int load_train_workload(struct ctx *c, json_t *ph)
 
 /* The gradient buckets of one step: size, group (its tier), collective (by default allreduce,
  * or with mode zero a reduce-scatter and an allgather). */
-static int load_train_buckets(struct ctx *c, json_t *ph)
+static int load_train_buckets(struct rr_ld_ctx *c, json_t *ph)
 {
     struct rr_run *run = c->run;
     const char *f = c->file;
     char p[512], q[1100];
     json_t *b;
-    if (opt_array(f, "phases.train", ph, "buckets", &b) < 0)
+    if (rr_ld_array(f, "phases.train", ph, "buckets", &b) < 0)
         return -1;
     size_t nb = b ? json_array_size(b) : 0;
     int zero = strcmp(run->mode, "zero") == 0;
@@ -619,12 +454,12 @@ static int load_train_buckets(struct ctx *c, json_t *ph)
     if (!run->buckets)
         return llmb_error("out of memory");
     for (size_t i = 0; i < nb; i++) {
-        json_t *e = elem_obj(f, "phases.train.buckets", b, i, p, sizeof p);
+        json_t *e = rr_ld_elem(f, "phases.train.buckets", b, i, p, sizeof p);
         struct rr_bucket bk = {0};
         char coll[24] = "";
         if (!e || llmb_jnum(f, p, e, "bytes", 0, MAX_BYTES, 1, &bk.bytes) != 0 ||
-            get_str(f, p, e, "group", 0, bk.group, sizeof bk.group) < 0 ||
-            get_str(f, p, e, "collective", 0, coll, sizeof coll) < 0)
+            rr_ld_str(f, p, e, "group", 0, bk.group, sizeof bk.group) < 0 ||
+            rr_ld_str(f, p, e, "collective", 0, coll, sizeof coll) < 0)
             return -1;
         if (!bk.group[0])
             strcpy(bk.group, "world");
@@ -655,7 +490,7 @@ static int load_train_buckets(struct ctx *c, json_t *ph)
 
 /* One entry of phases.train.ranks[]: its per-step timers (compute_s and total_s required, the
  * others optional, all of the same length) and last_frac. */
-static int load_train_rank(struct ctx *c, const char *p, json_t *e, struct rr_rank *rk)
+static int load_train_rank(struct rr_ld_ctx *c, const char *p, json_t *e, struct rr_rank *rk)
 {
     static const char *const keys[5] = {"compute_s", "comm_s", "wait_s", "optimizer_s",
                                         "total_s"};
@@ -680,10 +515,10 @@ static int load_train_rank(struct ctx *c, const char *p, json_t *e, struct rr_ra
     if (len[0] == 0)
         return llmb_results_error(f, llmb_jpath_key(q, sizeof q, p, "compute_s"),
                                   "expected at least one step, found an empty array");
-    return opt_num(f, p, e, "last_frac", 0, 1, &rk->last_frac);
+    return rr_ld_num(f, p, e, "last_frac", 0, 1, &rk->last_frac);
 }
 
-static int load_train(struct ctx *c, json_t *ph)
+static int load_train(struct rr_ld_ctx *c, json_t *ph)
 {
     if (load_train_workload(c, ph) < 0 || load_train_buckets(c, ph) < 0)
         return -1;
@@ -703,7 +538,7 @@ int rr_load(const char *path, struct rr_run *run)
     if (!run->doc || !run->file)
         return -1;
     json_t *doc = run->doc, *world = json_object_get(doc, "world");
-    struct ctx c = {path, run};
+    struct rr_ld_ctx c = {path, run};
     llmb_strlcpy(run->run_id, json_string_value(json_object_get(doc, "run_id")),
                  sizeof run->run_id);
     run->nranks = (int)json_number_value(json_object_get(world, "ranks"));
@@ -732,16 +567,18 @@ int rr_load(const char *path, struct rr_run *run)
     }
     run->link_bytes = run->global_batch_tokens = run->flops_per_step = run->tokens_per_s = NAN;
     run->peak_nominal_train = run->peak_measured_train = run->hidden_frac = NAN;
-    if (get_str(path, "", doc, "status", 0, run->status, sizeof run->status) < 0 ||
-        get_str(path, "", doc, "llmbench_version", 0, run->version, sizeof run->version) < 0)
+    run->comm_alone_s = NAN;
+    rr_ld_pattern_init(&run->pattern);
+    if (rr_ld_str(path, "", doc, "status", 0, run->status, sizeof run->status) < 0 ||
+        rr_ld_str(path, "", doc, "llmbench_version", 0, run->version, sizeof run->version) < 0)
         return -1;
     json_t *sw;
-    if (opt_object(path, "", doc, "software", &sw) < 0 ||
-        (sw && get_str(path, "software", sw, "mpi_library", 0, run->mpi, sizeof run->mpi) < 0))
+    if (rr_ld_object(path, "", doc, "software", &sw) < 0 ||
+        (sw && rr_ld_str(path, "software", sw, "mpi_library", 0, run->mpi, sizeof run->mpi) < 0))
         return -1;
     json_t *phases = json_object_get(doc, "phases");
-    static int (*const loaders[RR_NPHASES])(struct ctx *, json_t *) = {
-        load_probe, load_compute, load_comm, load_train};
+    static int (*const loaders[RR_NPHASES])(struct rr_ld_ctx *, json_t *) = {
+        load_probe, load_compute, rr_ld_comm, load_train};
     for (int i = 0; i < RR_NPHASES; i++) {
         json_t *ph = json_object_get(phases, rr_phase_names[i]);
         if (!ph || json_is_null(ph))
@@ -751,7 +588,7 @@ int rr_load(const char *path, struct rr_run *run)
         if (!json_is_object(ph))
             return llmb_results_error(path, pp, "expected an object");
         strcpy(run->phase_status[i], "ok");
-        if (get_str(path, pp, ph, "status", 0, run->phase_status[i],
+        if (rr_ld_str(path, pp, ph, "status", 0, run->phase_status[i],
                     sizeof run->phase_status[i]) < 0)
             return -1;
         if (strcmp(run->phase_status[i], "ok") != 0)
@@ -782,6 +619,7 @@ void rr_free(struct rr_run *run)
     free(run->link_bw);
     free(run->steps);
     free(run->buckets);
+    rr_params_free(&run->params);
     free(run->file);
     json_decref(run->doc);
     memset(run, 0, sizeof *run);

@@ -4,7 +4,10 @@
  *   rank.c      queries on a loaded run: medians over ranks and steps, the comm curves
  *   format.c    small text formatters (times, bounded appends with a cut mark)
  *   specs.c     nominal specs (cluster/specs/NAME.json) and measured-vs-nominal resources
- *   model.c     step-time decomposition, the step-time model, bootstrap CI, Shapley attribution
+ *   model.c     step-time decomposition, the step-time model and its counterfactuals
+ *   model_comm.c  the model's price of one step's communication (train_pattern, comm_alone_s,
+ *               the blocking curves)
+ *   compare.c   two runs: bootstrap CI of the gap, Shapley attribution over factor groups
  *   findings.c  the findings catalogue (doc/findings.md): its table, the driver, the ranking;
  *               find_*.c evaluate the findings by subject, with the helpers of find_common.c
  *               (report/findings.h, internal)
@@ -87,17 +90,53 @@ struct rr_bucket {
 enum rr_term { RR_T_COMPUTE, RR_T_OPT, RR_T_INTRA, RR_T_INTER, RR_T_WAIT, RR_T_OTHER, RR_NTERMS };
 extern const char *const rr_term_names[RR_NTERMS];
 
-/* Parameters of the step-time model (model.c; doc/llmbench-report.1 MODEL), seconds per step.
- *   T = Tc + opt + max(0, S - rho*Tc) + wait + other,  Tc = comp_norm / phi,  S = sum of tier_s
- * The exposed part max(0, S - rho*Tc) is split over the tiers in proportion to tier_s. */
+/* Parameters of the step-time model (model.c; doc/design.md "The step-time model and
+ * attribution"; doc/llmbench-report.1 MODEL), seconds per step.  Every term is priced from what
+ * the compute and comm phases measured, or from the train phase's own per-rank timers; none
+ * copies the measured exposed communication or the measured wait:
+ *   T = Tc + opt + exposed + wait + other,   Tc = comp_norm / phi,   S = sum of tier_s
+ *   exposed = max(S / nbuckets, S * (1 - min(1, window * Tc / (progress * S))))
+ *   wait    = max_r x_r - median_r x_r,   x_r = rank_compute[r] + rank_opt[r] + rank_host[r]
+ *             (the fixed wait below when there are no per-rank figures, nranks 0)
+ * The exposed part is split over the tiers in proportion to tier_s.  In brackets: the factor
+ * group of the attribution (rr_compare_runs) each parameter belongs to. */
 struct rr_params {
     double comp_norm;       /* compute seconds at full clock: T_compute * phi      [compute] */
     double phi;             /* clock ratio current/max; NAN unknown (taken as 1)   [clocks] */
-    double opt;             /* optimizer seconds (memory bound)                    [memory] */
-    double tier_s[RR_NTIERS]; /* communication time per tier, before overlap [comm_intra/inter] */
-    double wait;            /* waiting for stragglers                              [wait] */
-    double rho;             /* overlap: hidden comm = rho * T_compute              [other] */
-    double other;           /* residual host time                                  [other] */
+    double opt;             /* optimizer seconds (median rank; memory bound)       [memory] */
+    double tier_s[RR_NTIERS]; /* training's communication per tier, run alone (no compute),
+                                 before overlap                        [comm_intra/inter] */
+    double tier_blocking_s[RR_NTIERS]; /* the same bytes at the comm phase's blocking rate;
+                                 NAN unknown.  Not in T: counterfactuals set tier_s to it */
+    double progress;        /* how much longer training's collectives take while the ranks
+                               compute (progressed by test calls) than alone: >= 1 slows the
+                               overlap; 1 when not measured  [the comm group of progress_tier] */
+    int progress_tier;      /* enum rr_tier carrying training's collectives */
+    double window;          /* fraction of Tc during which buckets can be communicated (the
+                               backward pass); 0 without overlap                    [other] */
+    int nbuckets;           /* collectives per step (0 unknown): the last one cannot hide */
+    double wait;            /* fixed wait, used only when nranks is 0              [wait] */
+    double other;           /* host time (loop, bookkeeping) of the median rank    [other] */
+    int nranks;             /* per-rank figures below (0: none) */
+    double *rank_compute;   /* per rank: median train compute_s                    [compute] */
+    double *rank_opt;       /* per rank: median optimizer_s                        [memory] */
+    double *rank_host;      /* per rank: median host time, total - compute - comm - wait -
+                               optimizer                                           [other] */
+};
+
+/* The communication pattern of one training step as the comm phase replayed it
+ * (phases.comm.train_pattern; doc/results-schema.md): medians in seconds, NAN when absent. */
+struct rr_train_pattern {
+    int present;
+    char mode[16], group[16];
+    int nranks, nbuckets, outstanding;
+    double bytes;           /* sum of buckets_bytes */
+    double alone_s;         /* all buckets started back to back, then waited (slowest rank) */
+    double progressed_s;    /* the same, progressed by one test call per progress_interval_s of
+                               busy computation; NAN when not measured */
+    double interval_s;      /* progress_interval_s, NAN unknown */
+    char interval_src[160];
+    double blocking_s;      /* the same bytes through the blocking curves, NAN unknown */
 };
 
 struct rr_run {
@@ -133,6 +172,8 @@ struct rr_run {
     size_t nsteps;
     struct rr_bucket *buckets;
     size_t nbuckets;
+    double comm_alone_s;    /* phases.train.comm_alone_s, NAN when absent */
+    struct rr_train_pattern pattern; /* phases.comm.train_pattern */
     /* derived by rr_analyze() */
     int wait_in_comm;       /* train comm_s already contains wait_s */
     double step_med, step_cv;
@@ -140,8 +181,11 @@ struct rr_run {
     double pred[RR_NTERMS]; /* model prediction; NAN when not predictable */
     double pred_total, pred_err; /* NAN when not predictable */
     char pred_compute_src[160];
-    char pred_comm_src[256];
+    char pred_comm_src[400];
+    double wait_timers;     /* the median rank's wait_s as the timers book it (median step) */
+    double comm_blocking_s; /* one step's buckets priced on the blocking curves, NAN unknown */
     int pred_independent;   /* the model used a compute or comm phase, not only train timers */
+    int pred_comm_independent; /* communication priced by a measurement, not the comm timer */
     struct rr_params params;
     int params_ok;
     double mfu_nominal, mfu_measured; /* NAN when unsupported */
@@ -202,9 +246,28 @@ double rr_nominal_peak(const struct rr_run *run, const struct rr_resource res[RR
 /* ---- model.c ---- */
 /* Decomposition, prediction, MFU.  res may be NULL. */
 void rr_analyze(struct rr_run *run, const struct rr_resource res[RR_NRES]);
-/* The step-time model T(theta). */
+/* The step-time model T(theta); terms (may be NULL) receives its decomposition. */
 double rr_model_time(const struct rr_params *p, double terms[RR_NTERMS]);
+/* The step the model predicts for the run with a copy of its parameters (per-rank arrays
+ * included) changed by edit (NULL: unchanged); NAN when the run has no model.  The time a cause
+ * costs is rr_model_step_with(run, NULL, NULL) - rr_model_step_with(run, edit, arg). */
+double rr_model_step_with(const struct rr_run *run,
+                          void (*edit)(struct rr_params *p, const void *arg), const void *arg);
+/* The model's wait term of p (the per-rank spread, or the fixed wait without per-rank
+ * figures). */
+double rr_model_wait(const struct rr_params *p);
+/* Free the per-rank arrays of p (rr_free does it for a run's params). */
+void rr_params_free(struct rr_params *p);
 
+/* ---- model_comm.c ---- */
+/* Price one step's communication into run->params (tier_s, tier_blocking_s, progress, window,
+ * nbuckets) and run->pred_comm_src, comm_blocking_s, pred_comm_independent; w receives the
+ * weights that split communication over the tiers.  When no measurement prices it
+ * (pred_comm_independent 0), rr_comm_from_timers() fills tier_s from the measured terms. */
+void rr_price_comm(struct rr_run *run, double w[RR_NTIERS]);
+void rr_comm_from_timers(struct rr_run *run, double tc);
+
+/* ---- compare.c ---- */
 enum rr_group { RR_G_COMPUTE, RR_G_CLOCKS, RR_G_MEMORY, RR_G_INTRA, RR_G_INTER, RR_G_WAIT,
                 RR_G_OTHER, RR_NGROUPS };
 extern const char *const rr_group_names[RR_NGROUPS];

@@ -80,18 +80,18 @@ static void test_model_time(void **state)
 {
     (void)state;
     struct rr_params p = {.comp_norm = 0.9, .phi = 0.9, .opt = 0.1, .tier_s = {0.2, 0.6},
-                          .wait = 0.05, .rho = 0, .other = 0.01};
+                          .wait = 0.05, .window = 0, .other = 0.01};
     double t[RR_NTERMS];
     /* Tc = 1.0; no overlap: 1 + 0.1 + 0.8 + 0.05 + 0.01 */
     assert_true(fabs(rr_model_time(&p, t) - 1.96) < 1e-12);
     assert_true(fabs(t[RR_T_INTRA] - 0.2) < 1e-12 && fabs(t[RR_T_INTER] - 0.6) < 1e-12);
-    p.rho = 0.4; /* hides 0.4 s of the 0.8 s, split 1:3 */
+    p.window = 0.4; /* hides 0.4 s of the 0.8 s, split 1:3 */
     assert_true(fabs(rr_model_time(&p, t) - 1.56) < 1e-12);
     assert_true(fabs(t[RR_T_INTRA] - 0.1) < 1e-12 && fabs(t[RR_T_INTER] - 0.3) < 1e-12);
-    p.rho = 5; /* cannot hide more than there is */
+    p.window = 5; /* cannot hide more than there is */
     assert_true(fabs(rr_model_time(&p, t) - 1.16) < 1e-12);
     p.phi = NAN; /* unknown clock: taken as 1 */
-    p.rho = 0;
+    p.window = 0;
     assert_true(fabs(rr_model_time(&p, NULL) - 1.86) < 1e-12);
 }
 

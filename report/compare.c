@@ -1,0 +1,188 @@
+/* Comparing two runs (doc/design.md, "The step-time model and attribution"): the bootstrap CI
+ * of the gap ratio and the Shapley attribution of the modelled gap over factor groups.  Each
+ * group substitutes B's parameters of one resource into A's (struct rr_params marks the group
+ * of every parameter), so a change in one resource moves its own factor. */
+#include "report.h"
+
+#include "stats.h"
+#include "util.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const rr_group_names[RR_NGROUPS] = {"compute", "clocks", "memory", "comm_intra",
+                                                "comm_inter", "wait", "other"};
+
+/* ---------------------------------------------------------------- Shapley */
+void rr_shapley(int n, double (*v)(unsigned mask, void *ctx), void *ctx, double *phi)
+{
+    double val[256];
+    unsigned full = (1u << n) - 1;
+    for (unsigned s = 0; s <= full; s++)
+        val[s] = v(s, ctx);
+    int perm[8], c[8] = {0};
+    for (int i = 0; i < n; i++)
+        perm[i] = i, phi[i] = 0;
+    long count = 0;
+    /* Heap's algorithm: every ordering once. */
+    for (int i = 0;;) {
+        unsigned mask = 0;
+        for (int k = 0; k < n; k++) {
+            phi[perm[k]] += val[mask | (1u << perm[k])] - val[mask];
+            mask |= 1u << perm[k];
+        }
+        count++;
+        while (i < n && c[i] >= i) {
+            c[i] = 0;
+            i++;
+        }
+        if (i >= n)
+            break;
+        int j = i % 2 ? c[i] : 0;
+        int tmp = perm[j];
+        perm[j] = perm[i];
+        perm[i] = tmp;
+        c[i]++;
+        i = 0;
+    }
+    for (int i = 0; i < n; i++)
+        phi[i] /= (double)count;
+}
+
+struct ab {
+    struct rr_params a, b;
+    int progress_tier;      /* the comm group that carries the progress factor */
+};
+
+/* The model at A's parameters with B's in the groups of mask (struct rr_params marks each
+ * parameter's group). */
+static double v_ab(unsigned mask, void *ctx)
+{
+    const struct ab *x = ctx;
+    const struct rr_params *b = &x->b;
+    struct rr_params p = x->a;
+    if (mask & (1u << RR_G_COMPUTE))
+        p.comp_norm = b->comp_norm, p.rank_compute = b->rank_compute;
+    if (mask & (1u << RR_G_CLOCKS))
+        p.phi = b->phi;
+    if (mask & (1u << RR_G_MEMORY))
+        p.opt = b->opt, p.rank_opt = b->rank_opt;
+    for (int t = 0; t < RR_NTIERS; t++)
+        if (mask & (1u << (RR_G_INTRA + t))) {
+            p.tier_s[t] = b->tier_s[t];
+            if (x->progress_tier == t)
+                p.progress = b->progress;
+        }
+    if (mask & (1u << RR_G_WAIT))
+        p.wait = b->wait;
+    if (mask & (1u << RR_G_OTHER))
+        p.window = b->window, p.nbuckets = b->nbuckets, p.other = b->other,
+        p.rank_host = b->rank_host;
+    return rr_model_time(&p, NULL);
+}
+
+/* Ratio of medians, 95% percentile bootstrap over the per-step samples of both runs. */
+static void bootstrap(const double *a, size_t na, const double *b, size_t nb, double *lo,
+                      double *hi)
+{
+    enum { NBOOT = 2000 };
+    double *ra = malloc(na * sizeof *ra), *rb = malloc(nb * sizeof *rb);
+    double *ratios = malloc(NBOOT * sizeof *ratios);
+    *lo = *hi = NAN;
+    if (ra && rb && ratios) {
+        uint64_t st = 0x6c6c6d62656e6368ull; /* fixed seed: the same files give the same CI */
+        size_t k = 0;
+        for (int i = 0; i < NBOOT; i++) {
+            for (size_t j = 0; j < na; j++)
+                ra[j] = a[llmb_splitmix64(&st) % na];
+            for (size_t j = 0; j < nb; j++)
+                rb[j] = b[llmb_splitmix64(&st) % nb];
+            double ma = rr_median(ra, na), mb = rr_median(rb, nb);
+            if (ma > 0)
+                ratios[k++] = mb / ma;
+        }
+        if (k > 0) {
+            *lo = llmb_percentile(ratios, k, 0.025);
+            *hi = llmb_percentile(ratios, k, 0.975);
+        }
+    }
+    free(ra), free(rb), free(ratios);
+}
+
+static void add_diff(struct rr_compare *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void add_diff(struct rr_compare *c, const char *fmt, ...)
+{
+    char one[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(one, sizeof one, fmt, ap);
+    va_end(ap);
+    rr_cat(c->differences, sizeof c->differences, "%s%s", c->differences[0] ? "; " : "", one);
+    c->same_workload = 0;
+}
+
+void rr_compare_runs(const struct rr_run *a, const struct rr_run *b, struct rr_compare *c)
+{
+    memset(c, 0, sizeof *c);
+    c->same_workload = 1;
+    c->ratio = c->ci_lo = c->ci_hi = c->unexplained = c->pred_a = c->pred_b = NAN;
+    if (a->nranks != b->nranks)
+        add_diff(c, "ranks %d vs %d", a->nranks, b->nranks);
+    if (!a->has[RR_TRAIN] || !b->has[RR_TRAIN]) {
+        snprintf(c->why_no_attr, sizeof c->why_no_attr,
+                 "train phase not in %s: no gap ratio and no attribution",
+                 !a->has[RR_TRAIN] ? "A" : "B");
+        return;
+    }
+    if (strcmp(a->model, b->model))
+        add_diff(c, "model %s vs %s", a->model[0] ? a->model : "?", b->model[0] ? b->model : "?");
+#define DIFF_INT(f, label) \
+    if (a->f != b->f) add_diff(c, label " %d vs %d", a->f, b->f)
+    DIFF_INT(layers, "layers");
+    DIFF_INT(d_model, "d_model");
+    DIFF_INT(batch, "batch");
+    DIFF_INT(seq, "seq");
+    DIFF_INT(accum, "accum");
+#undef DIFF_INT
+    if (strcmp(a->mode, b->mode))
+        add_diff(c, "mode %s vs %s", a->mode, b->mode);
+    if (a->step_med > 0 && b->step_med > 0) {
+        c->have_ratio = 1;
+        c->ratio = b->step_med / a->step_med;
+        bootstrap(a->steps, a->nsteps, b->steps, b->nsteps, &c->ci_lo, &c->ci_hi);
+    }
+    if (!a->params_ok || !b->params_ok) {
+        snprintf(c->why_no_attr, sizeof c->why_no_attr,
+                 "the step-time model could not be built for %s", !a->params_ok ? "A" : "B");
+        return;
+    }
+    struct ab x = {a->params, b->params, a->params.progress_tier};
+    if (x.a.nranks != x.b.nranks) { /* per-rank figures do not pair up: a fixed wait each */
+        x.a.wait = rr_model_wait(&x.a), x.b.wait = rr_model_wait(&x.b);
+        x.a.nranks = x.b.nranks = 0;
+    }
+    if (isnan(x.a.phi) || isnan(x.b.phi)) { /* clocks unknown on one side: not a factor */
+        double pa = isnan(x.a.phi) ? 1 : x.a.phi, pb = isnan(x.b.phi) ? 1 : x.b.phi;
+        x.a.comp_norm /= pa, x.b.comp_norm /= pb;
+        x.a.phi = x.b.phi = 1.0;
+    }
+    rr_shapley(RR_NGROUPS, v_ab, &x, c->share_s);
+    c->pred_a = v_ab(0, &x);
+    c->pred_b = v_ab((1u << RR_NGROUPS) - 1, &x);
+    double d = c->pred_b - c->pred_a;
+    double L = c->pred_a > 0 && c->pred_b > 0 ? log(c->pred_b / c->pred_a) : NAN;
+    for (int g = 0; g < RR_NGROUPS; g++)
+        c->factor[g] = fabs(d) > 1e-15 * fmax(c->pred_a, 1e-30) && isfinite(L)
+                           ? exp(c->share_s[g] / d * L) : 1.0;
+    if (!isfinite(L)) {
+        snprintf(c->why_no_attr, sizeof c->why_no_attr, "a predicted step time is not positive");
+        return;
+    }
+    c->have_attr = 1;
+    c->unexplained = c->have_ratio ? c->ratio / (c->pred_b / c->pred_a) : NAN;
+}

@@ -1,0 +1,222 @@
+/* The comm phase of a results file (doc/results-schema.md, phases.comm): the sweeps, the link
+ * matrix, and training's pattern as the comm phase replayed it (train_pattern, optional).
+ * Part of the loader (report/load.h). */
+#include "load.h"
+
+#include "error.h"
+#include "metrics.h"
+#include "results.h"
+#include "util.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---------------------------------------------------------------- comm */
+static int cmp_pts(const void *x, const void *y)
+{
+    const double *a = x, *b = y;
+    return (a[0] > b[0]) - (a[0] < b[0]);
+}
+
+static int load_sweep(struct rr_ld_ctx *c, const char *p, json_t *e, struct rr_sweep *s)
+{
+    const char *f = c->file;
+    char q[1100], k[1300];
+    if (rr_ld_str(f, p, e, "collective", 1, s->coll, sizeof s->coll) < 0 ||
+        rr_ld_str(f, p, e, "group", 1, s->group, sizeof s->group) < 0 ||
+        rr_ld_str(f, p, e, "placement", 0, s->placement, sizeof s->placement) < 0)
+        return -1;
+    s->coll_id = llmb_coll_from_name(s->coll);
+    if (s->coll_id < 0) {
+        char names[160];
+        llmb_coll_name_list(names, sizeof names, ", ");
+        return llmb_results_error(f, llmb_jpath_key(q, sizeof q, p, "collective"),
+                                  "expected one of %s; found \"%s\"", names, s->coll);
+    }
+    if (strcmp(s->group, "world") && strcmp(s->group, "intra") && strcmp(s->group, "inter"))
+        return llmb_results_error(f, llmb_jpath_key(q, sizeof q, p, "group"),
+                                  "expected world, intra or inter; found \"%s\"", s->group);
+    if (rr_ld_int(f, p, e, "nranks", 1, c->run->nranks, 1, &s->nranks) < 0)
+        return -1;
+    int bad = 0;
+    json_t *pts = llmb_jget(f, p, e, "points", JSON_ARRAY, 1, &bad);
+    if (!pts)
+        return -1;
+    size_t n = json_array_size(pts);
+    /* row: bytes, busbw, algbw, op, skew, iters, wrong */
+    double *rows = calloc(n ? n * 7 : 1, sizeof *rows);
+    if (!rows)
+        return llmb_error("out of memory");
+    llmb_jpath_key(q, sizeof q, p, "points");
+    for (size_t i = 0; i < n; i++) {
+        json_t *pt = rr_ld_elem(f, q, pts, i, k, sizeof k);
+        double *row = rows + 7 * i;
+        for (int j = 1; j < 7; j++)
+            row[j] = NAN;
+        json_t *op, *sk;
+        char kk[1400];
+        if (!pt || llmb_jnum(f, k, pt, "bytes", 0, MAX_BYTES, 1, &row[0]) != 0 ||
+            llmb_jnum(f, k, pt, "busbw_gbs", 0, MAX_GBS, 1, &row[1]) != 0 ||
+            rr_ld_num(f, k, pt, "algbw_gbs", 0, MAX_GBS, &row[2]) < 0 ||
+            rr_ld_num(f, k, pt, "iters", 0, 1e12, &row[5]) < 0 ||
+            rr_ld_num(f, k, pt, "wrong", 0, 1e15, &row[6]) < 0 ||
+            rr_ld_object(f, k, pt, "op", &op) < 0 || rr_ld_object(f, k, pt, "arrival_skew", &sk) < 0 ||
+            (op && rr_ld_num(f, llmb_jpath_key(kk, sizeof kk, k, "op"), op, "median_s", 0,
+                           MAX_TIME_S, &row[3]) < 0) ||
+            (sk && rr_ld_num(f, llmb_jpath_key(kk, sizeof kk, k, "arrival_skew"), sk, "median_s",
+                           0, MAX_TIME_S, &row[4]) < 0)) {
+            free(rows);
+            return -1;
+        }
+    }
+    qsort(rows, n, 7 * sizeof *rows, cmp_pts);
+    s->npts = n;
+    double **cols[7] = {&s->bytes, &s->busbw, &s->algbw, &s->op_med, &s->skew_med, &s->iters,
+                        &s->wrong};
+    for (int j = 0; j < 7; j++) {
+        *cols[j] = malloc((n ? n : 1) * sizeof(double));
+        if (!*cols[j]) {
+            free(rows);
+            return llmb_error("out of memory");
+        }
+        for (size_t i = 0; i < n; i++)
+            (*cols[j])[i] = rows[7 * i + j];
+    }
+    free(rows);
+    return 0;
+}
+
+static int load_link(struct rr_ld_ctx *c, json_t *lm)
+{
+    struct rr_run *run = c->run;
+    const char *f = c->file;
+    const char *P = "phases.comm.link_matrix";
+    char q[1100], k[1300];
+    int bad = 0;
+    json_t *names = llmb_jget(f, P, lm, "names", JSON_ARRAY, 1, &bad);
+    json_t *bw = names ? llmb_jget(f, P, lm, "bw_gbs", JSON_ARRAY, 1, &bad) : NULL;
+    if (!bw)
+        return -1;
+    size_t n = json_array_size(names);
+    if (n > 100000)
+        return llmb_results_error(f, P, "too many names (%zu)", n);
+    if (json_array_size(bw) != n)
+        return llmb_results_error(f, "phases.comm.link_matrix.bw_gbs",
+                                  "expected %zu rows (one per name), found %zu", n,
+                                  json_array_size(bw));
+    if (rr_ld_str(f, P, lm, "level", 0, run->link_level, sizeof run->link_level) < 0 ||
+        rr_ld_num(f, P, lm, "bytes", 0, MAX_BYTES, &run->link_bytes) < 0)
+        return -1;
+    run->link_n = (int)n;
+    run->link_names = calloc(n ? n : 1, sizeof *run->link_names);
+    run->link_bw = malloc((n ? n * n : 1) * sizeof *run->link_bw);
+    if (!run->link_names || !run->link_bw)
+        return llmb_error("out of memory");
+    for (size_t i = 0; i < n; i++) {
+        json_t *nm = json_array_get(names, i);
+        if (!json_is_string(nm))
+            return llmb_results_error(f, llmb_jpath_index(q, sizeof q,
+                                      "phases.comm.link_matrix.names", i), "expected a string");
+        llmb_strlcpy(run->link_names[i], json_string_value(nm), sizeof run->link_names[i]);
+        json_t *row = json_array_get(bw, i);
+        llmb_jpath_index(q, sizeof q, "phases.comm.link_matrix.bw_gbs", i);
+        if (!json_is_array(row) || json_array_size(row) != n)
+            return llmb_results_error(f, q, "expected an array of %zu numbers or nulls", n);
+        for (size_t j = 0; j < n; j++) {
+            json_t *v = json_array_get(row, j);
+            double x = NAN;
+            if (!json_is_null(v)) {
+                llmb_jpath_index(k, sizeof k, q, j);
+                if (!json_is_number(v) || !isfinite(json_number_value(v)) ||
+                    json_number_value(v) < 0 || json_number_value(v) > MAX_GBS)
+                    return llmb_results_error(f, k, "expected null or a number in [0, %g]",
+                                              MAX_GBS);
+                x = json_number_value(v);
+            }
+            run->link_bw[i * n + j] = i == j ? NAN : x;
+        }
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- train_pattern */
+void rr_ld_pattern_init(struct rr_train_pattern *tp)
+{
+    memset(tp, 0, sizeof *tp);
+    tp->bytes = tp->alone_s = tp->progressed_s = tp->interval_s = tp->blocking_s = NAN;
+}
+
+/* The median_s of an optional summary object at obj.key into *out (NAN when absent). */
+static int summary_median(const char *f, const char *path, json_t *obj, const char *key,
+                          double *out)
+{
+    json_t *sm;
+    char q[256];
+    if (rr_ld_object(f, path, obj, key, &sm) < 0)
+        return -1;
+    return sm ? rr_ld_num(f, llmb_jpath_key(q, sizeof q, path, key), sm, "median_s", 0,
+                          MAX_TIME_S, out) : 0;
+}
+
+/* phases.comm.train_pattern: training's buckets replayed as training issues them. */
+static int load_pattern(struct rr_ld_ctx *c, json_t *o)
+{
+    struct rr_train_pattern *tp = &c->run->pattern;
+    const char *f = c->file, *P = "phases.comm.train_pattern";
+    double *bytes = NULL;
+    size_t nb = 0;
+    if (rr_ld_str(f, P, o, "mode", 0, tp->mode, sizeof tp->mode) < 0 ||
+        rr_ld_str(f, P, o, "group", 0, tp->group, sizeof tp->group) < 0 ||
+        rr_ld_int(f, P, o, "nranks", 0, 1e9, 0, &tp->nranks) < 0 ||
+        rr_ld_int(f, P, o, "outstanding", 0, 1e9, 0, &tp->outstanding) < 0 ||
+        llmb_jnum_array(f, P, o, "buckets_bytes", 0, MAX_BYTES, 0, &bytes, &nb) < 0 ||
+        summary_median(f, P, o, "alone", &tp->alone_s) < 0 ||
+        summary_median(f, P, o, "progressed", &tp->progressed_s) < 0 ||
+        rr_ld_num(f, P, o, "progress_interval_s", 0, MAX_TIME_S, &tp->interval_s) < 0 ||
+        rr_ld_str(f, P, o, "progress_interval_source", 0, tp->interval_src,
+                  sizeof tp->interval_src) < 0 ||
+        rr_ld_num(f, P, o, "blocking_s", 0, MAX_TIME_S, &tp->blocking_s) < 0) {
+        free(bytes);
+        return -1;
+    }
+    tp->nbuckets = (int)nb;
+    tp->bytes = 0;
+    for (size_t i = 0; i < nb; i++)
+        tp->bytes += bytes[i];
+    free(bytes);
+    if (!tp->mode[0])
+        strcpy(tp->mode, "dp");
+    tp->present = tp->alone_s > 0;
+    return 0;
+}
+
+int rr_ld_comm(struct rr_ld_ctx *c, json_t *ph)
+{
+    struct rr_run *run = c->run;
+    const char *f = c->file;
+    char p[512];
+    int bad = 0;
+    json_t *a = llmb_jget(f, "phases.comm", ph, "sweeps", JSON_ARRAY, 1, &bad);
+    if (!a)
+        return -1;
+    size_t n = json_array_size(a);
+    run->sweeps = calloc(n ? n : 1, sizeof *run->sweeps);
+    if (!run->sweeps)
+        return llmb_error("out of memory");
+    for (size_t i = 0; i < n; i++) {
+        json_t *e = rr_ld_elem(f, "phases.comm.sweeps", a, i, p, sizeof p);
+        run->nsweeps = i + 1;
+        if (!e || load_sweep(c, p, e, &run->sweeps[i]) < 0)
+            return -1;
+    }
+    json_t *lm, *tp;
+    if (rr_ld_object(f, "phases.comm", ph, "link_matrix", &lm) < 0)
+        return -1;
+    if (lm && load_link(c, lm) < 0)
+        return -1;
+    if (rr_ld_object(f, "phases.comm", ph, "train_pattern", &tp) < 0)
+        return -1;
+    return tp ? load_pattern(c, tp) : 0;
+}
+
