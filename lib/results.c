@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,30 @@ json_t *llmb_json_seconds(double s)
     return json_real(fabs(ns) < 9e15 ? ns / 1e9 : s);
 }
 
+/* The checksum: FNV-1a 64 of the document as this writer dumps it (compact, 9 significant
+ * digits, members in their order) without its "checksum" member.  A reader that parses the file
+ * and dumps it the same way gets the same bytes, unless the file was changed. */
+#define LLMB_DUMP_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(9))
+#define LLMB_CHECKSUM_ALGORITHM "fnv1a64 of the compact JSON of the document without this member"
+
+static int doc_checksum(const json_t *doc, char hex[17])
+{
+    json_t *copy = json_copy((json_t *)doc); /* shallow: the members are shared */
+    if (!copy)
+        return -1;
+    json_object_del(copy, "checksum");
+    char *text = json_dumps(copy, LLMB_DUMP_FLAGS);
+    json_decref(copy);
+    if (!text)
+        return -1;
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+        h = (h ^ *p) * 0x100000001b3ULL;
+    free(text);
+    snprintf(hex, 17, "%016llx", (unsigned long long)h);
+    return 0;
+}
+
 int llmb_results_write(const json_t *doc, const char *dir, const char *name, int first)
 {
     char path[4096], tmp[4096];
@@ -66,8 +91,17 @@ int llmb_results_write(const json_t *doc, const char *dir, const char *name, int
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd < 0)
         return llmb_error("cannot create %s: %s", tmp, strerror(errno));
-    /* compact: a results file is data (doc/results-schema.md); python3 -m json.tool shows it */
-    int rc = json_dump_callback(doc, dump_cb, &fd, JSON_COMPACT | JSON_REAL_PRECISION(9));
+    /* compact: a results file is data (doc/results-schema.md); python3 -m json.tool shows it;
+     * its checksum last */
+    char hex[17];
+    json_t *out = json_copy((json_t *)doc);
+    int rc = out && doc_checksum(doc, hex) == 0 ? 0 : -1;
+    if (rc == 0)
+        rc = json_object_set_new(out, "checksum", json_pack("{s:s, s:s}", "algorithm",
+                                 LLMB_CHECKSUM_ALGORITHM, "value", hex));
+    if (rc == 0)
+        rc = json_dump_callback(out, dump_cb, &fd, LLMB_DUMP_FLAGS);
+    json_decref(out);
     if (rc == 0 && dump_cb("\n", 1, &fd) < 0)
         rc = -1;
     int saved = errno;
@@ -288,6 +322,22 @@ static int check_world(const char *file, json_t *doc)
     return 0;
 }
 
+int llmb_results_checksum_ok(const char *path, const json_t *doc)
+{
+    json_t *ck = json_object_get(doc, "checksum");
+    const char *want = json_string_value(json_object_get(ck, "value"));
+    char hex[17];
+    if (!ck)
+        return 0; /* written before checksums */
+    if (!want || doc_checksum(doc, hex) != 0 || strcmp(hex, want) != 0) {
+        llmb_warn("%s: checksum mismatch (%s recorded, %s now): the file was edited or damaged "
+                  "after llmbench wrote it; reading it anyway", path, want ? want : "none",
+                  want ? hex : "-");
+        return -1;
+    }
+    return 1;
+}
+
 json_t *llmb_results_load(const char *path)
 {
     json_error_t jerr;
@@ -321,5 +371,6 @@ json_t *llmb_results_load(const char *path)
         json_decref(doc);
         return NULL;
     }
+    llmb_results_checksum_ok(path, doc);
     return doc;
 }

@@ -23,7 +23,13 @@ int llmb_mkdir_p(const char *dir);
  * otherwise it is replaced by rename(2).  0, or -1 with a message naming the path and errno. */
 int llmb_results_write(const json_t *doc, const char *dir, const char *name, int first);
 
-/* Parse and check a results file.  Returns a new reference, or NULL after printing one line. */
+/* Every file carries a checksum of its content (member "checksum", written last: FNV-1a 64 of
+ * the compact document without it).  1 when it matches, 0 when the file has none (written
+ * before checksums), -1 after a warning naming the file (edited or damaged: still readable). */
+int llmb_results_checksum_ok(const char *path, const json_t *doc);
+
+/* Parse and check a results file (a checksum mismatch is warned about, not refused).
+ * Returns a new reference, or NULL after printing one line. */
 json_t *llmb_results_load(const char *path);
 
 /* A JSON string of text from outside (argv, host names, /proc): json_string(), or when the text

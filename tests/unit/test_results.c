@@ -67,6 +67,8 @@ static void test_round_trip(void **state)
     assert_int_equal(llmb_results_write(doc, dir, "run.json", 1), 0);
     json_t *back = load("run.json");
     assert_non_null(back);
+    assert_int_equal(llmb_results_checksum_ok("run.json", back), 1);
+    json_object_del(back, "checksum");
     assert_true(json_equal(doc, back));
     /* a later phase replaces the file atomically */
     json_object_set_new(json_object_get(doc, "phases"), "train", json_object());
@@ -74,6 +76,42 @@ static void test_round_trip(void **state)
     json_decref(back);
     back = load("run.json");
     assert_non_null(json_object_get(json_object_get(back, "phases"), "train"));
+    json_decref(back);
+    json_decref(doc);
+}
+
+/* A file changed after it was written is read, with a warning naming it. */
+static void test_checksum_mismatch(void **state)
+{
+    json_t *doc = sample();
+    assert_int_equal(llmb_results_write(doc, dir, "edited.json", 1), 0);
+    char p[512];
+    snprintf(p, sizeof p, "%s/edited.json", dir);
+    FILE *f = fopen(p, "r+");
+    assert_non_null(f);
+    char text[65536];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    text[n] = '\0';
+    char *at = strstr(text, "\"run_id\":\"");
+    assert_non_null(at);
+    at[strlen("\"run_id\":\"")] ^= 1; /* one bit of the run id */
+    rewind(f);
+    fwrite(text, 1, n, f);
+    fclose(f);
+    msg[0] = '\0';
+    json_t *back = load("edited.json");
+    assert_non_null(back);
+    assert_non_null(strstr(msg, "checksum mismatch"));
+    assert_non_null(strstr(msg, "edited.json"));
+    json_decref(back);
+    /* a file without a checksum (written before them) reads without a warning */
+    write_text("old.json", "{\"schema\": \"llmbench/1\", \"run_id\": \"x\", \"phases\": {}, "
+                           "\"world\": {\"ranks\": 1, \"nodes\": 1, \"rank_node\": [0], "
+                           "\"node_names\": [\"a\"]}}");
+    msg[0] = '\0';
+    back = load("old.json");
+    if (back)
+        assert_int_equal(llmb_results_checksum_ok("old.json", back), 0);
     json_decref(back);
     json_decref(doc);
 }
@@ -160,6 +198,7 @@ static void test_getters(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_checksum_mismatch),
         cmocka_unit_test(test_round_trip),     cmocka_unit_test(test_never_overwrites),
         cmocka_unit_test(test_unwritable_dir), cmocka_unit_test(test_reader_errors),
         cmocka_unit_test(test_getters),
