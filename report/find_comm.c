@@ -1,7 +1,10 @@
 /* Findings on communication and synchronisation (doc/findings.md): link.slow_pair,
- * comm.busbw_below_nominal, straggler.arrival.  Their rows are in the table of
- * report/findings.c. */
+ * comm.busbw_below_nominal, straggler.arrival, comm.progress.  Their rows are in the table of
+ * report/findings.c; each time lost is a counterfactual of the step model (rr_saved_by). */
 #include "findings.h"
+
+#include "metrics.h"
+#include "util.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -101,9 +104,8 @@ void rr_eval_slow_pair(const struct rr_find_ctx *cx, const struct rr_finding_def
         !(f = rr_finding_new(cx, def, p.lo < RR_SLOW_PAIR_CRIT * p.med ? RR_CRITICAL : def->sev)))
         goto done;
     name_slow(run, &p, f);
-    double tier = run->has[RR_TRAIN] ? run->meas[RR_T_INTER] : NAN;
-    if (tier >= 0)
-        f->time_lost_s = tier * (1.0 - p.lo / p.med);
+    double scale[RR_NTIERS] = {1.0, p.lo / p.med}; /* a ring runs at its slowest link */
+    f->time_lost_s = rr_saved_by(run, rr_edit_tier_scale, scale);
     int level_rank = strcmp(run->link_level, "rank") == 0;
     snprintf(f->evidence, sizeof f->evidence, "%d of %d %s pairs below %.0f%% of the median "
              "%.3g GB/s:", p.nslow, p.k, level_rank ? "rank" : "node", 100 * RR_SLOW_PAIR_FRAC,
@@ -142,9 +144,9 @@ void rr_eval_busbw_nominal(const struct rr_find_ctx *cx, const struct rr_finding
             rr_finding_new(cx, def, ratio < RR_BUSBW_CRIT ? RR_CRITICAL : def->sev);
         if (!f)
             return;
-        double tier = run->has[RR_TRAIN] ? run->meas[RR_T_INTRA + t] : NAN;
-        if (tier >= 0)
-            f->time_lost_s = tier * (1.0 - ratio / RR_BUSBW_WARN);
+        double scale[RR_NTIERS] = {1.0, 1.0};
+        scale[t] = ratio / RR_BUSBW_WARN; /* the tier's communication at 80% of nominal */
+        f->time_lost_s = rr_saved_by(run, rr_edit_tier_scale, scale);
         snprintf(f->evidence, sizeof f->evidence,
                  "%s %.3g GB/s (%s) is %.0f%% of the nominal %.3g GB/s (%s)%s", x->name,
                  x->measured, x->what, 100 * ratio, x->nominal, x->source,
@@ -188,9 +190,10 @@ static void last_fracs(const struct rr_run *run, size_t ns, double *lf, int *hav
     }
 }
 
-/* What the other ranks lose waiting for the set: median over steps of their median wait_s
- * (without wait_s: the set's compute excess). */
-static double straggler_lost(const struct rr_run *run, size_t ns, const char *set, int have_wait)
+/* What the timers book as the other ranks' waiting for the set: median over steps of their
+ * median wait_s (without wait_s: the set's compute excess). */
+static double straggler_blamed(const struct rr_run *run, size_t ns, const char *set,
+                               int have_wait)
 {
     if (!have_wait)
         return rr_excess(run, set);
@@ -224,17 +227,52 @@ static double median_compute(const struct rr_run *run)
     return med;
 }
 
-static void straggler_evidence(const struct rr_run *run, const char *set, int nset,
-                               const double *lf, struct rr_finding *f)
+int rr_late_ranks(const struct rr_run *run, struct rr_late *late)
+{
+    int n = run->nranks;
+    size_t ns = run->has[RR_TRAIN] ? rr_min_steps(run) : 0;
+    memset(late, 0, sizeof *late);
+    late->blamed = late->own = NAN;
+    if (n < 2 || ns == 0)
+        return 0;
+    late->lf = malloc((size_t)n * sizeof *late->lf);
+    late->set = calloc((size_t)n, 1);
+    if (!late->lf || !late->set)
+        return 0;
+    int have_wait;
+    last_fracs(run, ns, late->lf, &have_wait);
+    double thr = fmax(0.5, fmin(0.8, 2.0 / n));
+    for (int r = 0; r < n; r++)
+        if (late->lf[r] >= thr)
+            late->set[r] = 1, late->nset++;
+    if (late->nset == 0)
+        return 0;
+    late->blamed = straggler_blamed(run, ns, late->set, have_wait);
+    /* its own excess: the step the model saves with its times at the median rank's */
+    late->own = rr_saved_by(run, rr_edit_ranks_to_median, late->set);
+    if (isnan(late->own))
+        late->own = rr_excess_vs_others(run, late->set);
+    late->explains = !(late->own < RR_STRAGGLER_OWN * late->blamed);
+    return late->nset;
+}
+
+void rr_late_free(struct rr_late *late)
+{
+    free(late->lf), free(late->set);
+    memset(late, 0, sizeof *late);
+}
+
+static void straggler_evidence(const struct rr_run *run, const struct rr_late *late,
+                               struct rr_finding *f)
 {
     char t[32], pct[64];
-    snprintf(f->evidence, sizeof f->evidence, "rank%s", nset > 1 ? "s" : "");
+    snprintf(f->evidence, sizeof f->evidence, "rank%s", late->nset > 1 ? "s" : "");
     int shown = 0;
     for (int r = 0; r < run->nranks && shown < 6; r++)
-        if (set[r]) {
+        if (late->set[r]) {
             double c = rr_rank_compute(run, r);
             rr_cat(f->evidence, sizeof f->evidence, "%s %d (%s, last in %.0f%% of steps",
-                   shown++ ? ";" : "", r, rr_host(run, r), 100 * lf[r]);
+                   shown++ ? ";" : "", r, rr_host(run, r), 100 * late->lf[r]);
             if (!isnan(c))
                 rr_cat(f->evidence, sizeof f->evidence, ", compute %s",
                        rr_format_time(c, t, sizeof t));
@@ -245,42 +283,130 @@ static void straggler_evidence(const struct rr_run *run, const char *set, int ns
         rr_cat(f->evidence, sizeof f->evidence, " against a median rank compute of %s",
                rr_format_time(med, t, sizeof t));
     if (!isnan(f->time_lost_s))
-        rr_cat(f->evidence, sizeof f->evidence, "; the other ranks wait %s per step%s",
+        rr_cat(f->evidence, sizeof f->evidence, "; with its compute, optimizer and host time at "
+               "the median rank's, a step would be shorter by %s%s",
                rr_format_time(f->time_lost_s, t, sizeof t),
                rr_pct_of_step(f->time_lost_s, run->step_med, pct, sizeof pct));
+    if (late->blamed >= 0)
+        rr_cat(f->evidence, sizeof f->evidence, " (the other ranks' timers book %s as waiting)",
+               rr_format_time(late->blamed, t, sizeof t));
 }
 
 void rr_eval_straggler(const struct rr_find_ctx *cx, const struct rr_finding_def *def)
 {
     const struct rr_run *run = cx->run;
-    int n = run->nranks;
-    size_t ns = run->has[RR_TRAIN] ? rr_min_steps(run) : 0;
-    if (n < 2 || ns == 0)
+    struct rr_late late;
+    /* A late rank whose own excess is under half of what it is blamed for does not make the
+     * others wait: its lateness is communication finishing late (comm.progress says why). */
+    if (rr_late_ranks(run, &late) > 0 && late.explains) {
+        double lost = late.own;
+        struct rr_finding *f =
+            rr_finding_new(cx, def, rr_sev_of_time(lost, run->step_med, def->sev));
+        if (f) {
+            f->time_lost_s = lost;
+            rr_finding_add_set(f, run, late.set);
+            straggler_evidence(run, &late, f);
+            snprintf(f->remedy, sizeof f->remedy,
+                     "find what differs on that rank or node: its compute rate (compute phase), "
+                     "clocks, load, binding and memory; exclude the node and rerun to confirm; "
+                     "for a persistent straggler, replace or drain the node");
+        }
+    }
+    rr_late_free(&late);
+}
+
+/* ---------------------------------------------------------------- progress of training's comm */
+/* Training's communication at the comm phase's blocking rate, progressed in the background. */
+static void edit_blocking_rate(struct rr_params *p, const void *arg)
+{
+    (void)arg;
+    for (int t = 0; t < RR_NTIERS; t++)
+        if (p->tier_blocking_s[t] >= 0 && p->tier_blocking_s[t] < p->tier_s[t])
+            p->tier_s[t] = p->tier_blocking_s[t];
+    p->progress = 1.0;
+}
+
+/* Training's collectives alone: the train pattern, else the train phase's comm_alone_s. */
+static double train_alone(const struct rr_run *run, const char **src)
+{
+    if (run->pattern.present) {
+        *src = "the comm phase's replay of training's pattern (train_pattern.alone)";
+        return run->pattern.alone_s;
+    }
+    *src = "the train phase's comm_alone_s";
+    return run->comm_alone_s > 0 ? run->comm_alone_s : NAN;
+}
+
+static void progress_evidence(const struct rr_run *run, const struct rr_late *late,
+                              double alone, const char *src, struct rr_finding *f)
+{
+    const struct rr_params *p = &run->params;
+    char a[32], b[32], c[32], pct[64];
+    size_t nb = run->nbuckets;
+    snprintf(f->evidence, sizeof f->evidence, "training's %zu non-blocking collectives of a step",
+             nb);
+    if (nb > 0)
+        rr_cat(f->evidence, sizeof f->evidence, " (%s, largest bucket %s)",
+               llmb_coll_name((enum llmb_coll)run->buckets[0].coll),
+               llmb_format_size((size_t)run->buckets[0].bytes, c, sizeof c));
+    if (alone > 0)
+        rr_cat(f->evidence, sizeof f->evidence, " take %s alone (%s)",
+               rr_format_time(alone, a, sizeof a), src);
+    if (alone > 0 && run->comm_blocking_s > 0)
+        rr_cat(f->evidence, sizeof f->evidence, ", %.1fx the %s the comm phase's blocking sweep "
+               "takes for the same bytes", alone / run->comm_blocking_s,
+               rr_format_time(run->comm_blocking_s, b, sizeof b));
+    if (p->progress > 1.0)
+        rr_cat(f->evidence, sizeof f->evidence, "; progressed by one test call per %s of "
+               "computation, as the backward pass does, they take %.1fx as long again (%s)",
+               rr_format_time(run->pattern.interval_s, a, sizeof a), p->progress,
+               rr_format_time(run->pattern.progressed_s, b, sizeof b));
+    if (late->nset > 0 && !late->explains) {
+        int r = 0;
+        while (r < run->nranks && !late->set[r])
+            r++;
+        rr_cat(f->evidence, sizeof f->evidence, "; rank %d arrives last at %.0f%% of the "
+               "collectives, but its own compute, optimizer and host time cost a step only %s: "
+               "the %s its peers' timers book as waiting is communication finishing late, not a "
+               "straggler", r, 100 * late->lf[r], rr_format_time(late->own, a, sizeof a),
+               rr_format_time(late->blamed, b, sizeof b));
+    }
+    if (!isnan(f->time_lost_s))
+        rr_cat(f->evidence, sizeof f->evidence, "; at the comm phase's rate, progressed in the "
+               "background, a step would be shorter by %s%s",
+               rr_format_time(f->time_lost_s, a, sizeof a),
+               rr_pct_of_step(f->time_lost_s, run->step_med, pct, sizeof pct));
+}
+
+void rr_eval_progress(const struct rr_find_ctx *cx, const struct rr_finding_def *def)
+{
+    const struct rr_run *run = cx->run;
+    if (!run->has[RR_TRAIN] || !run->params_ok)
         return;
-    double *lf = malloc((size_t)n * sizeof *lf);
-    char *set = calloc((size_t)n, 1);
-    if (!lf || !set)
-        goto done;
-    int have_wait;
-    last_fracs(run, ns, lf, &have_wait);
-    double thr = fmax(0.5, fmin(0.8, 2.0 / n));
-    int nset = 0;
-    for (int r = 0; r < n; r++)
-        if (lf[r] >= thr)
-            set[r] = 1, nset++;
-    if (nset == 0)
-        goto done;
-    double lost = straggler_lost(run, ns, set, have_wait);
-    struct rr_finding *f = rr_finding_new(cx, def, rr_sev_of_time(lost, run->step_med, def->sev));
-    if (!f)
-        goto done;
-    f->time_lost_s = lost;
-    rr_finding_add_set(f, run, set);
-    straggler_evidence(run, set, nset, lf, f);
-    snprintf(f->remedy, sizeof f->remedy,
-             "find what differs on that rank or node: its compute rate (compute phase), clocks, "
-             "load, binding and memory; exclude the node and rerun to confirm; for a persistent "
-             "straggler, replace or drain the node");
-done:
-    free(lf), free(set);
+    const char *src;
+    double alone = train_alone(run, &src);
+    double slow = alone > 0 && run->comm_blocking_s > 0 ? alone / run->comm_blocking_s : NAN;
+    struct rr_late late;
+    rr_late_ranks(run, &late);
+    int unexplained_wait = late.nset > 0 && !late.explains &&
+                           late.blamed >= RR_SEV_WARN_FRAC * run->step_med;
+    if (!(slow >= RR_PROGRESS_SLOW) && !(run->params.progress >= RR_PROGRESS_SLOW) &&
+        !unexplained_wait) {
+        rr_late_free(&late);
+        return;
+    }
+    double lost = rr_saved_by(run, edit_blocking_rate, NULL);
+    struct rr_finding *f = rr_finding_new(cx, def, rr_sev_of_time(lost, run->step_med,
+                                                                  def->sev));
+    if (f) {
+        f->time_lost_s = lost;
+        progress_evidence(run, &late, alone, src, f);
+        snprintf(f->remedy, sizeof f->remedy,
+                 "let the collectives progress while the ranks compute: an MPI progress thread "
+                 "(MPICH MPIR_CVAR_ASYNC_PROGRESS=1, Intel MPI I_MPI_ASYNC_PROGRESS=1; for Open "
+                 "MPI see ompi_info --all | grep -i progress) with a core left free for it, or "
+                 "more progress calls in the backward pass; fewer, larger buckets "
+                 "(--bucket-size) for fewer messages in flight; on GPUs, NCCL");
+    }
+    rr_late_free(&late);
 }

@@ -154,3 +154,45 @@ const char *rr_host(const struct rr_run *run, int r)
 {
     return run->nodes[run->ranks[r].node].name;
 }
+
+/* ---------------------------------------------------------------- counterfactuals */
+double rr_saved_by(const struct rr_run *run, void (*edit)(struct rr_params *p, const void *arg),
+                   const void *arg)
+{
+    double now = rr_model_step_with(run, NULL, NULL), then = rr_model_step_with(run, edit, arg);
+    return isnan(now) || isnan(then) ? NAN : now - then;
+}
+
+void rr_edit_tier_scale(struct rr_params *p, const void *arg)
+{
+    const double *k = arg;
+    for (int t = 0; t < RR_NTIERS; t++) {
+        p->tier_s[t] *= k[t];
+        p->tier_blocking_s[t] *= k[t];
+    }
+}
+
+/* Median of the values of a per-rank array (NANs skipped). */
+static double median_of(const double *a, int n)
+{
+    double *v = a ? malloc((size_t)n * sizeof *v) : NULL;
+    size_t k = 0;
+    for (int r = 0; v && r < n; r++)
+        if (!isnan(a[r]))
+            v[k++] = a[r];
+    double m = k ? rr_median(v, k) : NAN;
+    free(v);
+    return m;
+}
+
+void rr_edit_ranks_to_median(struct rr_params *p, const void *arg)
+{
+    const char *set = arg;
+    double *arrays[3] = {p->rank_compute, p->rank_opt, p->rank_host};
+    for (int a = 0; a < 3; a++) {
+        double med = median_of(arrays[a], p->nranks);
+        for (int r = 0; arrays[a] && r < p->nranks; r++)
+            if (set[r])
+                arrays[a][r] = med;
+    }
+}

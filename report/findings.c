@@ -64,10 +64,16 @@ const struct rr_finding_def rr_finding_table[] = {
      rr_eval_gemm_nominal},
     {STRAGGLER, RR_WARNING, RR_PRIO_STRAGGLER, 0, NULL, RR_ABSORB_NONE, NULL,
      "a rank arrives last at the step's collective", rr_eval_straggler},
+    {"comm.progress", RR_WARNING, RR_PRIO_COMM, 0, NULL, RR_ABSORB_NONE, NULL,
+     "training's collectives finish much later than the comm phase's rate allows",
+     rr_eval_progress},
     {"env.override", RR_WARNING, RR_PRIO_ENV, 0, NULL, RR_ABSORB_NONE, NULL,
      "variables choose collective algorithms or transports by hand", rr_eval_env},
     {"stats.unreliable", RR_WARNING, RR_PRIO_STATS, 0, NULL, RR_ABSORB_NONE, NULL,
      "too few samples or too much noise to trust the figures", rr_eval_stats},
+    {"model.unexplained", RR_WARNING, RR_PRIO_STATS, 0, NULL, RR_ABSORB_NONE, NULL,
+     "the step-time model misses the measured step by more than 10%",
+     rr_eval_model_unexplained},
 };
 const size_t rr_finding_count = sizeof rr_finding_table / sizeof rr_finding_table[0];
 

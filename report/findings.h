@@ -4,7 +4,9 @@
  * by subject (they depend on find_common.c, rank.c and format.c, never on findings.c):
  *   find_binding.c  binding.*, placement.*
  *   find_compute.c  clock.throttled, machine.loaded, compute.*
- *   find_comm.c     link.slow_pair, comm.busbw_below_nominal, straggler.arrival
+ *   find_comm.c     link.slow_pair, comm.busbw_below_nominal, straggler.arrival,
+ *                   comm.progress
+ *   find_model.c    model.unexplained
  *   find_env.c      env.override, stats.unreliable
  * Only report/findings.c and report/find_*.c include this file. */
 #ifndef LLMB_REPORT_FINDINGS_H
@@ -31,6 +33,9 @@
 #define RR_LOAD_EXCESS 0.25    /* load beyond this job's ranks > 25% of the PUs */
 #define RR_CV_WARN 0.15
 #define RR_CV_INFO 0.05
+#define RR_STRAGGLER_OWN 0.5   /* a late rank's own excess explains >= half of the wait blamed */
+#define RR_PROGRESS_SLOW 1.5   /* training's collectives 1.5x slower than the comm phase's */
+#define RR_MODEL_ERR 0.10      /* the model misses the measured step by more than 10% */
 
 /* Tie breaks of the ranking (struct rr_finding.prio): causes before symptoms. */
 enum { RR_PRIO_BIND = 10, RR_PRIO_PLACE = 20, RR_PRIO_CLOCK = 30, RR_PRIO_LOAD = 35,
@@ -81,7 +86,23 @@ rr_eval_fn rr_eval_unbound, rr_eval_shared_core, rr_eval_threads_mismatch, rr_ev
     rr_eval_gpu_nic_sys;                                            /* find_binding.c */
 rr_eval_fn rr_eval_clock, rr_eval_loaded, rr_eval_rank_outlier, rr_eval_gemm_nominal;
                                                                     /* find_compute.c */
-rr_eval_fn rr_eval_slow_pair, rr_eval_busbw_nominal, rr_eval_straggler; /* find_comm.c */
+rr_eval_fn rr_eval_slow_pair, rr_eval_busbw_nominal, rr_eval_straggler,
+    rr_eval_progress;                                               /* find_comm.c */
+rr_eval_fn rr_eval_model_unexplained;                               /* find_model.c */
+
+/* The ranks that arrive last (straggler candidates) and whether their own times explain the
+ * waiting blamed on them (find_comm.c; straggler.arrival and comm.progress read it). */
+struct rr_late {
+    char *set;              /* per rank: arrives last in enough steps */
+    int nset;
+    double *lf;             /* per rank: fraction of steps (collectives) it arrived last */
+    double blamed;          /* the other ranks' timers' wait, median (s per step) */
+    double own;             /* the step saved with the set's own times at the median rank's */
+    int explains;           /* own >= RR_STRAGGLER_OWN x blamed */
+};
+/* Fill late (free it with rr_late_free); returns nset. */
+int rr_late_ranks(const struct rr_run *run, struct rr_late *late);
+void rr_late_free(struct rr_late *late);
 rr_eval_fn rr_eval_env, rr_eval_stats;                              /* find_env.c */
 
 /* ---- helpers (report/find_common.c) ---- */
@@ -109,6 +130,15 @@ const char *rr_pct_of_step(double t, double step, char *buf, size_t len);
 double rr_excess(const struct rr_run *run, const char *in_set);
 /* The same against the median of the ranks NOT in set; NAN when every rank is in set. */
 double rr_excess_vs_others(const struct rr_run *run, const char *in_set);
+/* The step the model saves when edit removes a cause: rr_model_step_with(run, NULL, NULL) -
+ * rr_model_step_with(run, edit, arg); NAN without a model. */
+double rr_saved_by(const struct rr_run *run, void (*edit)(struct rr_params *p, const void *arg),
+                   const void *arg);
+/* Edits for rr_saved_by: arg double[RR_NTIERS] scales tier_s (and tier_blocking_s);
+ * arg const char set[nranks]: those ranks' compute, optimizer and host time at the median
+ * rank's. */
+void rr_edit_tier_scale(struct rr_params *p, const void *arg);
+void rr_edit_ranks_to_median(struct rr_params *p, const void *arg);
 /* The host name of rank r. */
 const char *rr_host(const struct rr_run *run, int r);
 

@@ -5,7 +5,7 @@ noinst_LIBRARIES += libllmb_report.a
 libllmb_report_a_SOURCES = report/report.h report/load.h report/load.c report/load_comm.c report/rank.c report/format.c \
 	report/specs.c report/model.c report/model_comm.c report/compare.c \
 	report/findings.h report/findings.c report/find_common.c report/find_binding.c \
-	report/find_compute.c report/find_comm.c report/find_env.c \
+	report/find_compute.c report/find_comm.c report/find_model.c report/find_env.c \
 	report/output.c report/plots.c
 bin_PROGRAMS += llmbench-report
 llmbench_report_SOURCES = report/main.c

@@ -252,7 +252,7 @@ static void print_decomposition(FILE *o, const struct rr_run *run, enum rr_forma
     tab_row(&s, "term", "measured", "share", "model");
     static const char *const labels[RR_NTERMS] = {
         "compute", "optimizer", "exposed comm, intra-node", "exposed comm, inter-node",
-        "waiting for stragglers", "other (host, loop)"};
+        "waiting for slower ranks", "other (host, loop)"};
     for (int k = 0; k < RR_NTERMS; k++) {
         double share = run->step_med > 0 ? run->meas[k] / run->step_med : NAN;
         tab_row(&s, labels[k], rr_format_time(run->meas[k], a, sizeof a), fpct(share, b, sizeof b),
@@ -262,12 +262,20 @@ static void print_decomposition(FILE *o, const struct rr_run *run, enum rr_forma
             rr_format_time(run->pred_total, c, sizeof c));
     tab_print(o, &s, fmt);
     if (run->params_ok)
-        line(o, fmt, "model: predicted %s vs measured %s, error %+.1f%%%s. Compute from %s; "
-             "communication from %s; optimizer, wait and other are the measured terms.",
-             rr_format_time(run->pred_total, a, sizeof a), rr_format_time(run->step_med, b, sizeof b),
-             100 * run->pred_err, run->pred_independent ? ""
+        line(o, fmt, "model: predicted %s vs measured %s, error %+.1f%%%s. Compute from %s. "
+             "Communication from %s. Waiting from the spread of the ranks' own compute, "
+             "optimizer and host time (slowest minus median rank); optimizer and other are the "
+             "median rank's timers.", rr_format_time(run->pred_total, a, sizeof a),
+             rr_format_time(run->step_med, b, sizeof b), 100 * run->pred_err,
+             run->pred_independent ? ""
              : " (no compute or comm phase: the model only restates the train timers)",
              run->pred_compute_src, run->pred_comm_src);
+    if (run->wait_timers > run->meas[RR_T_WAIT] + 0.01 * run->step_med)
+        line(o, fmt, "note: the timers book %s per step as waiting (median rank); the ranks' own "
+             "times explain %s of it, the rest is counted as exposed communication: "
+             "collectives finishing late, not a slower rank.",
+             rr_format_time(run->wait_timers, a, sizeof a),
+             rr_format_time(run->meas[RR_T_WAIT], b, sizeof b));
     if (run->wait_in_comm)
         line(o, fmt, "note: comm_s includes wait_s in this file; exposed communication = "
              "comm_s - wait_s.");
@@ -359,22 +367,36 @@ static void print_findings(FILE *o, const struct rr_report *rep, enum rr_format 
 }
 
 /* ---------------------------------------------------------------- comparison */
+/* The slowest rank's median train compute (the per-rank figure of the model), NAN if none. */
+static double slowest_compute(const struct rr_params *p)
+{
+    double mx = NAN;
+    for (int r = 0; p->rank_compute && r < p->nranks; r++)
+        if (isnan(mx) || p->rank_compute[r] > mx)
+            mx = p->rank_compute[r];
+    return mx;
+}
+
 static const char *group_detail(const struct rr_report *rep, int g, char *b, size_t n)
 {
     const struct rr_run *A = &rep->runs[0], *B = &rep->runs[1];
-    char x[32], y[32];
+    const struct rr_params *pa = &A->params, *pb = &B->params;
+    char x[32], y[32], u[32], v[32];
     switch (g) {
     case RR_G_COMPUTE:
-        snprintf(b, n, "compute %s vs %s", rr_format_time(A->meas[RR_T_COMPUTE], x, sizeof x),
-                 rr_format_time(B->meas[RR_T_COMPUTE], y, sizeof y));
+        snprintf(b, n, "compute %s vs %s; slowest rank %s vs %s",
+                 rr_format_time(A->pred[RR_T_COMPUTE], x, sizeof x),
+                 rr_format_time(B->pred[RR_T_COMPUTE], y, sizeof y),
+                 rr_format_time(slowest_compute(pa), u, sizeof u),
+                 rr_format_time(slowest_compute(pb), v, sizeof v));
         break;
     case RR_G_CLOCKS:
-        snprintf(b, n, "clock ratio %.2f vs %.2f", isnan(A->params.phi) ? 1 : A->params.phi,
-                 isnan(B->params.phi) ? 1 : B->params.phi);
+        snprintf(b, n, "clock ratio %.2f vs %.2f", isnan(pa->phi) ? 1 : pa->phi,
+                 isnan(pb->phi) ? 1 : pb->phi);
         break;
     case RR_G_MEMORY:
-        snprintf(b, n, "optimizer %s vs %s", rr_format_time(A->params.opt, x, sizeof x),
-                 rr_format_time(B->params.opt, y, sizeof y));
+        snprintf(b, n, "optimizer %s vs %s", rr_format_time(pa->opt, x, sizeof x),
+                 rr_format_time(pb->opt, y, sizeof y));
         break;
     case RR_G_INTRA:
     case RR_G_INTER: {
@@ -383,19 +405,37 @@ static const char *group_detail(const struct rr_report *rep, int g, char *b, siz
         snprintf(b, n, "busbw %s vs %s GB/s; comm %s vs %s",
                  fnum(rep->res[0][k].measured, "", x, sizeof x),
                  fnum(rep->res[1][k].measured, "", y, sizeof y),
-                 rr_format_time(A->params.tier_s[t], (char[32]){0}, 32),
-                 rr_format_time(B->params.tier_s[t], (char[32]){0}, 32));
+                 rr_format_time(pa->tier_s[t], u, sizeof u),
+                 rr_format_time(pb->tier_s[t], v, sizeof v));
+        if (pa->progress_tier == t && (pa->progress != 1 || pb->progress != 1))
+            rr_cat(b, n, "; progress %.2fx vs %.2fx", pa->progress, pb->progress);
         break;
     }
     case RR_G_WAIT:
-        snprintf(b, n, "wait %s vs %s", rr_format_time(A->params.wait, x, sizeof x),
-                 rr_format_time(B->params.wait, y, sizeof y));
+        snprintf(b, n, "fixed wait %s vs %s (files without per-rank timers)",
+                 rr_format_time(pa->wait, x, sizeof x), rr_format_time(pb->wait, y, sizeof y));
         break;
     default:
-        snprintf(b, n, "other %s vs %s", rr_format_time(A->params.other, x, sizeof x),
-                 rr_format_time(B->params.other, y, sizeof y));
+        snprintf(b, n, "host %s vs %s; overlap window %.0f%% vs %.0f%%",
+                 rr_format_time(pa->other, x, sizeof x), rr_format_time(pb->other, y, sizeof y),
+                 100 * pa->window, 100 * pb->window);
     }
     return b;
+}
+
+/* The same finding in both runs: same id, naming the same ranks and nodes (by index: the runs
+ * of a comparison have the same layout). */
+static int same_named(const struct rr_finding *a, const struct rr_finding *b)
+{
+    if (a->def != b->def || a->nranks != b->nranks || a->nnodes != b->nnodes)
+        return 0;
+    for (int k = 0; k < a->nranks; k++)
+        if (a->ranks[k] != b->ranks[k])
+            return 0;
+    for (int k = 0; k < a->nnodes; k++)
+        if (a->nodes[k] != b->nodes[k])
+            return 0;
+    return 1;
 }
 
 static void print_compare(FILE *o, const struct rr_report *rep, enum rr_format fmt)
@@ -425,7 +465,8 @@ static void print_compare(FILE *o, const struct rr_report *rep, enum rr_format f
         return;
     }
     line(o, fmt, "model: predicted A %s, B %s (ratio %.2fx). Shapley attribution over %d factor "
-         "groups, exact over all 5040 orderings; factors multiply to the measured ratio.",
+         "groups, exact over all 5040 orderings; the factors multiply to the model's ratio, and "
+         "\"unexplained\" takes them to the measured one.",
          rr_format_time(c->pred_a, a, sizeof a), rr_format_time(c->pred_b, b, sizeof b), c->pred_b / c->pred_a,
          RR_NGROUPS);
     struct tab t = {.ncols = 4};
@@ -464,9 +505,13 @@ static void print_compare(FILE *o, const struct rr_report *rep, enum rr_format f
             int other = 0;
             for (size_t j = 0; j < rep->findings.n; j++)
                 other |= rep->findings.v[j].run == 1 - side &&
-                         strcmp(rep->findings.v[j].id, x->id) == 0;
-            if (!other && !strstr(list, x->id))
-                rr_cat(list, sizeof list, "%s%s", list[0] ? ", " : "", x->id);
+                         same_named(x, &rep->findings.v[j]);
+            if (other)
+                continue;
+            char who[300] = "";
+            who_str(&rep->runs[side], x, who, sizeof who);
+            rr_cat(list, sizeof list, "%s%s%s%s%s", list[0] ? ", " : "", x->id,
+                   who[0] ? " (" : "", who, who[0] ? ")" : "");
         }
         line(o, fmt, "findings (warning or critical) only in %c: %s", side ? 'B' : 'A',
              list[0] ? list : "none");
@@ -492,6 +537,33 @@ void rr_print(FILE *o, const struct rr_report *rep, enum rr_format fmt)
 
 /* ---------------------------------------------------------------- JSON */
 static json_t *jnum(double v) { return isfinite(v) ? json_real(v) : json_null(); }
+
+/* runs[].model: where each term came from and the parameters (struct rr_params). */
+static json_t *model_json(const struct rr_run *run)
+{
+    const struct rr_params *p = &run->params;
+    json_t *m = json_object(), *ts = json_object(), *tb = json_object();
+    json_object_set_new(m, "independent", json_boolean(run->pred_independent));
+    json_object_set_new(m, "compute_source", json_string(run->pred_compute_src));
+    json_object_set_new(m, "comm_source", json_string(run->pred_comm_src));
+    json_object_set_new(m, "compute_s", jnum(isnan(p->phi) || p->phi <= 0 ? p->comp_norm
+                                                                       : p->comp_norm / p->phi));
+    json_object_set_new(m, "clock_ratio", jnum(p->phi));
+    for (int t = 0; t < RR_NTIERS; t++) {
+        const char *k = t == RR_INTRA ? "intra" : "inter";
+        json_object_set_new(ts, k, jnum(p->tier_s[t]));
+        json_object_set_new(tb, k, jnum(p->tier_blocking_s[t]));
+    }
+    json_object_set_new(m, "comm_s", ts);
+    json_object_set_new(m, "comm_blocking_s", tb);
+    json_object_set_new(m, "progress_factor", jnum(p->progress));
+    json_object_set_new(m, "overlap_window", jnum(p->window));
+    json_object_set_new(m, "collectives_per_step", json_integer(p->nbuckets));
+    json_object_set_new(m, "wait_s", jnum(rr_model_wait(p)));
+    json_object_set_new(m, "optimizer_s", jnum(p->opt));
+    json_object_set_new(m, "other_s", jnum(p->other));
+    return m;
+}
 
 /* runs[i] of the JSON report (doc/report-json.md). */
 static json_t *run_json(const struct rr_report *rep, int i)
@@ -520,6 +592,9 @@ static json_t *run_json(const struct rr_report *rep, int i)
     }
     json_object_set_new(r, "decomposition_s", dec);
     json_object_set_new(r, "predicted_s", pred);
+    json_object_set_new(r, "wait_timers_s", jnum(tr ? run->wait_timers : NAN));
+    if (run->params_ok)
+        json_object_set_new(r, "model", model_json(run));
     json_t *res = json_array();
     for (int k = 0; k < RR_NRES; k++) {
         const struct rr_resource *x = &rep->res[i][k];
