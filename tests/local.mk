@@ -90,6 +90,10 @@ tests_topo_test_topo_LINK = $(PLAIN_CC) $(AM_CFLAGS) $(CFLAGS) $(AM_LDFLAGS) $(L
 dist_check_SCRIPTS += tests/report/report.sh tests/report/real_run.sh
 TESTS += tests/report/report.sh tests/report/real_run.sh
 EXTRA_DIST += tests/report/make_fixtures.py
+# the step model on the reduced demo run and on synthetic A/B pairs
+dist_check_SCRIPTS += tests/report/model.sh
+TESTS += tests/report/model.sh
+EXTRA_DIST += tests/report/make_model_fixtures.py tests/report/demo-2rank-avx512.json
 if HAVE_CMOCKA
 check_PROGRAMS += tests/report/test_model tests/report/test_findings
 TESTS += tests/report/test_model tests/report/test_findings

@@ -1,5 +1,6 @@
-/* Unit tests of the reporter's model: exact Shapley values, the step-time model, the busbw
- * curve interpolation (report/model.c). */
+/* Unit tests of the reporter's model: exact Shapley values, the step-time model (overlap with
+ * progress, waiting from the per-rank spread), counterfactuals (rr_model_step_with), the busbw
+ * curve interpolation (report/model.c, report/compare.c, report/rank.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -95,6 +96,74 @@ static void test_model_time(void **state)
     assert_true(fabs(rr_model_time(&p, NULL) - 1.86) < 1e-12);
 }
 
+/* Waiting from the per-rank spread: max - median of compute + optimizer + host. */
+static void test_wait_from_spread(void **state)
+{
+    (void)state;
+    double c[4] = {1.0, 1.2, 1.1, 1.6}, o[4] = {0.1, 0.1, 0.1, 0.2}, h[4] = {0, 0, 0.02, 0};
+    struct rr_params p = {.comp_norm = 1.1, .phi = 1, .opt = 0.1, .tier_s = {0.5, 0},
+                          .wait = 9, .other = 0.01, .nranks = 4, .rank_compute = c,
+                          .rank_opt = o, .rank_host = h};
+    /* x = 1.1, 1.3, 1.22, 1.8: median 1.26, max 1.8 -> wait 0.54 (the fixed 9 is not used) */
+    assert_true(fabs(rr_model_wait(&p) - 0.54) < 1e-12);
+    double t[RR_NTERMS];
+    /* 1.1 + 0.1 + 0.5 (no overlap) + 0.54 + 0.01 */
+    assert_true(fabs(rr_model_time(&p, t) - 2.25) < 1e-12);
+    assert_true(fabs(t[RR_T_WAIT] - 0.54) < 1e-12 && fabs(t[RR_T_INTRA] - 0.5) < 1e-12);
+    p.nranks = 0; /* no per-rank figures: the fixed wait */
+    assert_true(fabs(rr_model_wait(&p) - 9) < 1e-12);
+}
+
+/* Overlap with progress: S (1 - min(1, window Tc / (progress S))), at least S / nbuckets. */
+static void test_overlap_progress(void **state)
+{
+    (void)state;
+    struct rr_params p = {.comp_norm = 1.5, .phi = 1, .tier_s = {0.6, 0.4}, .window = 2.0 / 3,
+                          .progress = 1, .nbuckets = 10};
+    double t[RR_NTERMS];
+    /* window x Tc = 1.0 >= S = 1.0: all hidden but the last bucket, 0.1 s, split 3:2 */
+    assert_true(fabs(rr_model_time(&p, t) - 1.6) < 1e-12);
+    assert_true(fabs(t[RR_T_INTRA] - 0.06) < 1e-12 && fabs(t[RR_T_INTER] - 0.04) < 1e-12);
+    p.progress = 4; /* progressed 4x slower while computing: 1.0 / 4.0 done, 0.75 s exposed */
+    assert_true(fabs(rr_model_time(&p, t) - 2.25) < 1e-12);
+    p.window = 0; /* no overlap: all exposed */
+    assert_true(fabs(rr_model_time(&p, NULL) - 2.5) < 1e-12);
+}
+
+static void to_median(struct rr_params *p, const void *arg)
+{
+    int r = *(const int *)arg;
+    p->rank_compute[r] = 1.1, p->rank_opt[r] = 0.1;
+}
+
+static void no_comm(struct rr_params *p, const void *arg)
+{
+    (void)arg;
+    p->tier_s[RR_INTRA] = p->tier_s[RR_INTER] = 0;
+}
+
+/* rr_model_step_with: a counterfactual on a copy; the run's parameters stay as they were. */
+static void test_step_with(void **state)
+{
+    (void)state;
+    double c[4] = {1.0, 1.2, 1.1, 1.6}, o[4] = {0.1, 0.1, 0.1, 0.2}, h[4] = {0, 0, 0.02, 0};
+    struct rr_run run;
+    memset(&run, 0, sizeof run);
+    run.params = (struct rr_params){.comp_norm = 1.1, .phi = 1, .opt = 0.1, .tier_s = {0.5, 0},
+                                    .other = 0.01, .nranks = 4, .rank_compute = c,
+                                    .rank_opt = o, .rank_host = h};
+    assert_true(isnan(rr_model_step_with(&run, NULL, NULL))); /* no model yet */
+    run.params_ok = 1;
+    double now = rr_model_step_with(&run, NULL, NULL);
+    assert_true(fabs(now - 2.25) < 1e-12);
+    /* rank 3 at the median rank's compute and optimizer: x = 1.1, 1.3, 1.22, 1.2, median 1.21,
+     * max 1.3: wait 0.09 instead of 0.54, the step 0.45 s shorter */
+    int r = 3;
+    assert_true(fabs(now - rr_model_step_with(&run, to_median, &r) - 0.45) < 1e-12);
+    assert_true(c[3] == 1.6 && o[3] == 0.2); /* the run's own figures untouched */
+    assert_true(fabs(now - rr_model_step_with(&run, no_comm, NULL) - 0.5) < 1e-12);
+}
+
 static void test_curve(void **state)
 {
     (void)state;
@@ -115,7 +184,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_shapley_additive), cmocka_unit_test(test_shapley_interaction),
         cmocka_unit_test(test_shapley_exact),    cmocka_unit_test(test_model_time),
-        cmocka_unit_test(test_curve),
+        cmocka_unit_test(test_curve),            cmocka_unit_test(test_wait_from_spread),
+        cmocka_unit_test(test_overlap_progress), cmocka_unit_test(test_step_with),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
