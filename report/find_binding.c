@@ -139,8 +139,9 @@ void rr_eval_threads_mismatch(const struct rr_find_ctx *cx, const struct rr_find
     if (!f)
         goto done;
     rr_finding_add_set(f, run, set);
-    if (over)
-        f->time_lost_s = rr_excess(run, set);
+    if (over) /* against the ranks that match (NAN when none does: binding.idle_cores or
+               * machine.oversubscribed price it) */
+        f->time_lost_s = rr_excess_vs_others(run, set);
     snprintf(f->evidence, sizeof f->evidence,
              "%d ranks run more threads than the PUs they are bound to, %d fewer; e.g. rank "
              "%d: %d threads on %d PUs (cpuset %s)", over, under, ex, run->ranks[ex].threads,

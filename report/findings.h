@@ -8,6 +8,8 @@
  *                   comm.progress
  *   find_model.c    model.unexplained
  *   find_env.c      env.override, stats.unreliable
+ *   find_cliff.c    comm.size_cliff
+ *   find_cores.c    machine.oversubscribed, binding.idle_cores
  * Only report/findings.c and report/find_*.c include this file. */
 #ifndef LLMB_REPORT_FINDINGS_H
 #define LLMB_REPORT_FINDINGS_H
@@ -36,6 +38,9 @@
 #define RR_STRAGGLER_OWN 0.5   /* a late rank's own excess explains >= half of the wait blamed */
 #define RR_PROGRESS_SLOW 1.5   /* training's collectives 1.5x slower than the comm phase's */
 #define RR_MODEL_ERR 0.10      /* the model misses the measured step by more than 10% */
+#define RR_OUTLIER_PAIR 0.75   /* 2 ranks: GEMM efficiency below 75% of the faster rank's */
+#define RR_CLIFF_FALL 3.0      /* busbw falls 3x or more between neighbouring sizes ... */
+#define RR_CLIFF_MIN_BYTES 65536.0 /* ... from 64 KiB up */
 
 /* Tie breaks of the ranking (struct rr_finding.prio): causes before symptoms. */
 enum { RR_PRIO_BIND = 10, RR_PRIO_PLACE = 20, RR_PRIO_CLOCK = 30, RR_PRIO_LOAD = 35,
@@ -104,6 +109,8 @@ struct rr_late {
 int rr_late_ranks(const struct rr_run *run, struct rr_late *late);
 void rr_late_free(struct rr_late *late);
 rr_eval_fn rr_eval_env, rr_eval_stats;                              /* find_env.c */
+rr_eval_fn rr_eval_size_cliff;                                      /* find_cliff.c */
+rr_eval_fn rr_eval_oversubscribed, rr_eval_idle_cores;              /* find_cores.c */
 
 /* ---- helpers (report/find_common.c) ---- */
 /* A new finding of row def on this run with severity sev, no ranks, time lost NAN; NULL when out

@@ -249,7 +249,9 @@ static int plot_steps(const struct rr_report *rep, const char *dir)
     if (!f)
         return -1;
     int any = 0;
-    fprintf(f, "run compute optimizer comm_intra comm_inter wait other\n");
+    /* every term as it is, a negative one too (other = step - the separate medians of the
+     * rest can be below 0): gnuplot stacks it below the axis; "step" marks the total */
+    fprintf(f, "run compute optimizer comm_intra comm_inter wait other step\n");
     for (int i = 0; i < rep->nruns; i++) {
         const struct rr_run *run = &rep->runs[i];
         if (!run->has[RR_TRAIN])
@@ -259,9 +261,12 @@ static int plot_steps(const struct rr_report *rep, const char *dir)
             if (m && !run->params_ok)
                 continue;
             fprintf(f, "%c-%s", letter(i), m ? "model" : "measured");
-            for (int k = 0; k < RR_NTERMS; k++)
-                fprintf(f, " %.9g", isnan(t[k]) ? 0.0 : fmax(0.0, t[k]));
-            fprintf(f, "\n");
+            double sum = 0;
+            for (int k = 0; k < RR_NTERMS; k++) {
+                fprintf(f, " %.9g", isnan(t[k]) ? 0.0 : t[k]);
+                sum += isnan(t[k]) ? 0.0 : t[k];
+            }
+            fprintf(f, " %.9g\n", sum);
         }
         any = 1;
     }
@@ -269,10 +274,12 @@ static int plot_steps(const struct rr_report *rep, const char *dir)
     if (!any)
         return 1;
     const char *body =
-        "set title 'step time decomposition (median rank)'\nset ylabel 'seconds per step'\n"
+        "set title 'step time decomposition (median rank); a negative term is drawn below 0'\n"
+        "set ylabel 'seconds per step'\n"
         "set style data histograms\nset style histogram rowstacked\nset style fill solid 0.8 "
         "border -1\nset boxwidth 0.6\nset key outside right autotitle columnheader\n"
-        "set grid y\nplot for [c=2:7] 'steptime.dat' using c:xtic(1)\n";
+        "set grid y\nset xzeroaxis lt -1\nplot for [c=2:7] 'steptime.dat' using c:xtic(1), "
+        "'' using 0:8 with points pt 7 ps 1.5 lc rgb 'black' title 'step (sum of the terms)'\n";
     return write_script(dir, "steptime", "900,600", body);
 }
 

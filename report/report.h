@@ -2,6 +2,7 @@
  *
  *   load.c      read and validate a results file into struct rr_run (any subset of phases)
  *   rank.c      queries on a loaded run: medians over ranks and steps, the comm curves
+ *   pus.c       the PUs of the ranks' bindings (probe cpusets): idle PUs, each rank's share
  *   format.c    small text formatters (times, bounded appends with a cut mark)
  *   specs.c     nominal specs (cluster/specs/NAME.json) and measured-vs-nominal resources
  *   model.c     step-time decomposition, the step-time model and its counterfactuals
@@ -14,7 +15,7 @@
  *   output.c    text / markdown / JSON / CSV
  *   plots.c     gnuplot scripts, PNG and SVG (gnuplot started with fork + execv, no shell)
  *
- * Dependencies go one way: rank.c and format.c are leaves; specs.c uses rank.c; model.c uses
+ * Dependencies go one way: rank.c, pus.c and format.c are leaves; specs.c uses them; model.c uses
  * specs.c and rank.c; findings.c uses its find_*.c, which use find_common.c, rank.c and
  * format.c; output.c and plots.c read the results of all of them; main.c drives.  Each function is declared below under the file that defines it.
  *
@@ -213,6 +214,21 @@ double rr_rank_compute(const struct rr_run *run, int r);
 const struct rr_sweep *rr_find_sweep(const struct rr_run *run, const char *coll, const char *group);
 double rr_curve_busbw(const struct rr_sweep *s, double bytes);
 
+/* ---- pus.c ---- */
+/* The PUs of one node's bindings (probe cpusets and threads). */
+struct rr_pus {
+    int known;              /* every rank on the node has a readable cpuset and thread count */
+    int pus;                /* the node's PUs (probe), -1 unknown */
+    int bound;              /* PUs in the union of its ranks' bindings */
+    int idle;               /* node PUs outside every binding (0 unless known) */
+    int demand;             /* compute threads of its ranks */
+    int nranks;
+};
+/* nodes[nnodes]; share[nranks] (may be NULL): each rank's fraction of the PUs of its binding,
+ * sum over its PUs of 1 / (ranks bound to that PU), divided by its PUs (1 when no rank shares;
+ * NAN when its cpuset is unreadable). */
+void rr_pus_of(const struct rr_run *run, struct rr_pus *nodes, double *share);
+
 /* ---- format.c ---- */
 /* "12.3 us", "4.56 ms", "1.234 s", or "-" for NAN, into b; returns b. */
 const char *rr_format_time(double s, char *b, size_t n);
@@ -233,8 +249,14 @@ struct rr_resource {
     double measured, nominal; /* NAN when unknown */
     char what[128];         /* how the measured figure was taken */
     char source[300];       /* where the nominal figure comes from */
+    int per_share;          /* GEMM: the nominal is each rank's share of PUs several ranks are
+                               bound to (ranks sharing PUs do not each count them) */
 };
-enum { RR_RES_GEMM, RR_RES_MEM, RR_RES_INTRA, RR_RES_INTER, RR_NRES };
+/* The busbw rows: the plateau of allreduce's curve (its largest busbw from 1 MiB up), and the
+ * *_AVG rows nccl-tests' "average bus bandwidth" (the mean busbw over every size measured,
+ * out-of-place and in-place), without a nominal figure. */
+enum { RR_RES_GEMM, RR_RES_MEM, RR_RES_INTRA, RR_RES_INTER, RR_RES_INTRA_AVG, RR_RES_INTER_AVG,
+       RR_NRES };
 /* Pick the device and fabric specs for a run (--device/--fabric override, else from the probe),
  * and fill the measured-vs-nominal table.  Returns 0 or -1 (message printed: bad spec file). */
 int rr_resources(const struct rr_run *run, const char *specs_dir, const char *device,

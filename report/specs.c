@@ -84,19 +84,79 @@ static void match_device(const char *dir, unsigned vendor, unsigned device, char
 }
 
 
-static void largest_busbw(const struct rr_run *run, const char *group, struct rr_resource *r)
+#define PLATEAU_MIN_BYTES 1048576.0 /* the plateau: the largest busbw from 1 MiB up */
+
+static int point_ok(const struct rr_sweep *s, size_t i)
+{
+    return s->bytes[i] > 0 && s->busbw[i] >= 0 && isfinite(s->busbw[i]);
+}
+
+/* The busbw rows of a group: r the plateau of allreduce's curve (the largest busbw from 1 MiB
+ * up; without such a size, the largest busbw measured, said so), avg nccl-tests' "average bus
+ * bandwidth": the mean busbw over every point of the group's allreduce sweeps (out-of-place and
+ * in-place, as all_reduce_perf averages both). */
+static void busbw_rows(const struct rr_run *run, const char *group, struct rr_resource *r,
+                       struct rr_resource *avg)
 {
     const struct rr_sweep *s = rr_find_sweep(run, "allreduce", group);
     if (!s)
         return;
-    size_t i = s->npts - 1;
-    char sz[32];
-    r->measured = s->busbw[i];
-    snprintf(r->what, sizeof r->what, "allreduce %s, %d ranks, %s", group, s->nranks,
-             llmb_format_size((size_t)s->bytes[i], sz, sizeof sz));
+    size_t best = (size_t)-1;
+    int big = 0;
+    for (size_t i = 0; i < s->npts; i++) {
+        if (!point_ok(s, i))
+            continue;
+        int b = s->bytes[i] >= PLATEAU_MIN_BYTES;
+        if (best == (size_t)-1 || (b && !big) || (b == big && s->busbw[i] > s->busbw[best]))
+            best = i, big = b;
+    }
+    if (best == (size_t)-1)
+        return;
+    char sz[32], lo[32], hi[32];
+    r->measured = s->busbw[best];
+    snprintf(r->what, sizeof r->what, "allreduce %s, %d ranks, %s at %s", group, s->nranks,
+             big ? "plateau" : "best (no size from 1 MiB)",
+             llmb_format_size((size_t)s->bytes[best], sz, sizeof sz));
+    double sum = 0, min = INFINITY, max = 0;
+    int n = 0, places = 0;
+    for (size_t k = 0; k < run->nsweeps; k++) {
+        const struct rr_sweep *w = &run->sweeps[k];
+        if (strcmp(w->coll, "allreduce") || strcmp(w->group, group))
+            continue;
+        places++;
+        for (size_t i = 0; i < w->npts; i++)
+            if (point_ok(w, i))
+                sum += w->busbw[i], n++, min = fmin(min, w->bytes[i]), max = fmax(max, w->bytes[i]);
+    }
+    if (n == 0)
+        return;
+    avg->measured = sum / n;
+    snprintf(avg->what, sizeof avg->what, "nccl-tests mean, %d pts%s, %s-%s", n,
+             places > 1 ? " out+in" : "", llmb_format_size((size_t)min, lo, sizeof lo),
+             llmb_format_size((size_t)max, hi, sizeof hi));
 }
 
-/* The device spec of a run: --device, else the spec matching the probe's first GPU, else cpu.
+/* Did the compute or train phase run on a GPU backend?  1 yes, 0 no (a CPU backend, or only a
+ * host-memory comm backend: every file before a GPU backend existed).  A CPU run on a GPU
+ * node must not be held to the GPU's peak. */
+static int gpu_backend(const struct rr_run *run)
+{
+    json_t *ph = json_object_get(run->doc, "phases");
+    static const char *const with_kernels[] = {"compute", "train"};
+    int cpu = 0;
+    for (int i = 0; i < 2; i++) {
+        const char *b = json_string_value(
+            json_object_get(json_object_get(ph, with_kernels[i]), "backend"));
+        if (b && strcmp(b, "cpu") != 0)
+            return 1;
+        cpu |= b != NULL;
+    }
+    const char *cb = json_string_value(json_object_get(json_object_get(ph, "comm"), "backend"));
+    return !cpu && cb && strcmp(cb, "mpi") != 0;
+}
+
+/* The device spec of a run: --device, else the spec matching the probe's first GPU when a
+ * phase ran on a GPU backend, else cpu.
  * dev receives its id ("" when no spec matches), why the reason a nominal figure is missing
  * ("" when none), ds the spec (NAN figures when none).  0, or -1 (message printed: a bad spec
  * file, or no file for --device). */
@@ -110,7 +170,7 @@ static int device_spec(const struct rr_run *run, const char *dir, const char *de
             gv = run->nodes[n].gpu_vendor, gd = run->nodes[n].gpu_device;
     if (device)
         llmb_strlcpy(dev, device, 64);
-    else if (gv) {
+    else if (gv && gpu_backend(run)) {
         match_device(dir, gv, gd, dev, 64);
         if (!dev[0])
             snprintf(why, 160, "no spec for GPU %04x:%04x (give --device)", gv, gd);
@@ -132,6 +192,34 @@ static int device_spec(const struct rr_run *run, const char *dir, const char *de
     return 0;
 }
 
+/* The median rank's nominal peak, each rank's divided among the ranks bound to its PUs (its
+ * share, report/pus.c) unless the compute phase already did (its derivation names ranks); *n
+ * the ranks sharing, ex one of them (-1 none), *share its share.  NAN without figures. */
+static double nominal_per_share(const struct rr_run *run, int *n, int *ex, double *share)
+{
+    double *v = malloc((size_t)(run->nranks > 0 ? run->nranks : 1) * sizeof *v);
+    double *sh = malloc((size_t)(run->nranks > 0 ? run->nranks : 1) * sizeof *sh);
+    struct rr_pus *np = calloc((size_t)(run->nnodes > 0 ? run->nnodes : 1), sizeof *np);
+    double med = NAN;
+    *n = 0, *ex = -1, *share = 1;
+    if (v && sh && np) {
+        rr_pus_of(run, np, sh);
+        size_t k = 0;
+        for (int r = 0; r < run->nranks; r++) {
+            const struct rr_rank *rk = &run->ranks[r];
+            double f = sh[r] > 0 && sh[r] < 1 - 1e-9 && !strstr(rk->nominal_deriv, "rank")
+                           ? sh[r] : 1.0;
+            if (f < 1 && (*n)++ == 0)
+                *ex = r, *share = f;
+            if (!isnan(rk->nominal_gflops))
+                v[k++] = rk->nominal_gflops * f;
+        }
+        med = k ? rr_median(v, k) : NAN;
+    }
+    free(v), free(sh), free(np);
+    return med;
+}
+
 /* GEMM: the median rank's measured peak against the device's (on CPUs the compute phase's own
  * derived peak, else the train phase's). */
 static void gemm_resource(const struct rr_run *run, const char *dev, const char *why,
@@ -141,14 +229,29 @@ static void gemm_resource(const struct rr_run *run, const char *dev, const char 
     if (!isnan(g->measured))
         snprintf(g->what, sizeof g->what, "large square GEMM, median of %d ranks", run->nranks);
     if (strcmp(dev, "cpu") == 0) {
-        g->nominal = rr_rank_median(run, offsetof(struct rr_rank, nominal_gflops));
-        const char *d = run->nranks > 0 ? run->ranks[0].nominal_deriv : "";
-        snprintf(g->source, sizeof g->source, "cpu: compute phase, median rank%s%s",
-                 d[0] ? "; rank 0: " : "", d);
+        int nsh, ex;
+        double share;
+        g->nominal = nominal_per_share(run, &nsh, &ex, &share);
+        int gpus = 0;
+        for (int n = 0; n < run->nnodes; n++)
+            gpus += run->nodes[n].ngpus;
+        snprintf(g->source, sizeof g->source, "cpu: compute phase, median rank");
         if (isnan(g->nominal) && run->peak_nominal_train > 0) {
             g->nominal = run->peak_nominal_train;
             snprintf(g->source, sizeof g->source, "cpu: train phase peak_nominal_gflops");
+            nsh = 0;
         }
+        if (gpus > 0)
+            rr_cat(g->source, sizeof g->source, "; the nodes' %d GPUs ran no phase of this "
+                   "run (CPU backend): their peak does not apply", gpus);
+        if (nsh > 0)
+            rr_cat(g->source, sizeof g->source, "; %d ranks are bound to PUs other ranks are "
+                   "bound to too and count only their share (e.g. rank %d: %.3g of its %d "
+                   "PUs)", nsh, ex, share * run->ranks[ex].pus, run->ranks[ex].pus);
+        const char *d = run->nranks > 0 ? run->ranks[0].nominal_deriv : "";
+        if (d[0] && !isnan(g->nominal) && strstr(g->source, "compute phase"))
+            rr_cat(g->source, sizeof g->source, "; rank 0: %s", d);
+        g->per_share = nsh > 0;
     } else {
         g->nominal = ds->gemm_gflops;
         snprintf(g->source, sizeof g->source, "%s: %s", dev[0] ? dev : "?",
@@ -156,13 +259,15 @@ static void gemm_resource(const struct rr_run *run, const char *dev, const char 
     }
 }
 
-/* Inter-node busbw: nominal from --fabric, else the slowest node's fastest NIC.  0 or -1. */
+/* Inter-node busbw: nominal from --fabric only.  The probe's NIC link_gbs is the NIC's PCIe
+ * link, not the network's line rate (doc/results-schema.md), so it is no nominal figure.  0 or
+ * -1. */
 static int inter_resource(const struct rr_run *run, const char *dir, const char *fabric,
-                          struct rr_resource *ie)
+                          struct rr_resource *ie, struct rr_resource *avg)
 {
-    largest_busbw(run, "inter", ie);
+    busbw_rows(run, "inter", ie, avg);
     if (isnan(ie->measured) && run->nnodes > 1)
-        largest_busbw(run, "world", ie);
+        busbw_rows(run, "world", ie, avg);
     if (fabric) {
         struct rr_spec fs;
         int rc = spec_load(dir, fabric, &fs);
@@ -172,21 +277,11 @@ static int inter_resource(const struct rr_run *run, const char *dir, const char 
             return llmb_error("--fabric %s: no file %s/%s.json", fabric, dir, fabric);
         ie->nominal = fs.inter_busbw_gbs;
         snprintf(ie->source, sizeof ie->source, "%s: %s", fabric, fs.inter_src);
-    } else if (run->nnodes > 1) {
-        double lo = NAN;
-        const char *nic = "";
-        for (int n = 0; n < run->nnodes; n++)
-            if (!isnan(run->nodes[n].nic_gbs) && (isnan(lo) || run->nodes[n].nic_gbs < lo))
-                lo = run->nodes[n].nic_gbs, nic = run->nodes[n].nic_name;
-        ie->nominal = lo;
-        if (!isnan(lo))
-            snprintf(ie->source, sizeof ie->source,
-                     "line rate of NIC %s (probe; slowest node's fastest NIC); --fabric to "
-                     "choose a spec", nic);
-        else
-            snprintf(ie->source, sizeof ie->source,
-                     "no NIC link rate in the probe; give --fabric (ib-ndr, roce-400g, ...)");
-    } else
+    } else if (run->nnodes > 1)
+        snprintf(ie->source, sizeof ie->source,
+                 "none without --fabric (ib-ndr, ib-hdr, roce-400g, efa-p5, ...): the probe "
+                 "sees the NICs' PCIe links, not the network's line rate");
+    else
         snprintf(ie->source, sizeof ie->source, "one node: no inter-node links");
     return 0;
 }
@@ -195,8 +290,10 @@ int rr_resources(const struct rr_run *run, const char *dir, const char *device,
                  const char *fabric, struct rr_resource res[RR_NRES])
 {
     static const char *const names[RR_NRES] = {"GEMM", "memory", "intra-node busbw",
-                                               "inter-node busbw"};
-    static const char *const units[RR_NRES] = {"GFLOP/s", "GB/s", "GB/s", "GB/s"};
+                                               "inter-node busbw", "intra-node busbw avg",
+                                               "inter-node busbw avg"};
+    static const char *const units[RR_NRES] = {"GFLOP/s", "GB/s", "GB/s", "GB/s", "GB/s",
+                                               "GB/s"};
     for (int i = 0; i < RR_NRES; i++) {
         memset(&res[i], 0, sizeof res[i]);
         res[i].name = names[i];
@@ -218,13 +315,13 @@ int rr_resources(const struct rr_run *run, const char *dir, const char *device,
              why[0] ? why : ds.memory_src);
     /* intra-node busbw */
     struct rr_resource *ia = &res[RR_RES_INTRA];
-    largest_busbw(run, "intra", ia);
+    busbw_rows(run, "intra", ia, &res[RR_RES_INTRA_AVG]);
     if (isnan(ia->measured) && run->nnodes == 1)
-        largest_busbw(run, "world", ia);
+        busbw_rows(run, "world", ia, &res[RR_RES_INTRA_AVG]);
     ia->nominal = ds.intra_busbw_gbs;
     snprintf(ia->source, sizeof ia->source, "%s: %s", dev[0] ? dev : "?",
              why[0] ? why : ds.intra_src);
-    return inter_resource(run, dir, fabric, &res[RR_RES_INTER]);
+    return inter_resource(run, dir, fabric, &res[RR_RES_INTER], &res[RR_RES_INTER_AVG]);
 }
 
 double rr_nominal_peak(const struct rr_run *run, const struct rr_resource res[RR_NRES],

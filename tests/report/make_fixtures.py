@@ -15,9 +15,13 @@ MiB = 1 << 20
 SIZES = [1 << k for k in range(10, 27, 2)]  # 1 KiB .. 64 MiB
 
 
-def curve(peak_gbs, half_bytes, size):
-    """busbw (GB/s) of a latency + bandwidth link: peak * S / (S + S_half)."""
-    return peak_gbs * size / (size + half_bytes)
+def curve(peak_gbs, half_bytes, size, cliff=None):
+    """busbw (GB/s) of a latency + bandwidth link: peak * S / (S + S_half); with cliff
+    (edge_bytes, factor) the MPI library's protocol switch: factor times lower above the edge."""
+    bw = peak_gbs * size / (size + half_bytes)
+    if cliff and size > cliff[0]:
+        bw /= cliff[1]
+    return bw
 
 
 def summary(xs, unit="s"):
@@ -34,7 +38,8 @@ def summary(xs, unit="s"):
 def make_run(run_id, ranks=4, nodes=2, seed=1, steps=20, compute_s=0.100, jitter=0.005,
              rank_slow=None, slow_frac=1.0, gemm=None, shared=None, intra_gbs=20.0,
              inter_gbs=11.0, nic_gbs=12.5, link_slow_node=None, bucket_bytes=16 * MiB,
-             nbuckets=4, env=None, unbound=()):
+             nbuckets=4, env=None, unbound=(), cliff=None, other_t=0.002, cur_mhz=3000,
+             backend="cpu", gpus=None):
     rng = random.Random(seed)
     per_node = ranks // nodes
     rank_node = [r // per_node for r in range(ranks)]
@@ -56,10 +61,11 @@ def make_run(run_id, ranks=4, nodes=2, seed=1, steps=20, compute_s=0.100, jitter
     for n in range(nodes):
         pnodes.append({"name": names[n], "ranks": [r for r in range(ranks) if rank_node[r] == n],
                        "packages": 1, "numa_nodes": 1, "cores": 2 * per_node, "pus": 2 * per_node,
-                       "gpus": [], "nics": [{"name": "eth0", "kind": "network", "numa": 0,
+                       "gpus": gpus or [],
+                       "nics": [{"name": "eth0", "kind": "network", "numa": 0,
                                             "link_gbs": nic_gbs}],
                        "machine": {"loadavg": [per_node * 1.0, per_node * 1.0, per_node * 1.0],
-                                   "governor": "performance", "cur_freq_mhz": 3000,
+                                   "governor": "performance", "cur_freq_mhz": cur_mhz,
                                    "max_freq_mhz": 3000, "numa_balancing": 0}})
     pranks = []
     for r in range(ranks):
@@ -100,6 +106,7 @@ def make_run(run_id, ranks=4, nodes=2, seed=1, steps=20, compute_s=0.100, jitter
                          "rel_l2_err": 1e-7}],
             "layer_time_s": layer_flops / (g * 1e9)})
     doc["phases"]["compute"] = {"elapsed_s": 2.0, "status": "ok", "ranks": cranks,
+                                "backend": backend,
                                 "summary": {"measured_peak_gflops_median": 80.0}}
     # ---- comm: world/intra/inter allreduce curves and a node-pair link matrix
     half = 256 * 1024
@@ -111,7 +118,7 @@ def make_run(run_id, ranks=4, nodes=2, seed=1, steps=20, compute_s=0.100, jitter
             continue
         pts = []
         for S in SIZES:
-            bw = curve(peak, half, S)
+            bw = curve(peak, half, S, cliff)
             t = S * 2 * (nr - 1) / nr / (bw * 1e9)
             op = [t * (1 + 0.01 * rng.uniform(-1, 1)) for _ in range(20)]
             pts.append({"bytes": S, "iters": 20, "op": summary(op), "algbw_gbs": S / t / 1e9,
@@ -137,9 +144,9 @@ def make_run(run_id, ranks=4, nodes=2, seed=1, steps=20, compute_s=0.100, jitter
                              "skipped": [], "link_matrix": link, "wrong_total": 0}
     # ---- train: data parallel, buckets on the world communicator, no overlap
     wpeak = curves["world"][0]
-    comm_t = sum(bucket_bytes * 2 * (ranks - 1) / ranks / (curve(wpeak, half, bucket_bytes) * 1e9)
-                 for _ in range(nbuckets))
-    opt_t, other_t = 0.010, 0.002
+    comm_t = sum(bucket_bytes * 2 * (ranks - 1) / ranks
+                 / (curve(wpeak, half, bucket_bytes, cliff) * 1e9) for _ in range(nbuckets))
+    opt_t = 0.010
     comp = [[0.0] * steps for _ in range(ranks)]
     for s in range(steps):
         for r in range(ranks):
@@ -164,7 +171,7 @@ def make_run(run_id, ranks=4, nodes=2, seed=1, steps=20, compute_s=0.100, jitter
     med = sorted(step_times)[steps // 2]
     flops_per_step = ranks * compute_s * 80.0e9  # model FLOPs: compute_s at 80 GFLOP/s per rank
     doc["phases"]["train"] = {
-        "elapsed_s": 5.0, "status": "ok",
+        "elapsed_s": 5.0, "status": "ok", "backend": backend,
         "model": {"preset": "gpt2-small", "family": "gpt2", "layers": 2, "d_model": 768,
                   "heads": 12, "kv_heads": 12, "d_ff": 3072, "vocab": 50257},
         "batch": 4, "seq": 256, "accum": 1, "global_batch_tokens": gbt, "mode": "dp",
@@ -185,6 +192,86 @@ def make_run(run_id, ranks=4, nodes=2, seed=1, steps=20, compute_s=0.100, jitter
 def write(outdir, name, doc):
     with open(os.path.join(outdir, name), "w") as f:
         json.dump(doc, f, indent=1)
+
+
+# allreduce busbw of a real 2-rank run (one 2-core VM, Open MPI, out of place), GB/s by size:
+# 5.23 at 16 MiB, 0.425 at 32 MiB (the demo-2rank-avx512 results file)
+REAL_CURVE = [(8, 0.013), (64, 0.095), (512, 0.415), (4096, 1.129), (8192, 0.97),
+              (65536, 3.319), (262144, 6.219), (1048576, 6.889), (2097152, 7.341),
+              (4194304, 7.174), (8388608, 6.553), (16777216, 5.23), (33554432, 0.425),
+              (67108864, 0.383), (134217728, 0.325), (268435456, 0.352)]
+
+
+def set_probe(doc, node_pus, **rank_fields):
+    """Every node gets node_pus PUs and cores; every probe rank the given fields (a callable is
+    called with the rank number)."""
+    for n in doc["phases"]["probe"]["nodes"]:
+        n["pus"] = n["cores"] = node_pus
+    for pr in doc["phases"]["probe"]["ranks"]:
+        for k, v in rank_fields.items():
+            pr[k] = v(pr["rank"]) if callable(v) else v
+
+
+def real_cliff():
+    """2 ranks on one node with the real allreduce curve and 19 buckets of 25 MiB."""
+    d = make_run("real-cliff", ranks=2, nodes=1, seed=18, bucket_bytes=25 * MiB, nbuckets=19)
+    for sw in d["phases"]["comm"]["sweeps"]:
+        pts = []
+        for size, bw in REAL_CURVE:
+            t = size / (bw * 1e9)  # 2 ranks: busbw factor 1
+            pts.append({"bytes": size, "iters": 20, "op": summary([t] * 5), "algbw_gbs": bw,
+                        "busbw_gbs": bw, "arrival_skew": summary([1e-6] * 5), "wrong": 0,
+                        "per_rank": []})
+        sw["points"] = pts
+    # the buckets ran at 0.224 GB/s, as in the real run: every step's communication takes that
+    tr = d["phases"]["train"]
+    alone = 19 * 25 * MiB / 0.224e9
+    tr["comm_alone_s"] = alone
+    for rk in tr["ranks"]:
+        delta = alone - rk["comm_s"][0]
+        rk["comm_s"] = [alone] * len(rk["comm_s"])
+        rk["total_s"] = [t + delta for t in rk["total_s"]]
+    tr["step_time_samples_s"] = [t + delta for t in tr["step_time_samples_s"]]
+    tr["step_time"] = summary(tr["step_time_samples_s"])
+    return d
+
+
+def write_scenarios(out):
+    """The fixtures of comm.size_cliff, machine.oversubscribed, binding.idle_cores and of the
+    accounting fixes (clocks, NIC rate, CPU run on a GPU node, 2-rank outlier, negative other,
+    ranks sharing PUs)."""
+    # allreduce busbw falls 4x above 8 MiB on every group: the 16 MiB buckets lie beyond it
+    write(out, "cliff.json", make_run("cliff", seed=10, cliff=(8 * MiB, 4.0)))
+    # the same fall above 32 MiB: the 16 MiB buckets lie below it
+    write(out, "cliff-below.json", make_run("cliff-below", seed=10, cliff=(32 * MiB, 4.0)))
+    write(out, "real-cliff.json", real_cliff())
+    # 2 unbound ranks x 2 threads on a 2-PU node
+    d = make_run("oversubscribed", ranks=2, nodes=1, seed=11, gemm={0: 40.0, 1: 40.0})
+    set_probe(d, 2, cpuset="0-1", pus=2, threads=2, bound=False,
+              overlaps=lambda r: [1 - r])
+    write(out, "oversubscribed.json", d)
+    # one rank with 2 threads bound to PU 0 of a 2-PU node (Open MPI's default binding)
+    d = make_run("idle-cores", ranks=1, nodes=1, seed=12)
+    set_probe(d, 2, cpuset="0", pus=1, threads=2, bound=True)
+    write(out, "idle-cores.json", d)
+    # every node at 2300 of 3000 MHz
+    write(out, "throttled.json", make_run("throttled", seed=13, cur_mhz=2300))
+    # 2 ranks on 2 nodes, rank 1's GEMM 2.65x slower
+    write(out, "outlier-2.json", make_run("outlier-2", ranks=2, nodes=2, seed=14,
+                                          gemm={1: 80.0 / 2.65}))
+    # a CPU-backend run on H100 nodes; the same file as if a GPU backend had run it
+    h100 = [{"index": 0, "pci_busid": "0000:18:00.0", "vendor_id": "0x10de",
+             "device_id": "0x2330", "class_id": "0302"}]
+    write(out, "cpu-on-gpu.json", make_run("cpu-on-gpu", seed=15, gpus=h100))
+    write(out, "gpu-backend.json", make_run("gpu-backend", seed=15, gpus=h100,
+                                            backend="cuda"))
+    # the separate medians of the terms add up to more than the step: other < 0
+    write(out, "negative-other.json", make_run("negative-other", seed=16, other_t=-0.004))
+    # 4 ranks bound to the same 2 PUs, each measuring a quarter of them
+    d = make_run("shared-pus", ranks=4, nodes=1, seed=17, gemm={r: 20.0 for r in range(4)})
+    set_probe(d, 2, cpuset="0-1", pus=2, threads=1, bound=True,
+              overlaps=lambda r: [q for q in range(4) if q != r])
+    write(out, "shared-pus.json", d)
 
 
 def main():
@@ -209,6 +296,7 @@ def main():
     write(out, "ab-a.json", make_run("ab-a", seed=6))
     write(out, "ab-b.json", make_run("ab-b", seed=6, inter_gbs=3.3))
     write(out, "other-model.json", dict(make_run("other-model", seed=6, ranks=8)))
+    write_scenarios(out)
     # phase subsets
     only_comm = make_run("only-comm", seed=7)
     for p in ("probe", "compute", "train"):

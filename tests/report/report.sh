@@ -5,7 +5,7 @@
 . "$top_srcdir/tests/tap.sh"
 R=${LLMBENCH_REPORT:-$top_builddir/llmbench-report}
 PY=${PYTHON3:-python3}
-tap_plan 41
+tap_plan 53
 t=$(tap_tmpdir)
 trap 'rm -rf "$t"' EXIT
 fx=$t/fx
@@ -32,6 +32,103 @@ r = d["runs"][0]
 assert 0 < r["mfu_nominal"] <= 1 and 0 < r["mfu_measured"] <= 1, r
 assert abs(r["predicted_step_time_s"] - r["step_time_s"]) / r["step_time_s"] < 0.05'
 rj "$fx/clean.json" && tap_check "clean run: no finding above info, MFU fractions, model within 5%" check || tap_not_ok "clean run: exit 0"
+
+# nominal specs for the A/B runs: a 100 Gb/s fabric (12.5 GB/s), given with --fabric
+sp=$t/specs
+mkdir -p "$sp" && cp "$top_srcdir"/cluster/specs/*.json "$sp/" && cat > "$sp/fx-100g.json" <<'JSON'
+{"id": "fx-100g", "kind": "fabric", "name": "fixture 100 Gb/s fabric", "inter_busbw_gbs": 12.5,
+ "inter_source": "100 Gb/s = 12.5 GB/s (fixture)"}
+JSON
+FAB="--specs $sp --fabric fx-100g"
+
+CHECK='assert not any(x["id"] in ("comm.size_cliff", "machine.oversubscribed", "binding.idle_cores") for x in f), f
+res = {x["name"]: x for x in d["runs"][0]["resources"]}
+ie = res["inter-node busbw"]
+assert ie["nominal"] is None and "--fabric" in ie["nominal_source"] and "PCIe" in ie["nominal_source"], ie
+assert "plateau at 64 MiB" in ie["measured_as"], ie'
+rj "$fx/clean.json" && tap_check "clean run: no cliff, oversubscription or idle cores; no inter-node nominal from the NIC's PCIe link without --fabric" check || tap_not_ok "clean (nominal): exit 0"
+
+CHECK='assert top["id"] == "comm.size_cliff" and top["severity"] == "critical", top
+e = top["evidence"]
+assert "allreduce world: 9.84 GB/s at 4 MiB, 2.57 GB/s at 16 MiB (3.8x lower)" in e, e
+assert "4 of 4 train buckets" in e and "beyond the 4 MiB edge" in e, e
+MiB = 1 << 20
+want = 4 * 16 * MiB * 1.5 * (1 / 2.5717e9 - 1 / 9.8345e9)
+assert abs(top["time_lost_s"] - want) < 0.03 * want, (top["time_lost_s"], want)
+assert "coll_tuned_allreduce_algorithm" in top["remedy"] and "NCCL_PROTO" in top["remedy"], top
+assert top["nodes"] == ["node01", "node02"], top'
+rj "$fx/cliff.json" && tap_check "busbw falls 4x above 4 MiB: comm.size_cliff names both sizes and bandwidths, the buckets beyond, and the step at the pre-cliff rate" check || tap_not_ok "cliff: exit 0"
+
+CHECK='c = [x for x in f if x["id"] == "comm.size_cliff"]
+assert len(c) == 1 and c[0]["severity"] == "info" and c[0]["time_lost_s"] == 0, c
+assert "all lie below the cliffs" in c[0]["evidence"], c[0]["evidence"]
+assert not above, above'
+rj "$fx/cliff-below.json" && tap_check "a cliff above the bucket size: comm.size_cliff info, no time lost" check || tap_not_ok "cliff-below: exit 0"
+
+CHECK='assert top["id"] == "comm.size_cliff", top
+e = top["evidence"]
+assert "allreduce world: 5.23 GB/s at 16 MiB, 0.425 GB/s at 32 MiB (12.3x lower)" in e, e
+assert "19 of 19 train buckets (bucket size 25 MiB" in e and "beyond the 16 MiB edge" in e, e
+assert "0.224 GB/s busbw" in e, e
+assert "buckets at or below 16 MiB" in top["remedy"], top["remedy"]
+assert top["time_lost_s"] > 0.1, top
+res = {x["name"]: x for x in d["runs"][0]["resources"]}
+ia, av = res["intra-node busbw"], res["intra-node busbw avg"]
+assert ia["measured"] == 7.341 and "plateau at 2 MiB" in ia["measured_as"], ia
+bw = [0.013, 0.095, 0.415, 1.129, 0.97, 3.319, 6.219, 6.889, 7.341, 7.174, 6.553, 5.23, 0.425, 0.383, 0.325, 0.352]
+assert abs(av["measured"] - sum(bw) / len(bw)) < 1e-9 and "16 pts" in av["measured_as"], av'
+rj "$fx/real-cliff.json" && tap_check "real curve (5.23 GB/s at 16 MiB, 0.425 at 32 MiB): the cliff, 25 MiB buckets beyond it; headline busbw = plateau (7.34 at 2 MiB) and nccl-tests average" check || tap_not_ok "real-cliff: exit 0"
+
+CHECK='o = [x for x in f if x["id"] == "machine.oversubscribed"]
+assert len(o) == 1 and o[0]["severity"] == "critical" and o[0]["time_lost_s"] is None, o
+assert o[0]["ranks"] == [0, 1] and o[0]["nodes"] == ["node01"], o
+assert "2 ranks run 4 compute threads on 2 PUs" in o[0]["evidence"], o[0]["evidence"]
+assert "not estimated" in o[0]["evidence"], o[0]["evidence"]'
+rj "$fx/oversubscribed.json" && tap_check "2 ranks x 2 threads on 2 PUs: machine.oversubscribed, time lost not estimated" check || tap_not_ok "oversubscribed: exit 0"
+
+CHECK='assert top["id"] == "binding.idle_cores" and top["severity"] == "critical", top
+assert top["ranks"] == [0] and top["nodes"] == ["node01"], top
+assert abs(top["time_lost_s"] - 0.05) < 0.003, top
+assert "1 of 2 PUs bound by no rank while 2 threads run on the other 1" in top["evidence"], top["evidence"]
+assert "slot:PE=" in top["remedy"], top
+assert not any(x["id"] == "machine.oversubscribed" for x in f), f'
+rj "$fx/idle-cores.json" && tap_check "2 threads bound to 1 of 2 PUs: binding.idle_cores, compute spread over the idle PU" check || tap_not_ok "idle-cores: exit 0"
+
+CHECK='c = [x for x in f if x["id"] == "clock.throttled"][0]
+want = 0.1 * (1 - 2300 / 3000.0)
+assert abs(c["time_lost_s"] - want) < 0.03 * want, (c, want)
+assert c["severity"] == "warning" and c["nodes"] == ["node01", "node02"], c'
+rj "$fx/throttled.json" && tap_check "clocks at 2300 of 3000 MHz: clock.throttled costs compute x (1 - phi), not x (1/phi - 1)" check || tap_not_ok "throttled: exit 0"
+
+CHECK='assert top["id"] == "compute.rank_outlier", top
+assert top["ranks"] == [1] and top["nodes"] == ["node02"], top
+assert 0.15 < top["time_lost_s"] < 0.18 and top["severity"] == "critical", top
+assert "38% of rank 0" in top["evidence"], top["evidence"]
+s = [x for x in f if x["id"] == "straggler.arrival"]
+assert all("explained by compute.rank_outlier" in x["evidence"] for x in s), s'
+rj "$fx/outlier-2.json" && tap_check "2 ranks, rank 1 GEMM 2.65x slower: compute.rank_outlier fires with 2 ranks" check || tap_not_ok "outlier-2: exit 0"
+
+CHECK='assert not above, above
+r = d["runs"][0]
+g = {x["name"]: x for x in r["resources"]}["GEMM"]
+assert g["nominal"] == 100 and "GPUs ran no phase" in g["nominal_source"], g
+assert r["mfu_nominal"] > 0.5, r'
+rj "$fx/cpu-on-gpu.json" && tap_check "CPU-backend run on H100 nodes: the CPU peak, not the GPU's" check || tap_not_ok "cpu-on-gpu: exit 0"
+CHECK='g = {x["name"]: x for x in d["runs"][0]["resources"]}["GEMM"]
+assert g["nominal"] == 989000, g'
+rj "$fx/gpu-backend.json" && tap_check "the same nodes with a GPU backend: the H100 spec" check || tap_not_ok "gpu-backend: exit 0"
+
+CHECK='r = d["runs"][0]
+g = {x["name"]: x for x in r["resources"]}["GEMM"]
+assert g["nominal"] == 25 and "count only their share" in g["nominal_source"], g
+assert r["mfu_nominal"] > 0.5, r
+assert not any(x["id"] == "compute.gemm_below_nominal" for x in f), f
+assert any(x["id"] == "binding.shared_core" for x in f), f'
+rj "$fx/shared-pus.json" && tap_check "4 ranks bound to the same 2 PUs: each rank's nominal is its share (MFU not 4x too low)" check || tap_not_ok "shared-pus: exit 0"
+
+GNUPLOT=no "$R" --plots "$t/neg" "$fx/negative-other.json" > /dev/null 2>&1
+tap_check "step-time plot: a negative 'other' is kept (drawn below 0) and the step is marked" sh -c \
+    "head -1 '$t/neg/steptime.dat' | grep -q ' other step\$' && awk '\$1 == \"A-measured\" && \$7 < -0.003 && (\$2+\$3+\$4+\$5+\$6+\$7-\$8)^2 < 1e-12 { n++ } END { exit n == 1 ? 0 : 1 }' '$t/neg/steptime.dat'"
 
 CHECK='assert top["id"] == "binding.shared_core", top
 assert top["severity"] == "critical" and set(top["ranks"]) == {0, 1}, top
@@ -78,7 +175,7 @@ for x in a["factors"]: prod *= x["factor"]
 assert abs(prod - a["ratio"]) < 1e-6, (prod, a["ratio"])
 assert any(x["id"] == "comm.busbw_below_nominal" and x["run"] == 1 for x in f), f
 assert not any(x["run"] == 0 and x["severity"] != "info" for x in f), f'
-rj "$fx/ab-a.json" "$fx/ab-b.json" && tap_check "A/B, only inter-node busbw differs: comm_inter >= 90% of the gap, factors multiply to the ratio" check || tap_not_ok "A/B: exit 0"
+rj $FAB "$fx/ab-a.json" "$fx/ab-b.json" && tap_check "A/B, only inter-node busbw differs: comm_inter >= 90% of the gap, factors multiply to the ratio" check || tap_not_ok "A/B: exit 0"
 
 CHECK='a = d["attribution"]
 assert abs(a["ratio"] - 1.0) < 0.005 and a["ci_includes_1"] is True, a
@@ -139,7 +236,8 @@ if [ $bad -eq 0 ]; then tap_ok "$total truncated or bit-flipped files: status 2 
 
 # Formats: text within 100 columns, markdown, CSV.
 wide=0
-for f in clean shared-core straggler slow-pair gemm-outlier only-comm rank100; do
+for f in clean shared-core straggler slow-pair gemm-outlier only-comm rank100 cliff real-cliff \
+         oversubscribed idle-cores throttled outlier-2 cpu-on-gpu shared-pus; do
     "$R" --no-plots "$fx/$f.json" > "$t/x.txt" || wide=$((wide + 1000))
     w=$(awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }' "$t/x.txt")
     [ "$w" -le 100 ] || { wide=$((wide + 1)); tap_diag "$f: $w columns"; }
@@ -148,7 +246,7 @@ done
 w=$(awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }' "$t/x.txt")
 [ "$w" -le 100 ] || wide=$((wide + 1))
 if [ $wide -eq 0 ]; then tap_ok "text reports fit in 100 columns"; else tap_not_ok "text reports wider than 100 columns ($wide)"; fi
-"$R" --no-plots --format md "$fx/ab-a.json" "$fx/ab-b.json" > "$t/x.md"
+"$R" --no-plots --format md $FAB "$fx/ab-a.json" "$fx/ab-b.json" > "$t/x.md"
 tap_check "markdown: headings and tables" sh -c "grep -q '^## run A: ab-a' '$t/x.md' && grep -q '^| factor group | factor |' '$t/x.md' && grep -q '^1\\. \\*\\*critical\\*\\* \`comm.busbw_below_nominal\`' '$t/x.md'"
 "$R" --no-plots --csv "$t/csv" "$fx/clean.json" > /dev/null
 tap_check "CSV: comm, gemm and per-rank step tables" sh -c "head -1 '$t/csv/clean-comm.csv' | grep -q '^collective,group,placement,nranks,bytes' && [ \$(wc -l < '$t/csv/clean-steps.csv') -eq 81 ] && grep -q '^2,node02,square,peak' '$t/csv/clean-gemm.csv'"
