@@ -188,16 +188,21 @@ static void bucket_text(const struct rr_run *run, const struct cliffs *c, const 
     }
     const struct rr_bucket *bk = &run->buckets[im->first];
     const struct cliff *cl = &c->v[im->cliff];
-    double now = rate_now(c, cl->s, bk->bytes, im->implied);
-    int inside = bk->bytes > cl->s->bytes[cl->lo] && bk->bytes < cl->s->bytes[cl->hi];
-    rr_cat(f->evidence, sizeof f->evidence, "; %d of %zu train buckets (bucket size %s; e.g. "
-           "%s %s of %s) lie beyond the %s edge: priced at %.3g GB/s%s against %.3g below it",
-           im->hit, run->nbuckets, d, llmb_coll_name((enum llmb_coll)bk->coll), bk->group,
+    const struct rr_sweep *s = cl->s;
+    double now = rate_now(c, s, bk->bytes, im->implied);
+    int inside = bk->bytes > s->bytes[cl->lo] && bk->bytes < s->bytes[cl->hi];
+    rr_cat(f->evidence, sizeof f->evidence, "; %d of %zu train buckets (bucket size %s; e.g. a "
+           "%s %s of %s) lie above the %s edge of %s %s: priced at %.3g GB/s", im->hit,
+           run->nbuckets, d, bk->group, llmb_coll_name((enum llmb_coll)bk->coll),
            llmb_format_size((size_t)bk->bytes, a, sizeof a),
-           llmb_format_size((size_t)cl->s->bytes[cl->lo], b, sizeof b), now,
-           !inside ? "" : now < rr_curve_busbw(cl->s, bk->bytes) ? " (inside the fall; the "
-           "train's own rate below says after it)" : " (inside the fall, interpolated)",
-           cl->s->busbw[cl->lo]);
+           llmb_format_size((size_t)s->bytes[cl->lo], b, sizeof b), s->coll, s->group, now);
+    if (inside && now < rr_curve_busbw(s, bk->bytes))
+        rr_cat(f->evidence, sizeof f->evidence, ", the rate after the fall (the size lies "
+               "between the two measured; the train's own rate below says so)");
+    else if (inside)
+        rr_cat(f->evidence, sizeof f->evidence, ", interpolated inside the fall");
+    rr_cat(f->evidence, sizeof f->evidence, ", against %.3g GB/s below the edge",
+           s->busbw[cl->lo]);
     if (!isnan(im->implied))
         rr_cat(f->evidence, sizeof f->evidence, "; the train phase's collectives alone took %s "
                "per step: %.3g GB/s busbw", rr_format_time(train_num(run, "comm_alone_s"), a,

@@ -116,10 +116,24 @@ static int squeezed(const struct rr_run *run, const struct cores *c, int r)
            rk->threads + c->prog > c->share[r] * rk->pus + 1e-9;
 }
 
+/* Other processes' share of a node (its 1-minute load average beyond this job's ranks, as
+ * machine.loaded counts it); 0 when unknown. */
+static double others_load(const struct rr_run *run, int n)
+{
+    const struct rr_node *nd = &run->nodes[n];
+    return nd->load1 > nd->nranks ? nd->load1 - nd->nranks : 0.0;
+}
+
+/* The idle PUs of node n that other processes leave free. */
+static double free_pus(const struct rr_run *run, const struct cores *c, int n)
+{
+    return fmax(0.0, c->node[n].idle - others_load(run, n));
+}
+
 /* The squeezed ranks (set) of the nodes with idle PUs, and per rank the factor fac[r] of its
  * compute when its threads spread over them (1 for the others): a rank runs its threads on
- * share x pus PUs; the node's idle PUs make up each one's deficit (threads - those PUs), in
- * proportion when they are too few; fac = PUs now / PUs then (compute scaling with PUs, the
+ * share x pus PUs; the node's idle PUs, less what other processes load, make up each one's
+ * deficit (threads - those PUs), in proportion when they are too few; fac = PUs now / PUs then (compute scaling with PUs, the
  * most it can gain).  Returns how many are squeezed. */
 static int squeeze_factors(const struct rr_run *run, const struct cores *c, char *set,
                            double *fac)
@@ -139,7 +153,8 @@ static int squeeze_factors(const struct rr_run *run, const struct cores *c, char
                 if (set[r])
                     deficit[rk->node] += need, n++;
             } else if (set[r])
-                fac[r] = eff / (eff + need * fmin(1.0, p->idle / deficit[rk->node]));
+                fac[r] = eff / (eff + need * fmin(1.0, free_pus(run, c, rk->node) /
+                                                           deficit[rk->node]));
         }
     free(deficit);
     return n;
@@ -205,11 +220,14 @@ void rr_eval_idle_cores(const struct rr_find_ctx *cx, const struct rr_finding_de
         rr_cat(f->evidence, sizeof f->evidence, "%s%s: %d of %d PUs bound by no rank while %d "
                "threads run on the other %d", k ? "; " : "", run->nodes[n].name, c.node[n].idle,
                c.node[n].pus, c.node[n].demand, c.node[n].bound);
+        if (others_load(run, n) > 0.05)
+            rr_cat(f->evidence, sizeof f->evidence, " (other processes load %.2f PUs, leaving "
+                   "%.2f of them free)", others_load(run, n), free_pus(run, &c, n));
     }
     const struct rr_rank *rk = &run->ranks[ex];
     rr_cat(f->evidence, sizeof f->evidence, "; e.g. rank %d: %d threads on cpuset %s (%d PU%s%s)"
-           "; spread over the idle PUs its compute would take %.0f%% of its time, at most "
-           "(compute scaling with PUs)", ex, rk->threads, rk->cpuset, rk->pus,
+           "; spread over the free idle PUs its compute would take %.0f%% of its time, at "
+           "most (compute scaling with PUs)", ex, rk->threads, rk->cpuset, rk->pus,
            rk->pus > 1 ? "s" : "", c.share[ex] < 1 ? ", shared with other ranks" : "",
            100 * fac[ex]);
     if (rr_finding_in_run(cx, def->excludes))

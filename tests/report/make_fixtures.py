@@ -254,6 +254,10 @@ def write_scenarios(out):
     d = make_run("idle-cores", ranks=1, nodes=1, seed=12)
     set_probe(d, 2, cpuset="0", pus=1, threads=2, bound=True)
     write(out, "idle-cores.json", d)
+    # the same on a node that other processes keep busy (load 2.3 with 1 rank): no PU is free
+    d["run_id"] = "idle-cores-loaded"
+    d["phases"]["probe"]["nodes"][0]["machine"]["loadavg"] = [2.3, 2.3, 2.3]
+    write(out, "idle-cores-loaded.json", d)
     # every node at 2300 of 3000 MHz
     write(out, "throttled.json", make_run("throttled", seed=13, cur_mhz=2300))
     # 2 ranks on 2 nodes, rank 1's GEMM 2.65x slower

@@ -5,7 +5,7 @@
 . "$top_srcdir/tests/tap.sh"
 R=${LLMBENCH_REPORT:-$top_builddir/llmbench-report}
 PY=${PYTHON3:-python3}
-tap_plan 53
+tap_plan 54
 t=$(tap_tmpdir)
 trap 'rm -rf "$t"' EXIT
 fx=$t/fx
@@ -51,7 +51,7 @@ rj "$fx/clean.json" && tap_check "clean run: no cliff, oversubscription or idle 
 CHECK='assert top["id"] == "comm.size_cliff" and top["severity"] == "critical", top
 e = top["evidence"]
 assert "allreduce world: 9.84 GB/s at 4 MiB, 2.57 GB/s at 16 MiB (3.8x lower)" in e, e
-assert "4 of 4 train buckets" in e and "beyond the 4 MiB edge" in e, e
+assert "4 of 4 train buckets" in e and "above the 4 MiB edge of allreduce world" in e, e
 MiB = 1 << 20
 want = 4 * 16 * MiB * 1.5 * (1 / 2.5717e9 - 1 / 9.8345e9)
 assert abs(top["time_lost_s"] - want) < 0.03 * want, (top["time_lost_s"], want)
@@ -68,7 +68,7 @@ rj "$fx/cliff-below.json" && tap_check "a cliff above the bucket size: comm.size
 CHECK='assert top["id"] == "comm.size_cliff", top
 e = top["evidence"]
 assert "allreduce world: 5.23 GB/s at 16 MiB, 0.425 GB/s at 32 MiB (12.3x lower)" in e, e
-assert "19 of 19 train buckets (bucket size 25 MiB" in e and "beyond the 16 MiB edge" in e, e
+assert "19 of 19 train buckets (bucket size 25 MiB" in e and "above the 16 MiB edge of allreduce world" in e and "the rate after the fall" in e, e
 assert "0.224 GB/s busbw" in e, e
 assert "buckets at or below 16 MiB" in top["remedy"], top["remedy"]
 assert top["time_lost_s"] > 0.1, top
@@ -93,6 +93,11 @@ assert "1 of 2 PUs bound by no rank while 2 threads run on the other 1" in top["
 assert "slot:PE=" in top["remedy"], top
 assert not any(x["id"] == "machine.oversubscribed" for x in f), f'
 rj "$fx/idle-cores.json" && tap_check "2 threads bound to 1 of 2 PUs: binding.idle_cores, compute spread over the idle PU" check || tap_not_ok "idle-cores: exit 0"
+CHECK='i = [x for x in f if x["id"] == "binding.idle_cores"][0]
+assert i["time_lost_s"] == 0 and i["severity"] == "info", i
+assert "other processes load 1.30 PUs, leaving 0.00 of them free" in i["evidence"], i["evidence"]
+assert any(x["id"] == "machine.loaded" for x in f), f'
+rj "$fx/idle-cores-loaded.json" && tap_check "the idle PU busy with other processes: binding.idle_cores saves nothing and says why" check || tap_not_ok "idle-cores-loaded: exit 0"
 
 CHECK='c = [x for x in f if x["id"] == "clock.throttled"][0]
 want = 0.1 * (1 - 2300 / 3000.0)
