@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/statvfs.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -142,6 +144,36 @@ static json_t *new_document(struct llmb_ctx *ctx, const char *run_id)
         "phases");
 }
 
+/* The space a results file may need (bytes): measured files hold about 12 KB per node for the
+ * probe, 25 KB per rank for compute, and up to 20,000 samples per comm point; a generous bound
+ * for the run: 16 MiB + 256 KiB per rank. */
+static double results_bytes_bound(const struct llmb_ctx *ctx)
+{
+    return 16.0 * 1048576 + 262144.0 * ctx->size;
+}
+
+/* The output directory: created if missing, writable (a first file is made there) and with room
+ * for the results.  Rank 0 checks; every rank returns 0 or LLMB_EINPUT (one line from rank 0). */
+static int check_output(struct llmb_ctx *ctx)
+{
+    const char *dir = ctx->opt->output;
+    int rc = 0;
+    if (ctx->rank == 0) {
+        struct statvfs vfs;
+        double need = results_bytes_bound(ctx), avail;
+        rc = llmb_mkdir_p(dir) == 0 ? 0 : LLMB_EINPUT;
+        if (rc == 0 && statvfs(dir, &vfs) == 0 &&
+            (avail = (double)vfs.f_bavail * (double)vfs.f_frsize) < need) {
+            llmb_error("--output: %s has %.3g MB free, less than the %.3g MB the results of %d "
+                       "ranks may need; free some space or choose another directory", dir,
+                       avail / 1e6, need / 1e6, ctx->size);
+            rc = LLMB_EINPUT;
+        }
+    }
+    MPI_Bcast(&rc, 1, MPI_INT, 0, ctx->world);
+    return rc;
+}
+
 /* Rank 0 writes; every rank learns whether it worked. */
 static int write_results(struct llmb_ctx *ctx, const char *name, int first)
 {
@@ -171,9 +203,8 @@ static int run(struct llmb_ctx *ctx)
         ctx->doc = new_document(ctx, run_id);
         if (!ctx->doc)
             llmb_abort(LLMB_EFAIL, "cannot build the results document (out of memory)");
-        rc = llmb_mkdir_p(opt->output) == 0 ? 0 : LLMB_EINPUT;
     }
-    MPI_Bcast(&rc, 1, MPI_INT, 0, ctx->world);
+    rc = check_output(ctx);
     if (rc)
         return rc;
     if (write_results(ctx, name, 1))
@@ -203,8 +234,12 @@ static int run(struct llmb_ctx *ctx)
         }
         if (worst)
             status = LLMB_EFAIL;
-        if (write_results(ctx, name, 0))
+        if (write_results(ctx, name, 0)) {
+            if (ctx->rank == 0)
+                llmb_error("cannot write the results of phase %s: %s/%s keeps the phases "
+                           "completed before it; stopping", p->name, opt->output, name);
             return LLMB_EFAIL;
+        }
     }
 
     long long wrong = 0;
@@ -234,6 +269,10 @@ int main(int argc, char **argv)
     static struct llmb_options opt;
     char errbuf[1024];
     int rc = llmb_options_parse(&opt, argc, argv, errbuf, sizeof errbuf);
+
+    /* A file size limit (ulimit -f) must fail a write, not kill the rank: the results file is
+     * written through a temporary file, so the last complete one stays. */
+    signal(SIGXFSZ, SIG_IGN);
 
     /* Modes that need no MPI. */
     if (rc == 0 && opt.help) {

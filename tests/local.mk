@@ -18,8 +18,8 @@ tests_unit_test_stats_SOURCES = tests/unit/test_stats.c
 tests_unit_test_stats_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_stats_LDADD = $(UNIT_LDADD)
 
-dist_check_SCRIPTS += tests/mpi/run_basic.sh tests/mpi/bad_options.sh
-TESTS += tests/mpi/run_basic.sh tests/mpi/bad_options.sh
+dist_check_SCRIPTS += tests/mpi/run_basic.sh tests/mpi/bad_options.sh tests/mpi/faults.sh
+TESTS += tests/mpi/run_basic.sh tests/mpi/bad_options.sh tests/mpi/faults.sh
 
 # the comm phase: the collectives' verification tables without MPI traffic (cmocka), every
 # registered collective verified under mpirun, injected stragglers and corruption
