@@ -12,8 +12,9 @@
 #include "llmbench.h"
 
 #define COMM_MAX_ITERS 1000       /* timed iterations per point at most (raw samples kept) */
-#define COMM_SAMPLE_BUDGET 20000  /* arrival (and exit) samples kept per point, all ranks */
-#define COMM_MIN_KEPT 20          /* ... but at least this many iterations of every rank */
+#define COMM_SAMPLE_BUDGET 4000   /* arrival (and exit) samples kept per point, all ranks */
+#define COMM_KEEP_ITERS 100       /* ... at most this many iterations of every rank */
+#define COMM_MIN_KEPT 20          /* ... but at least this many */
 #define COMM_VERIFY_ITERS 1       /* untimed verification iterations per point */
 #define LINK_MAX_BYTES ((size_t)4 << 20)
 #define LINK_TAG 7303

@@ -160,10 +160,12 @@ static void ranks_json(const struct point_stats *st, const struct group *g, cons
 }
 
 /* The raw samples kept: op times, and arrivals and exits of the first `kept` iterations of
- * every member (at most COMM_SAMPLE_BUDGET in all, at least COMM_MIN_KEPT iterations). */
+ * every member (at most COMM_SAMPLE_BUDGET in all and COMM_KEEP_ITERS per member, at least
+ * COMM_MIN_KEPT iterations).  The summaries are of every iteration. */
 static json_t *samples_json(const struct point_stats *st, const double *all)
 {
     int iters = st->iters, kept = COMM_SAMPLE_BUDGET / (st->M > 0 ? st->M : 1);
+    kept = kept > COMM_KEEP_ITERS ? COMM_KEEP_ITERS : kept;
     kept = kept < COMM_MIN_KEPT ? COMM_MIN_KEPT : kept > iters ? iters : kept;
     json_t *arr = json_array(), *ext = json_array();
     for (int m = 0; m < st->M; m++) {
