@@ -330,11 +330,44 @@ static void edit_blocking_rate(struct rr_params *p, const void *arg)
 static double train_alone(const struct rr_run *run, const char **src)
 {
     if (run->pattern.present) {
-        *src = "the comm phase's replay of training's pattern (train_pattern.alone)";
+        *src = "train_pattern.alone: the comm phase replaying training's pattern";
         return run->pattern.alone_s;
     }
     *src = "the train phase's comm_alone_s";
     return run->comm_alone_s > 0 ? run->comm_alone_s : NAN;
+}
+
+/* What training's own bucket times show (ranks[].bucket_start_s / bucket_done_s): the median
+ * over ranks and steps of the share of a step's collectives seen complete before its last one
+ * started (during the backward pass), and of the time from the last start to the last
+ * completion.  0 without them. */
+static int observed_progress(const struct rr_run *run, double *frac, double *tail)
+{
+    size_t n = 0, cap = 0;
+    for (int r = 0; r < run->nranks; r++)
+        cap += run->ranks[r].bk_n ? run->ranks[r].nsteps : 0;
+    double *fr = malloc((cap ? cap : 1) * sizeof *fr), *tl = malloc((cap ? cap : 1) * sizeof *tl);
+    for (int r = 0; fr && tl && r < run->nranks; r++) {
+        const struct rr_rank *rk = &run->ranks[r];
+        for (size_t s = 0; rk->bk_n > 0 && s < rk->nsteps; s++) {
+            const double *st = rk->bk_start + s * rk->bk_n, *dn = rk->bk_done + s * rk->bk_n;
+            double last = st[rk->bk_n - 1], end = -INFINITY;
+            size_t early = 0;
+            for (size_t b = 0; b < rk->bk_n; b++) {
+                early += dn[b] < last;
+                end = fmax(end, isnan(dn[b]) ? -INFINITY : dn[b]);
+            }
+            if (isnan(last) || !isfinite(end))
+                continue;
+            fr[n] = (double)early / (double)rk->bk_n, tl[n++] = end - last;
+        }
+    }
+    if (n) {
+        *frac = rr_median(fr, n);
+        *tail = rr_median(tl, n);
+    }
+    free(fr), free(tl);
+    return n > 0;
 }
 
 static void progress_evidence(const struct rr_run *run, const struct rr_late *late,
@@ -356,11 +389,22 @@ static void progress_evidence(const struct rr_run *run, const struct rr_late *la
         rr_cat(f->evidence, sizeof f->evidence, ", %.1fx the %s the comm phase's blocking sweep "
                "takes for the same bytes", alone / run->comm_blocking_s,
                rr_format_time(run->comm_blocking_s, b, sizeof b));
-    if (p->progress > 1.0)
-        rr_cat(f->evidence, sizeof f->evidence, "; progressed by one test call per %s of "
-               "computation, as the backward pass does, they take %.1fx as long again (%s)",
-               rr_format_time(run->pattern.interval_s, a, sizeof a), p->progress,
-               rr_format_time(run->pattern.progressed_s, b, sizeof b));
+    const struct rr_train_pattern *tp = &run->pattern;
+    if (p->progress > 1.0 && tp->calls > 0) {
+        double busy = tp->calls * tp->interval_s;
+        double done = fmax(0.0, tp->alone_s - fmax(0.0, tp->progressed_s - busy));
+        rr_cat(f->evidence, sizeof f->evidence, "; progressed only by %d test calls, one per %s "
+               "of computation as the backward pass does, %.0f%% of them completed in %s of "
+               "computation and the rest took %s after it: they advance %.1fx slower than alone "
+               "while the ranks compute", tp->calls, rr_format_time(tp->interval_s, a, sizeof a),
+               100 * fmin(1.0, done / tp->alone_s), rr_format_time(busy, b, sizeof b),
+               rr_format_time(fmax(0.0, tp->progressed_s - busy), c, sizeof c), p->progress);
+    }
+    double frac, tail;
+    if (observed_progress(run, &frac, &tail))
+        rr_cat(f->evidence, sizeof f->evidence, "; in training, %.0f%% of a step's collectives "
+               "were seen complete before its last one started (median), and the last completed "
+               "%s after it started", 100 * frac, rr_format_time(tail, a, sizeof a));
     if (late->nset > 0 && !late->explains) {
         int r = 0;
         while (r < run->nranks && !late->set[r])

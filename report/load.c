@@ -490,6 +490,46 @@ static int load_train_buckets(struct rr_ld_ctx *c, json_t *ph)
 
 /* One entry of phases.train.ranks[]: its per-step timers (compute_s and total_s required, the
  * others optional, all of the same length) and last_frac. */
+/* bucket_start_s / bucket_done_s of one rank: [steps][collectives] of numbers or nulls, into
+ * *out (nsteps x *nc).  Absent or null: *out stays NULL. */
+static int bucket_times(const char *f, const char *p, json_t *e, const char *key, size_t nsteps,
+                        size_t *nc, double **out)
+{
+    char q[1100], k[1200], m[1300];
+    json_t *a;
+    if (rr_ld_array(f, p, e, key, &a) < 0)
+        return -1;
+    if (!a)
+        return 0;
+    llmb_jpath_key(q, sizeof q, p, key);
+    if (json_array_size(a) != nsteps)
+        return llmb_results_error(f, q, "expected %zu steps (as compute_s), found %zu", nsteps,
+                                  json_array_size(a));
+    for (size_t s = 0; s < nsteps; s++) {
+        json_t *row = json_array_get(a, s);
+        llmb_jpath_index(k, sizeof k, q, s);
+        if (!json_is_array(row) || (s > 0 && json_array_size(row) != *nc) ||
+            json_array_size(row) > 1000000)
+            return llmb_results_error(f, k, "expected an array of %zu numbers or nulls",
+                                      s > 0 ? *nc : json_array_size(row));
+        if (s == 0) {
+            *nc = json_array_size(row);
+            size_t cells = nsteps * *nc;
+            if (!(*out = malloc((cells ? cells : 1) * sizeof **out)))
+                return llmb_error("out of memory");
+        }
+        for (size_t b = 0; b < *nc; b++) {
+            json_t *v = json_array_get(row, b);
+            double x = json_is_null(v) ? NAN : json_is_number(v) ? json_number_value(v) : -1;
+            if (!json_is_null(v) && !(x >= 0 && x <= MAX_TIME_S))
+                return llmb_results_error(f, llmb_jpath_index(m, sizeof m, k, b),
+                                          "expected null or a time in [0, %g] s", MAX_TIME_S);
+            (*out)[s * *nc + b] = x;
+        }
+    }
+    return 0;
+}
+
 static int load_train_rank(struct rr_ld_ctx *c, const char *p, json_t *e, struct rr_rank *rk)
 {
     static const char *const keys[5] = {"compute_s", "comm_s", "wait_s", "optimizer_s",
@@ -515,6 +555,19 @@ static int load_train_rank(struct rr_ld_ctx *c, const char *p, json_t *e, struct
     if (len[0] == 0)
         return llmb_results_error(f, llmb_jpath_key(q, sizeof q, p, "compute_s"),
                                   "expected at least one step, found an empty array");
+    size_t n1 = 0, n2 = 0;
+    if (bucket_times(f, p, e, "bucket_start_s", rk->nsteps, &n1, &rk->bk_start) < 0 ||
+        bucket_times(f, p, e, "bucket_done_s", rk->nsteps, &n2, &rk->bk_done) < 0)
+        return -1;
+    if (rk->bk_start && rk->bk_done && n1 != n2)
+        return llmb_results_error(f, llmb_jpath_key(q, sizeof q, p, "bucket_done_s"),
+                                  "expected %zu collectives per step (as bucket_start_s), found "
+                                  "%zu", n1, n2);
+    if (!rk->bk_start || !rk->bk_done) { /* one without the other says nothing */
+        free(rk->bk_start), free(rk->bk_done);
+        rk->bk_start = rk->bk_done = NULL;
+    }
+    rk->bk_n = rk->bk_start ? n1 : 0;
     return rr_ld_num(f, p, e, "last_frac", 0, 1, &rk->last_frac);
 }
 
@@ -611,6 +664,7 @@ void rr_free(struct rr_run *run)
     for (int r = 0; run->ranks && r < run->nranks; r++) {
         struct rr_rank *rk = &run->ranks[r];
         free(rk->compute), free(rk->comm), free(rk->wait), free(rk->opt), free(rk->total);
+        free(rk->bk_start), free(rk->bk_done);
         free(rk->overlaps), free(rk->numa);
     }
     free(run->ranks);

@@ -170,6 +170,7 @@ static int load_pattern(struct rr_ld_ctx *c, json_t *o)
         rr_ld_str(f, P, o, "group", 0, tp->group, sizeof tp->group) < 0 ||
         rr_ld_int(f, P, o, "nranks", 0, 1e9, 0, &tp->nranks) < 0 ||
         rr_ld_int(f, P, o, "outstanding", 0, 1e9, 0, &tp->outstanding) < 0 ||
+        rr_ld_int(f, P, o, "progress_calls", 0, 1e9, 0, &tp->calls) < 0 ||
         llmb_jnum_array(f, P, o, "buckets_bytes", 0, MAX_BYTES, 0, &bytes, &nb) < 0 ||
         summary_median(f, P, o, "alone", &tp->alone_s) < 0 ||
         summary_median(f, P, o, "progressed", &tp->progressed_s) < 0 ||

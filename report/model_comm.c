@@ -60,18 +60,36 @@ static void blocking_prices(struct rr_run *run, double w[RR_NTIERS])
     for (int t = 0; t < RR_NTIERS; t++)
         all &= !used[t] || curve_ok[t];
     run->comm_blocking_s = 0;
+    const struct rr_train_pattern *tp = &run->pattern;
+    int from_pattern = tp->present && tp->blocking_s >= 0; /* the driver's price of its bytes */
     for (int t = 0; t < RR_NTIERS; t++) {
         p->tier_blocking_s[t] = !used[t] ? 0.0 : all ? curve_s[t] : NAN;
         run->comm_blocking_s += p->tier_blocking_s[t];
         w[t] = !used[t] ? 0 : all ? curve_s[t] : bytes_t[t];
     }
-    const struct rr_train_pattern *tp = &run->pattern;
-    if (tp->present && tp->blocking_s >= 0 && !isfinite(run->comm_blocking_s)) {
+    if (from_pattern) {
         double wsum = w[RR_INTRA] + w[RR_INTER];
         for (int t = 0; t < RR_NTIERS; t++)
             p->tier_blocking_s[t] = wsum > 0 ? tp->blocking_s * w[t] / wsum : 0;
         run->comm_blocking_s = tp->blocking_s;
     }
+}
+
+/* The progress factor from the pattern progressed by test calls: during its calls x interval
+ * of computation, alone - (progressed - calls x interval) of the alone time got done, so the
+ * collectives advanced calls x interval / that as slowly as alone.  1 when they finished
+ * within the computation (background progress: no slower than alone) or when not measured;
+ * RR_PROGRESS_MAX when nothing advanced. */
+#define RR_PROGRESS_MAX 1e6
+static double progress_factor(const struct rr_train_pattern *tp)
+{
+    double busy = tp->calls * tp->interval_s;
+    if (!(tp->progressed_s > 0 && tp->alone_s > 0 && busy > 0))
+        return 1.0;
+    double left = fmax(0.0, tp->progressed_s - busy), done = tp->alone_s - left;
+    if (left <= 0)
+        return 1.0;
+    return done > busy / RR_PROGRESS_MAX ? fmax(1.0, busy / done) : RR_PROGRESS_MAX;
 }
 
 /* One step's communication of total seconds, split over the tiers by w. */
@@ -111,17 +129,19 @@ void rr_price_comm(struct rr_run *run, double w[RR_NTIERS])
     run->pred_comm_independent = 1;
     if (tp->present && tp->alone_s > 0) {
         set_tiers(p, tp->alone_s, w);
-        if (tp->progressed_s > 0)
-            p->progress = tp->progressed_s / tp->alone_s;
+        p->progress = progress_factor(tp);
         snprintf(run->pred_comm_src, sizeof run->pred_comm_src,
                  "training's pattern replayed by the comm phase (train_pattern: %d %s "
-                 "collectives, %d outstanding): %s alone%s%s%s%s%s", tp->nbuckets, tp->mode,
-                 tp->outstanding, rr_format_time(tp->alone_s, a, sizeof a),
-                 tp->progressed_s > 0 ? ", " : "; progress while computing not measured",
-                 tp->progressed_s > 0 ? rr_format_time(tp->progressed_s, b, sizeof b) : "",
-                 tp->progressed_s > 0 ? " progressed by one test call per " : "",
-                 tp->progressed_s > 0 ? rr_format_time(tp->interval_s, c, sizeof c) : "",
-                 tp->progressed_s > 0 ? " of computation" : "");
+                 "collectives, %d outstanding): %s alone", tp->nbuckets, tp->mode,
+                 tp->outstanding, rr_format_time(tp->alone_s, a, sizeof a));
+        if (tp->progressed_s > 0 && tp->calls * tp->interval_s > 0)
+            rr_cat(run->pred_comm_src, sizeof run->pred_comm_src, ", %s with %d test calls one "
+                   "per %s of computation (progress factor %.2f)",
+                   rr_format_time(tp->progressed_s, b, sizeof b), tp->calls,
+                   rr_format_time(tp->interval_s, c, sizeof c), p->progress);
+        else
+            rr_cat(run->pred_comm_src, sizeof run->pred_comm_src, "; progress while computing "
+                   "not measured (taken as in the background)");
     } else if (run->comm_alone_s > 0) {
         set_tiers(p, run->comm_alone_s, w);
         snprintf(run->pred_comm_src, sizeof run->pred_comm_src,

@@ -64,6 +64,11 @@ struct rr_rank {
     /* train phase: per-step arrays, nsteps each (NULL when absent) */
     double *compute, *comm, *wait, *opt, *total;
     size_t nsteps;
+    /* per step s and collective b (nsteps x bk_n, [s * bk_n + b]), seconds from the rank's step
+     * start: when it started the collective and first saw it complete (NAN: never seen); NULL
+     * when absent */
+    double *bk_start, *bk_done;
+    size_t bk_n;
     double last_frac;       /* NAN unknown */
 };
 
@@ -109,9 +114,10 @@ struct rr_params {
                                  before overlap                        [comm_intra/inter] */
     double tier_blocking_s[RR_NTIERS]; /* the same bytes at the comm phase's blocking rate;
                                  NAN unknown.  Not in T: counterfactuals set tier_s to it */
-    double progress;        /* how much longer training's collectives take while the ranks
-                               compute (progressed by test calls) than alone: >= 1 slows the
-                               overlap; 1 when not measured  [the comm group of progress_tier] */
+    double progress;        /* how much slower training's collectives advance while the ranks
+                               compute (progressed by test calls only) than alone: >= 1 slows
+                               the overlap; 1 when not measured (background progress)
+                                                       [the comm group of progress_tier] */
     int progress_tier;      /* enum rr_tier carrying training's collectives */
     double window;          /* fraction of Tc during which buckets can be communicated (the
                                backward pass); 0 without overlap                    [other] */
@@ -133,9 +139,11 @@ struct rr_train_pattern {
     int nranks, nbuckets, outstanding;
     double bytes;           /* sum of buckets_bytes */
     double alone_s;         /* all buckets started back to back, then waited (slowest rank) */
-    double progressed_s;    /* the same, progressed by one test call per progress_interval_s of
-                               busy computation; NAN when not measured */
+    double progressed_s;    /* the same, but progress_calls test calls each after
+                               progress_interval_s of busy computation, then waited; NAN when not
+                               measured */
     double interval_s;      /* progress_interval_s, NAN unknown */
+    int calls;              /* progress_calls (0 unknown) */
     char interval_src[160];
     double blocking_s;      /* the same bytes through the blocking curves, NAN unknown */
 };

@@ -11,8 +11,8 @@
 Synthetic runs keep the demo's probe, compute and comm phases and replace its train phase with
 timers that follow a known machine: every rank computes (the compute phase's prediction, times
 its own factor), runs the optimizer and a little host time; training's collectives (the demo's 19
-buckets) take S alone and S x progress while the ranks compute, and are communicated during the
-backward pass (2/3 of compute); a step ends when the slowest rank has finished its own work and
+buckets) take S alone and advance `progress` times slower than alone while the ranks compute
+(progressed only by test calls), and are communicated during the backward pass (2/3 of compute); a step ends when the slowest rank has finished its own work and
 the exposed communication.  phases.comm.train_pattern states S and S x progress, as a newer
 llmbench writes it.
 
@@ -109,21 +109,27 @@ def synth(doc, run_id, alone_s, progress=1.2, busbw_scale=1.0, rank_factor=None,
     t = doc["phases"]["train"]
     nb = len(t["buckets"])
     n = len(t["ranks"])
+    # progressed: calls test calls, one per interval of computation, then waited; while the
+    # ranks compute the collectives advance progress x slower than alone
+    calls, interval = 12, 0.05
+    busy = calls * interval
+    left = alone_s * (1 - min(1.0, busy / (progress * alone_s)))
     comm["train_pattern"] = {
         "mode": "dp", "group": "world", "nranks": n, "collectives": ["allreduce"],
         "buckets_bytes": [b["bytes"] for b in t["buckets"]], "outstanding": nb,
         "alone": summary([alone_s * (1 + 0.01 * rng.uniform(-1, 1)) for _ in range(5)]),
-        "progressed": summary([alone_s * progress * (1 + 0.01 * rng.uniform(-1, 1))
+        "progressed": summary([(busy + left) * (1 + 0.01 * rng.uniform(-1, 1))
                                for _ in range(5)]),
-        "progress_interval_s": 0.05, "progress_interval_source": "fixture",
+        "progress_interval_s": interval, "progress_calls": calls,
+        "progress_interval_source": "fixture",
         "blocking_s": None, "wrong": 0}
     tc = tc_compute_phase(doc)
     done = min(1.0, BACKWARD * tc / (progress * alone_s))
     exposed = max(alone_s / nb, alone_s * (1 - done))
     rank_factor = rank_factor or {}
     ranks = t["ranks"]
-    cols = {r: {"compute_s": [], "comm_s": [], "wait_s": [], "optimizer_s": [], "total_s": []}
-            for r in range(n)}
+    cols = {r: {"compute_s": [], "comm_s": [], "wait_s": [], "optimizer_s": [], "total_s": [],
+                "bucket_start_s": [], "bucket_done_s": []} for r in range(n)}
     last = [0] * n
     step_times = []
     for s in range(steps):
@@ -142,12 +148,19 @@ def synth(doc, run_id, alone_s, progress=1.2, busbw_scale=1.0, rank_factor=None,
             cols[r]["wait_s"].append(w)
             cols[r]["comm_s"].append(exposed + w)  # as the train phase books it: wait inside
             cols[r]["total_s"].append(own[slow][2] + exposed)
+            # buckets started through the backward pass, the last as it ends; those the
+            # overlap finishes are seen complete at the next start, the rest after compute
+            bwd0 = c * (1 - BACKWARD)
+            starts = [bwd0 + (b + 1) * (c - bwd0) / nb for b in range(nb)]
+            k = min(nb - 1, int(done * nb))
+            dones = [starts[b + 1] if b < k else c + exposed * (b - k + 1) / (nb - k)
+                     for b in range(nb)]
+            cols[r]["bucket_start_s"].append(starts)
+            cols[r]["bucket_done_s"].append(dones)
         step_times.append(own[slow][2] + exposed)
     for r in range(n):
         ranks[r].update(cols[r])
         ranks[r]["last_frac"] = last[r] / steps
-        for k in ("bucket_start_s", "bucket_done_s"):
-            ranks[r].pop(k, None)
     med = sorted(step_times)[steps // 2]
     t.update({"step_time_samples_s": step_times, "step_time": summary(step_times),
               "timed_steps": steps, "tokens_per_s": t["global_batch_tokens"] / med,

@@ -74,11 +74,14 @@ rj "$fx/rank-a.json" "$fx/rank-b.json" && tap_check "A/B, only rank 3 computes l
 tap_check "A/B text: findings only in B name the rank" grep -q "only in B: straggler.arrival (ranks 3; nodes vm)" "$t/rank.txt"
 
 CHECK='p = one("comm.progress")
-assert "3.0x as long again" in p["evidence"], p["evidence"]
+import re
+g = re.search(r"advance ([0-9.]+)x slower than alone", p["evidence"])
+assert g and abs(float(g.group(1)) - 3.0) < 0.2, p["evidence"]
+assert "of a step" + chr(39) + "s collectives were seen complete before its last one started" in p["evidence"], p["evidence"]
 r = d["runs"][0]
 assert abs(r["predicted_step_time_s"] - r["step_time_s"]) / r["step_time_s"] < 0.05, r
 m = r["model"]
-assert abs(m["progress_factor"] - 3.0) < 0.1, m
+assert abs(m["progress_factor"] - 3.0) < 0.2, m
 assert m["comm_source"].startswith("training" + chr(39) + "s pattern replayed"), m
 assert "model.unexplained" not in ids, ids'
 rj "$fx/pattern.json" && tap_check "train pattern progressed 3x slower: comm.progress with the factor, the model within 5%" check || tap_not_ok "pattern: exit 0"
