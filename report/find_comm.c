@@ -248,7 +248,7 @@ int rr_late_ranks(const struct rr_run *run, struct rr_late *late)
     if (late->nset == 0)
         return 0;
     late->blamed = straggler_blamed(run, ns, late->set, have_wait);
-    /* its own excess: the step the model saves with its times at the median rank's */
+    /* its own excess: the step the model saves with its times at the other ranks' median */
     late->own = rr_saved_by(run, rr_edit_ranks_to_median, late->set);
     if (isnan(late->own))
         late->own = rr_excess_vs_others(run, late->set);
@@ -284,7 +284,7 @@ static void straggler_evidence(const struct rr_run *run, const struct rr_late *l
                rr_format_time(med, t, sizeof t));
     if (!isnan(f->time_lost_s))
         rr_cat(f->evidence, sizeof f->evidence, "; with its compute, optimizer and host time at "
-               "the median rank's, a step would be shorter by %s%s",
+               "the other ranks' median, a step would be shorter by %s%s",
                rr_format_time(f->time_lost_s, t, sizeof t),
                rr_pct_of_step(f->time_lost_s, run->step_med, pct, sizeof pct));
     if (late->blamed >= 0)

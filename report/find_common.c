@@ -172,14 +172,16 @@ void rr_edit_tier_scale(struct rr_params *p, const void *arg)
     }
 }
 
-/* Median of the values of a per-rank array (NANs skipped). */
-static double median_of(const double *a, int n)
+/* Median of a per-rank array over the ranks not in set (all ranks when every one is in it);
+ * NANs skipped. */
+static double median_of(const double *a, int n, const char *set)
 {
     double *v = a ? malloc((size_t)n * sizeof *v) : NULL;
     size_t k = 0;
-    for (int r = 0; v && r < n; r++)
-        if (!isnan(a[r]))
-            v[k++] = a[r];
+    for (int pass = 0; v && pass < 2 && k == 0; pass++)
+        for (int r = 0; r < n; r++)
+            if (!isnan(a[r]) && (pass == 1 || !set[r]))
+                v[k++] = a[r];
     double m = k ? rr_median(v, k) : NAN;
     free(v);
     return m;
@@ -190,7 +192,7 @@ void rr_edit_ranks_to_median(struct rr_params *p, const void *arg)
     const char *set = arg;
     double *arrays[3] = {p->rank_compute, p->rank_opt, p->rank_host};
     for (int a = 0; a < 3; a++) {
-        double med = median_of(arrays[a], p->nranks);
+        double med = median_of(arrays[a], p->nranks, set);
         for (int r = 0; arrays[a] && r < p->nranks; r++)
             if (set[r])
                 arrays[a][r] = med;

@@ -142,8 +142,8 @@ double rr_excess_vs_others(const struct rr_run *run, const char *in_set);
 double rr_saved_by(const struct rr_run *run, void (*edit)(struct rr_params *p, const void *arg),
                    const void *arg);
 /* Edits for rr_saved_by: arg double[RR_NTIERS] scales tier_s (and tier_blocking_s);
- * arg const char set[nranks]: those ranks' compute, optimizer and host time at the median
- * rank's. */
+ * arg const char set[nranks]: those ranks' compute, optimizer and host time at the median of
+ * the other ranks'. */
 void rr_edit_tier_scale(struct rr_params *p, const void *arg);
 void rr_edit_ranks_to_median(struct rr_params *p, const void *arg);
 /* The host name of rank r. */

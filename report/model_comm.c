@@ -6,7 +6,8 @@
  *      test call per progress interval of busy computation) / alone the progress factor;
  *   2. phases.train.comm_alone_s: one step's collectives alone, as the train phase issued them;
  *   3. the comm phase's blocking busbw curves at the bucket sizes (what the comm phase measured,
- *      one collective at a time: training may get much less);
+ *      one collective at a time: training may get much less; across a fall of 3x or more
+ *      between two measured sizes, the lower rate);
  *   4. not independent: the train comm timer, exposed + hidden (overlap_hidden_frac).
  * The blocking curves' price of the same bytes is kept (tier_blocking_s) for the
  * counterfactual "training's communication at the comm phase's rate". */
@@ -21,6 +22,29 @@
 
 #define RR_BACKWARD_SHARE (2.0 / 3.0) /* backward FLOPs = 2 x forward: 2/3 of compute */
 
+#define RR_CURVE_CLIFF 3.0 /* neighbouring points 3x apart: a protocol switch between them
+                                (the threshold of comm.size_cliff, doc/findings.md) */
+
+/* busbw of the curve at bytes: interpolated log-log (rr_curve_busbw), except between two
+ * measured sizes whose busbw differ 3x or more: the library switches algorithm or protocol
+ * somewhere between them, so the size is priced at the lower of the two rather than at an
+ * interpolation across the fall. */
+static double curve_busbw(const struct rr_sweep *s, double bytes)
+{
+    double lo = NAN, hi = NAN;
+    for (size_t i = 0; i < s->npts; i++) {
+        if (!(s->bytes[i] > 0 && s->busbw[i] > 0))
+            continue;
+        if (s->bytes[i] <= bytes)
+            lo = s->busbw[i];
+        if (s->bytes[i] >= bytes && isnan(hi))
+            hi = s->busbw[i];
+    }
+    if (lo > 0 && hi > 0 && fmax(lo, hi) >= RR_CURVE_CLIFF * fmin(lo, hi))
+        return fmin(lo, hi);
+    return rr_curve_busbw(s, bytes);
+}
+
 /* Time of one bucket on the run's curve for its collective and group; NAN when no curve. */
 static double bucket_time(const struct rr_run *run, const struct rr_bucket *b)
 {
@@ -30,7 +54,7 @@ static double bucket_time(const struct rr_run *run, const struct rr_bucket *b)
         s = rr_find_sweep(run, coll, b->tier == RR_INTER ? "inter" : "intra");
     if (!s)
         return NAN;
-    double bw = rr_curve_busbw(s, b->bytes);
+    double bw = curve_busbw(s, b->bytes);
     if (!(bw > 0))
         return NAN;
     int n = strcmp(b->group, "world") == 0 ? run->nranks : s->nranks;
