@@ -395,10 +395,13 @@ static void progress_evidence(const struct rr_run *run, const struct rr_late *la
         double done = fmax(0.0, tp->alone_s - fmax(0.0, tp->progressed_s - busy));
         rr_cat(f->evidence, sizeof f->evidence, "; progressed only by %d test calls, one per %s "
                "of computation as the backward pass does, %.0f%% of them completed in %s of "
-               "computation and the rest took %s after it: they advance %.1fx slower than alone "
-               "while the ranks compute", tp->calls, rr_format_time(tp->interval_s, a, sizeof a),
-               100 * fmin(1.0, done / tp->alone_s), rr_format_time(busy, b, sizeof b),
-               rr_format_time(fmax(0.0, tp->progressed_s - busy), c, sizeof c), p->progress);
+               "computation and the rest took %s after it", tp->calls,
+               rr_format_time(tp->interval_s, a, sizeof a), 100 * fmin(1.0, done / tp->alone_s),
+               rr_format_time(busy, b, sizeof b),
+               rr_format_time(fmax(0.0, tp->progressed_s - busy), c, sizeof c));
+        if (p->progress < 1e3)
+            rr_cat(f->evidence, sizeof f->evidence, ": they advance %.1fx slower than alone "
+                   "while the ranks compute", p->progress);
     }
     double frac, tail;
     if (observed_progress(run, &frac, &tail))

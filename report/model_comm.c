@@ -158,11 +158,17 @@ void rr_price_comm(struct rr_run *run, double w[RR_NTIERS])
                  "training's pattern replayed by the comm phase (train_pattern: %d %s "
                  "collectives, %d outstanding): %s alone", tp->nbuckets, tp->mode,
                  tp->outstanding, rr_format_time(tp->alone_s, a, sizeof a));
+        char how[64];
+        if (p->progress >= RR_PROGRESS_MAX)
+            snprintf(how, sizeof how, "none done while computing");
+        else if (p->progress > 1)
+            snprintf(how, sizeof how, "progress factor %.2f", p->progress);
+        else
+            snprintf(how, sizeof how, "done while computing");
         if (tp->progressed_s > 0 && tp->calls * tp->interval_s > 0)
             rr_cat(run->pred_comm_src, sizeof run->pred_comm_src, ", %s with %d test calls one "
-                   "per %s of computation (progress factor %.2f)",
-                   rr_format_time(tp->progressed_s, b, sizeof b), tp->calls,
-                   rr_format_time(tp->interval_s, c, sizeof c), p->progress);
+                   "per %s of computation (%s)", rr_format_time(tp->progressed_s, b, sizeof b),
+                   tp->calls, rr_format_time(tp->interval_s, c, sizeof c), how);
         else
             rr_cat(run->pred_comm_src, sizeof run->pred_comm_src, "; progress while computing "
                    "not measured (taken as in the background)");
