@@ -7,6 +7,7 @@ llmbench_SOURCES += \
 	bench/driver.c bench/phases.c bench/phases.h \
 	bench/backend.c bench/backend.h \
 	bench/threads.c bench/threads.h \
+	bench/interrupt.c bench/interrupt.h \
 	bench/clock.c bench/clock.h \
 	bench/buckets.c bench/buckets.h \
 	bench/phase_probe.c \

@@ -13,6 +13,7 @@
 
 #include "cluster/machine.h"
 #include "error.h"
+#include "interrupt.h"
 #include "kernels/plan.h"
 #include "llmbench.h"
 #include "model.h"
@@ -178,8 +179,11 @@ static int check_output(struct llmb_ctx *ctx)
 static int write_results(struct llmb_ctx *ctx, const char *name, int first)
 {
     int rc = 0;
-    if (ctx->rank == 0)
+    if (ctx->rank == 0) {
+        llmb_doc_lock();
         rc = llmb_results_write(ctx->doc, ctx->opt->output, name, first) < 0 ? 1 : 0;
+        llmb_doc_unlock();
+    }
     MPI_Bcast(&rc, 1, MPI_INT, 0, ctx->world);
     return rc;
 }
@@ -207,6 +211,8 @@ static int run(struct llmb_ctx *ctx)
     rc = check_output(ctx);
     if (rc)
         return rc;
+    if (ctx->rank == 0)
+        llmb_interrupt_arm(ctx, name);
     if (write_results(ctx, name, 1))
         return LLMB_EINPUT; /* the output directory is not writable: an input error */
 
@@ -222,9 +228,11 @@ static int run(struct llmb_ctx *ctx)
         if (ctx->rank == 0) {
             json_object_set_new(out, "elapsed_s", json_real(MPI_Wtime() - t0));
             json_object_set_new(out, "status", json_string(worst == 0 ? "ok" : worst == 1 ? "failed" : "input-error"));
+            llmb_doc_lock();
             json_object_set_new(json_object_get(ctx->doc, "phases"), p->name, out);
             if (worst != LLMB_EINPUT)
                 json_array_append_new(json_object_get(ctx->doc, "phases_completed"), json_string(p->name));
+            llmb_doc_unlock();
         } else {
             json_decref(out);
         }
@@ -247,9 +255,11 @@ static int run(struct llmb_ctx *ctx)
     if (ctx->rank == 0) {
         char iso[32];
         llmb_utc_iso(iso, sizeof iso);
+        llmb_doc_lock();
         json_object_set_new(ctx->doc, "end_time", json_string(iso));
         json_object_set_new(ctx->doc, "status", json_string(status == 0 ? "complete" : status == 1 ? "failed" : "input-error"));
         json_object_set_new(json_object_get(ctx->doc, "errors"), "wrong_elements", json_integer(wrong));
+        llmb_doc_unlock();
         if (wrong > 0) {
             llmb_error("verification failed: %lld wrong elements in total (see the results file)", wrong);
             if (status == 0)
@@ -288,6 +298,9 @@ int main(int argc, char **argv)
 
     int provided;
     MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
+    /* SIGINT / SIGTERM: rank 0 writes what it has, marked interrupted (after MPI_Init, whose
+     * runtime installs handlers of its own) */
+    llmb_interrupt_start();
     struct llmb_ctx ctx = {.opt = &opt, .world = MPI_COMM_WORLD, .t_start = MPI_Wtime()};
     MPI_Comm_rank(ctx.world, &ctx.rank);
     MPI_Comm_size(ctx.world, &ctx.size);

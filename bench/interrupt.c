@@ -1,0 +1,102 @@
+/* bench/interrupt.c - SIGINT and SIGTERM during a run (interrupt.h). */
+#include "config.h"
+
+#include <jansson.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "interrupt.h"
+#include "llmbench.h"
+#include "results.h"
+#include "util.h"
+
+static pthread_mutex_t doc_mutex = PTHREAD_MUTEX_INITIALIZER;
+static struct llmb_ctx *armed_ctx;
+static char armed_name[512];
+static int pipe_fd[2] = {-1, -1}; /* the handler -> the waiter thread */
+
+void llmb_doc_lock(void) { pthread_mutex_lock(&doc_mutex); }
+void llmb_doc_unlock(void) { pthread_mutex_unlock(&doc_mutex); }
+
+void llmb_interrupt_arm(struct llmb_ctx *ctx, const char *name)
+{
+    llmb_doc_lock();
+    snprintf(armed_name, sizeof armed_name, "%s", name);
+    armed_ctx = ctx;
+    llmb_doc_unlock();
+}
+
+/* Rank 0: a copy of the document as it stands (the main thread may be reading it), marked
+ * interrupted. */
+static void write_interrupted(int sig)
+{
+    struct llmb_ctx *ctx = armed_ctx;
+    char iso[32], done[256] = "";
+    size_t i, used = 0;
+    json_t *p, *doc = json_deep_copy(ctx->doc);
+    if (!doc)
+        return;
+    llmb_utc_iso(iso, sizeof iso);
+    json_object_set_new(doc, "status", json_string("interrupted"));
+    json_object_set_new(doc, "interrupted_by", json_string(sig == SIGINT ? "SIGINT" : "SIGTERM"));
+    json_object_set_new(doc, "end_time", json_string(iso));
+    json_array_foreach(json_object_get(doc, "phases_completed"), i, p)
+        if (used < sizeof done - 32)
+            used += (size_t)snprintf(done + used, sizeof done - used, "%s%s", i ? ", " : "",
+                                     json_string_value(p));
+    if (llmb_results_write(doc, ctx->opt->output, armed_name, 0) == 0)
+        llmb_error("interrupted by %s: %s/%s holds the phases completed before (%s)",
+                   sig == SIGINT ? "SIGINT" : "SIGTERM", ctx->opt->output, armed_name,
+                   used ? done : "none");
+}
+
+/* The handler only passes the signal on (async-signal-safe): whichever thread the kernel
+ * picks (MPI's and OpenMP's threads included), the waiter thread does the work. */
+static void on_signal(int sig)
+{
+    unsigned char c = (unsigned char)sig;
+    ssize_t w = write(pipe_fd[1], &c, 1);
+    (void)w;
+}
+
+static void *waiter(void *arg)
+{
+    (void)arg;
+    unsigned char c = 0;
+    while (read(pipe_fd[0], &c, 1) != 1)
+        ;
+    int sig = c;
+    llmb_doc_lock(); /* never unlocked: the document is not changed again */
+    if (armed_ctx && armed_ctx->rank == 0 && armed_ctx->doc)
+        write_interrupted(sig);
+    else /* mpirun kills the whole job once one rank exits: give rank 0 the time to write */
+        usleep(500000);
+    _exit(128 + sig);
+    return NULL;
+}
+
+int llmb_interrupt_start(void)
+{
+    pthread_t t;
+    pthread_attr_t attr;
+    if (pipe(pipe_fd) != 0)
+        return -1;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    int rc = pthread_create(&t, &attr, waiter, NULL);
+    pthread_attr_destroy(&attr);
+    if (rc != 0)
+        return -1;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    return 0;
+}

@@ -1,0 +1,24 @@
+/* bench/interrupt.h - SIGINT and SIGTERM during a run.  mpirun forwards them to every rank and
+ * kills the ranks about a second later, so nothing can wait for a safe point in the
+ * measurements: a thread of each rank waits for the signal (the others have it blocked), and
+ * on rank 0 writes the results document as it stands - every phase completed so far - marked
+ * "status": "interrupted", then every rank exits 128 + the signal (130 for SIGINT, 143 for
+ * SIGTERM).  The document is only changed, and written, under llmb_doc_lock(). */
+#ifndef LLMB_INTERRUPT_H
+#define LLMB_INTERRUPT_H
+
+struct llmb_ctx;
+
+/* Start the thread that waits for SIGINT and SIGTERM and install their handler.  0, or -1
+ * (the signals then keep their default action). */
+int llmb_interrupt_start(void);
+
+/* Rank 0, once the results document exists: what to write on a signal (ctx->doc into
+ * ctx->opt->output / name). */
+void llmb_interrupt_arm(struct llmb_ctx *ctx, const char *name);
+
+/* Around every change and every write of the results document (rank 0). */
+void llmb_doc_lock(void);
+void llmb_doc_unlock(void);
+
+#endif
