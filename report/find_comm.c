@@ -448,12 +448,24 @@ void rr_eval_progress(const struct rr_find_ctx *cx, const struct rr_finding_def 
     if (f) {
         f->time_lost_s = lost;
         progress_evidence(run, &late, alone, src, f);
+        /* a size cliff below the buckets prices the same exposed communication: say so, and
+         * do not advise larger buckets, which it would make slower */
+        const struct rr_finding *cliff = rr_finding_in_run(cx, "comm.size_cliff");
+        int above_cliff = cliff && cliff->time_lost_s > 0;
+        if (above_cliff) {
+            size_t l = strlen(f->evidence);
+            snprintf(f->evidence + l, sizeof f->evidence - l,
+                     "; this is the same exposed communication that comm.size_cliff prices: "
+                     "either fix saves about its own figure, both together do not save the sum");
+        }
         snprintf(f->remedy, sizeof f->remedy,
                  "let the collectives progress while the ranks compute: an MPI progress thread "
                  "(MPICH MPIR_CVAR_ASYNC_PROGRESS=1, Intel MPI I_MPI_ASYNC_PROGRESS=1; for Open "
                  "MPI see ompi_info --all | grep -i progress) with a core left free for it, or "
-                 "more progress calls in the backward pass; fewer, larger buckets "
-                 "(--bucket-size) for fewer messages in flight; on GPUs, NCCL");
+                 "more progress calls in the backward pass; %s; on GPUs, NCCL",
+                 above_cliff ? "buckets below the size cliff (see comm.size_cliff), not larger "
+                               "ones" : "fewer, larger buckets (--bucket-size) for fewer "
+                                        "messages in flight");
     }
     rr_late_free(&late);
 }

@@ -129,7 +129,7 @@ static unsigned parse_hexish(json_t *v)
     if (json_is_integer(v))
         return (unsigned)json_integer_value(v);
     if (json_is_string(v))
-        return (unsigned)strtoul(json_string_value(v), NULL, 0);
+        return (unsigned)strtoul(json_string_value(v), NULL, 16); /* "10de", "0x10de": PCI ids */
     return 0;
 }
 
