@@ -18,8 +18,10 @@ tests_unit_test_stats_SOURCES = tests/unit/test_stats.c
 tests_unit_test_stats_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_stats_LDADD = $(UNIT_LDADD)
 
-dist_check_SCRIPTS += tests/mpi/run_basic.sh tests/mpi/bad_options.sh tests/mpi/faults.sh
-TESTS += tests/mpi/run_basic.sh tests/mpi/bad_options.sh tests/mpi/faults.sh
+dist_check_SCRIPTS += tests/mpi/run_basic.sh tests/mpi/bad_options.sh tests/mpi/faults.sh \
+	tests/mpi/interrupt.sh
+TESTS += tests/mpi/run_basic.sh tests/mpi/bad_options.sh tests/mpi/faults.sh \
+	tests/mpi/interrupt.sh
 
 # the comm phase: the collectives' verification tables without MPI traffic (cmocka), every
 # registered collective verified under mpirun, injected stragglers and corruption
@@ -106,6 +108,11 @@ tests_report_test_findings_SOURCES = tests/report/test_findings.c
 tests_report_test_findings_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_report_test_findings_LDADD = libllmb_report.a libllmb.a $(CMOCKA_LIBS) $(JANSSON_LIBS) -lm
 tests_report_test_findings_LINK = $(PLAIN_CC) $(AM_CFLAGS) $(CFLAGS) $(AM_LDFLAGS) $(LDFLAGS) -o $@
+
+# fuzz/: every input the fuzzers crashed on (tests/fuzz/crashes), replayed through the harnesses
+# (fuzz/replay_*, fuzz/local.mk); an unfixed one is a TAP TODO (tests/fuzz/known-bugs)
+dist_check_SCRIPTS += tests/fuzz/crashes.sh
+TESTS += tests/fuzz/crashes.sh
 
 # the emulated cluster (cluster/emulate): A/B scenarios in which the reporter must name the
 # injected cause.  They need root and netns/veth/bridge/tbf; without them they report SKIP

@@ -1,16 +1,20 @@
 #!/bin/sh
-# Sum automake's test-suite.log summary into "N passed, N failed, N skipped".
-# failed counts FAIL, XPASS and ERROR; skipped and expected failures are reported apart.
-log=${1:-test-suite.log}
-[ -f "$log" ] || exit 1
+# Sum automake test-suite.log summaries into one line "N passed, N failed, N skipped".
+#   tools/count-tests.sh [LOG...]     (default: test-suite.log)
+# Each LOG has the "# PASS: n" lines of automake's summary (tools/check.sh writes such a summary
+# for the fuzzers too).  failed counts FAIL, XPASS and ERROR; expected failures (XFAIL) count as
+# passed; skipped apart.  Exit 1 when a log is missing or has no "# PASS:" line.
+[ $# -gt 0 ] || set -- test-suite.log
+for log; do [ -f "$log" ] || exit 1; done
 awk '
-/^# PASS: /  { pass = $3 }
-/^# SKIP: /  { skip = $3 }
-/^# XFAIL: / { xfail = $3 }
+BEGIN        { nfiles = ARGC - 1 }
+/^# PASS: /  { pass += $3; if (!(FILENAME in seen)) { seen[FILENAME] = 1; nseen++ } }
+/^# SKIP: /  { skip += $3 }
+/^# XFAIL: / { xfail += $3 }
 /^# FAIL: /  { fail += $3 }
 /^# XPASS: / { fail += $3 }
 /^# ERROR: / { fail += $3 }
 END {
-    if (pass == "") exit 1
+    if (nseen < nfiles) exit 1
     printf "%d passed, %d failed, %d skipped\n", pass + xfail, fail, skip
-}' "$log"
+}' "$@"
