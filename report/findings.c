@@ -204,9 +204,7 @@ void rr_find(const struct rr_run *run, int ri, const struct rr_resource res[RR_N
 
 static double lost_or_zero(double t) { return isnan(t) ? 0 : t; }
 
-/* The same finding in two runs: same id and the same ranks and nodes named (by index: the two
- * runs ran the same workload on the same layout). */
-static int same_finding(const struct rr_finding *a, const struct rr_finding *b)
+int rr_finding_same(const struct rr_finding *a, const struct rr_finding *b)
 {
     if (a->def != b->def || a->nranks != b->nranks || a->nnodes != b->nnodes)
         return 0;
@@ -253,7 +251,7 @@ void rr_findings_sort(struct rr_findings *f, int nruns, int slower)
         }
         double other = 0;
         for (size_t j = 0; j < f->n; j++)
-            if (f->v[j].run != f->v[i].run && same_finding(&f->v[i], &f->v[j]))
+            if (f->v[j].run != f->v[i].run && rr_finding_same(&f->v[i], &f->v[j]))
                 other = fmax(other, lost_or_zero(f->v[j].time_lost_s));
         f->v[i].gap_s = fmax(0.0, lost_or_zero(f->v[i].time_lost_s) - other);
     }

@@ -423,21 +423,6 @@ static const char *group_detail(const struct rr_report *rep, int g, char *b, siz
     return b;
 }
 
-/* The same finding in both runs: same id, naming the same ranks and nodes (by index: the runs
- * of a comparison have the same layout). */
-static int same_named(const struct rr_finding *a, const struct rr_finding *b)
-{
-    if (a->def != b->def || a->nranks != b->nranks || a->nnodes != b->nnodes)
-        return 0;
-    for (int k = 0; k < a->nranks; k++)
-        if (a->ranks[k] != b->ranks[k])
-            return 0;
-    for (int k = 0; k < a->nnodes; k++)
-        if (a->nodes[k] != b->nodes[k])
-            return 0;
-    return 1;
-}
-
 static void print_compare(FILE *o, const struct rr_report *rep, enum rr_format fmt)
 {
     const struct rr_compare *c = &rep->cmp;
@@ -505,7 +490,7 @@ static void print_compare(FILE *o, const struct rr_report *rep, enum rr_format f
             int other = 0;
             for (size_t j = 0; j < rep->findings.n; j++)
                 other |= rep->findings.v[j].run == 1 - side &&
-                         same_named(x, &rep->findings.v[j]);
+                         rr_finding_same(x, &rep->findings.v[j]);
             if (other)
                 continue;
             char who[300] = "";

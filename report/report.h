@@ -353,6 +353,9 @@ void rr_find(const struct rr_run *run, int run_index, const struct rr_resource r
 void rr_findings_sort(struct rr_findings *f, int nruns, int slower);
 /* Free the findings, with the ranks and nodes each names. */
 void rr_findings_free(struct rr_findings *f);
+/* The same finding in two runs: same id, naming the same ranks and nodes (by index: the runs
+ * of a comparison have the same layout). */
+int rr_finding_same(const struct rr_finding *a, const struct rr_finding *b);
 
 /* ---- output.c ---- */
 enum rr_format { RR_FMT_TEXT, RR_FMT_MD, RR_FMT_JSON };
