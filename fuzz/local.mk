@@ -12,7 +12,7 @@ EXTRA_DIST += fuzz/fuzz_report.c fuzz/fuzz_options.c fuzz/run.sh fuzz/options.di
 	fuzz/seeds/options/empty fuzz/seeds/options/quick fuzz/seeds/options/quick-quiet-phases \
 	fuzz/seeds/options/sizes fuzz/seeds/options/train fuzz/seeds/options/describe \
 	fuzz/seeds/options/backend fuzz/seeds/options/bad
-CLEANFILES += fuzz/fuzz_report fuzz/fuzz_options
+CLEANFILES += fuzz/fuzz_report fuzz/fuzz_options fuzz/fuzz_report.tmp fuzz/fuzz_options.tmp
 dist_doc_DATA += doc/fuzzing.md
 
 # The harnesses again, with a plain main() (fuzz/replay.c) instead of libFuzzer and built like
@@ -49,7 +49,8 @@ fuzz/fuzz_report: $(top_srcdir)/fuzz/fuzz_report.c $(libllmb_a_SOURCES) $(libllm
 	$(AM_V_GEN)srcs='$(libllmb_a_SOURCES) $(libllmb_report_a_SOURCES)'; \
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(FUZZ_CPPFLAGS) \
 	  -DFUZZ_SPECS_DIR='"$(abs_top_srcdir)/cluster/specs"' \
-	  -o $@ $(top_srcdir)/fuzz/fuzz_report.c `$(FUZZ_C_OF)` $(JANSSON_LIBS) -lm
+	  -o $@.tmp $(top_srcdir)/fuzz/fuzz_report.c `$(FUZZ_C_OF)` $(JANSSON_LIBS) -lm && \
+	mv -f $@.tmp $@
 
 fuzz/fuzz_options: $(top_srcdir)/fuzz/fuzz_options.c $(top_srcdir)/bench/options.c \
 		$(top_srcdir)/bench/backend.c $(libllmb_a_SOURCES) $(libllmb_coll_a_SOURCES) \
@@ -58,8 +59,9 @@ fuzz/fuzz_options: $(top_srcdir)/fuzz/fuzz_options.c $(top_srcdir)/bench/options
 	@$(MKDIR_P) fuzz
 	$(AM_V_GEN)srcs='bench/options.c bench/backend.c $(libllmb_a_SOURCES) $(libllmb_coll_a_SOURCES) $(libllmb_kernels_a_SOURCES) $(libllmb_cluster_a_SOURCES)'; \
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(FUZZ_CPPFLAGS) $(FUZZ_MPI_CPPFLAGS) -fopenmp \
-	  -o $@ $(top_srcdir)/fuzz/fuzz_options.c `$(FUZZ_C_OF)` \
-	  $(FUZZ_MPI_LIBS) $(HWLOC_LIBS) $(JANSSON_LIBS) $(BLAS_LIBS) -lm
+	  -o $@.tmp $(top_srcdir)/fuzz/fuzz_options.c `$(FUZZ_C_OF)` \
+	  $(FUZZ_MPI_LIBS) $(HWLOC_LIBS) $(JANSSON_LIBS) $(BLAS_LIBS) -lm && \
+	mv -f $@.tmp $@
 
 fuzz-build: fuzz/fuzz_report fuzz/fuzz_options
 fuzz: fuzz-build
