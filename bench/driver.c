@@ -1,4 +1,5 @@
-/* Driver services for phases: progress, messages, the abort path. */
+/* Driver services for phases: progress (and the watchdog's heartbeat), messages, the abort
+ * path. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,11 +7,13 @@
 
 #include "error.h"
 #include "llmbench.h"
+#include "watchdog.h"
 
 void llmb_progress(struct llmb_ctx *ctx, const char *phase, int n, int m, const char *what)
 {
     static double last_s = -1e9, phase_t0;
     static char last_phase[32];
+    llmb_watchdog_point(phase, n, what);
     if (ctx->rank != 0 || ctx->opt->quiet)
         return;
     double now = MPI_Wtime();

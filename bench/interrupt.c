@@ -30,28 +30,42 @@ void llmb_interrupt_arm(struct llmb_ctx *ctx, const char *name)
     llmb_doc_unlock();
 }
 
-/* Rank 0: a copy of the document as it stands (the main thread may be reading it), marked
- * interrupted. */
-static void write_interrupted(int sig)
+int llmb_final_write(const char *status, void *extra_, char *done, size_t len)
 {
     struct llmb_ctx *ctx = armed_ctx;
-    char iso[32], done[256] = "";
+    json_t *extra = extra_;
+    char iso[32];
     size_t i, used = 0;
-    json_t *p, *doc = json_deep_copy(ctx->doc);
-    if (!doc)
-        return;
-    llmb_utc_iso(iso, sizeof iso);
-    json_object_set_new(doc, "status", json_string("interrupted"));
-    json_object_set_new(doc, "interrupted_by", json_string(sig == SIGINT ? "SIGINT" : "SIGTERM"));
-    json_object_set_new(doc, "end_time", json_string(iso));
-    json_array_foreach(json_object_get(doc, "phases_completed"), i, p)
-        if (used < sizeof done - 32)
-            used += (size_t)snprintf(done + used, sizeof done - used, "%s%s", i ? ", " : "",
-                                     json_string_value(p));
-    if (llmb_results_write(doc, ctx->opt->output, armed_name, 0) == 0)
-        llmb_error("interrupted by %s: %s/%s holds the phases completed before (%s)",
-                   sig == SIGINT ? "SIGINT" : "SIGTERM", ctx->opt->output, armed_name,
-                   used ? done : "none");
+    json_t *p, *doc = NULL;
+    int rc = -1;
+    llmb_doc_lock(); /* never unlocked: the document is not changed again */
+    if (len)
+        done[0] = '\0';
+    if (ctx && ctx->rank == 0 && ctx->doc && (doc = json_deep_copy(ctx->doc))) {
+        llmb_utc_iso(iso, sizeof iso);
+        json_object_set_new(doc, "status", json_string(status));
+        json_object_set_new(doc, "end_time", json_string(iso));
+        if (extra)
+            json_object_update(doc, extra);
+        json_array_foreach(json_object_get(doc, "phases_completed"), i, p)
+            if (used + 32 < len)
+                used += (size_t)snprintf(done + used, len - used, "%s%s", i ? ", " : "",
+                                         json_string_value(p));
+        if (len && !used)
+            snprintf(done, len, "none");
+        rc = llmb_results_write(doc, ctx->opt->output, armed_name, 0);
+    }
+    json_decref(doc);
+    json_decref(extra);
+    return rc;
+}
+
+int llmb_final_armed(void) { return armed_ctx && armed_ctx->rank == 0 && armed_ctx->doc; }
+
+const char *llmb_final_file(char *buf, size_t len)
+{
+    snprintf(buf, len, "%s/%s", armed_ctx ? armed_ctx->opt->output : "?", armed_name);
+    return buf;
 }
 
 /* The handler only passes the signal on (async-signal-safe): whichever thread the kernel
@@ -70,11 +84,16 @@ static void *waiter(void *arg)
     while (read(pipe_fd[0], &c, 1) != 1)
         ;
     int sig = c;
-    llmb_doc_lock(); /* never unlocked: the document is not changed again */
-    if (armed_ctx && armed_ctx->rank == 0 && armed_ctx->doc)
-        write_interrupted(sig);
-    else /* mpirun kills the whole job once one rank exits: give rank 0 the time to write */
+    const char *name = sig == SIGINT ? "SIGINT" : "SIGTERM";
+    if (llmb_final_armed()) {
+        char done[256], file[1024];
+        if (llmb_final_write("interrupted", json_pack("{s:s}", "interrupted_by", name), done,
+                             sizeof done) == 0)
+            llmb_error("interrupted by %s: %s holds the phases completed before (%s)", name,
+                       llmb_final_file(file, sizeof file), done);
+    } else { /* mpirun kills the whole job once one rank exits: give rank 0 the time to write */
         usleep(500000);
+    }
     _exit(128 + sig);
     return NULL;
 }

@@ -7,6 +7,8 @@
 #ifndef LLMB_INTERRUPT_H
 #define LLMB_INTERRUPT_H
 
+#include <stddef.h>
+
 struct llmb_ctx;
 
 /* Start the thread that waits for SIGINT and SIGTERM and install their handler.  0, or -1
@@ -20,5 +22,15 @@ void llmb_interrupt_arm(struct llmb_ctx *ctx, const char *name);
 /* Around every change and every write of the results document (rank 0). */
 void llmb_doc_lock(void);
 void llmb_doc_unlock(void);
+
+/* The last write of a run that ends abnormally, from any thread of rank 0 once armed: a copy
+ * of the document as it stands with "status": status and the members of extra (stolen; may be
+ * NULL), the completed phases listed in done.  It takes the document lock for good: nothing
+ * may change the document after it.  0 when written, else -1 (message printed, or not rank
+ * 0 / not armed). */
+int llmb_final_write(const char *status, void *extra, char *done, size_t len);
+/* 1 on rank 0 once the document can be written; the file's path into buf. */
+int llmb_final_armed(void);
+const char *llmb_final_file(char *buf, size_t len);
 
 #endif

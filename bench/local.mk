@@ -8,6 +8,7 @@ llmbench_SOURCES += \
 	bench/backend.c bench/backend.h \
 	bench/threads.c bench/threads.h \
 	bench/interrupt.c bench/interrupt.h \
+	bench/watchdog.c bench/watchdog.h \
 	bench/clock.c bench/clock.h \
 	bench/buckets.c bench/buckets.h \
 	bench/phase_probe.c \

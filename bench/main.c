@@ -19,6 +19,7 @@
 #include "model.h"
 #include "results.h"
 #include "util.h"
+#include "watchdog.h"
 
 static void print_version(void)
 {
@@ -325,6 +326,7 @@ int main(int argc, char **argv)
         MPI_Finalize();
         return LLMB_EINPUT;
     }
+    llmb_watchdog_start(&ctx);
     int pus;
     ctx.pu_sharers = llmb_pu_sharers(&ctx, &pus);
     ctx.threads = opt.threads > 0 ? opt.threads : llmb_default_threads(&ctx);

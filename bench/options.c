@@ -17,7 +17,7 @@ enum {
     OPT_PHASES = 256, OPT_QUICK, OPT_QUIET, OPT_BACKEND, OPT_MODEL, OPT_LAYERS, OPT_BATCH,
     OPT_SEQ, OPT_OUTPUT, OPT_TAG, OPT_WARMUP, OPT_MIN_ITERS, OPT_TIME_PER_POINT, OPT_SIZES,
     OPT_SEED, OPT_THREADS, OPT_COLLECTIVES, OPT_GROUPS, OPT_NO_LINK_MATRIX, OPT_STEPS, OPT_ACCUM,
-    OPT_BUCKET_SIZE, OPT_NO_OVERLAP, OPT_ZERO, OPT_TOPOLOGY_XML, OPT_DESCRIBE_MODEL, OPT_HELP,
+    OPT_BUCKET_SIZE, OPT_NO_OVERLAP, OPT_ZERO, OPT_TOPOLOGY_XML, OPT_DESCRIBE_MODEL, OPT_HELP, OPT_DEADLINE,
     OPT_VERSION
 };
 
@@ -47,6 +47,7 @@ static const struct option long_opts[] = {
     {"no-overlap", no_argument, NULL, OPT_NO_OVERLAP},
     {"zero", no_argument, NULL, OPT_ZERO},
     {"topology-xml", required_argument, NULL, OPT_TOPOLOGY_XML},
+    {"deadline", required_argument, NULL, OPT_DEADLINE},
     {"describe-model", required_argument, NULL, OPT_DESCRIBE_MODEL},
     {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION},
@@ -278,6 +279,12 @@ static int parse_number(struct llmb_options *opt, int c, const char *arg, struct
             return bad(errbuf, errlen, "--seed: bad value '%s': expected a non-negative integer", arg);
         opt->seed = (unsigned long long)lv;
         return 0;
+    case OPT_DEADLINE:
+        if (llmb_parse_double(arg, 1.0, 86400.0, &dv) < 0)
+            return bad(errbuf, errlen, "--deadline: bad value '%s': expected seconds from 1 to "
+                       "86400", arg);
+        opt->deadline_s = dv;
+        return 0;
     case OPT_BUCKET_SIZE:
         if (llmb_parse_size(arg, &opt->bucket_bytes) < 0 || opt->bucket_bytes < 4)
             return bad(errbuf, errlen, "--bucket-size: bad value '%s': expected a size of at "
@@ -393,6 +400,9 @@ static const char usage_text[] =
 "  --threads N            compute threads per rank (default: the PUs of the rank's binding,\n"
 "                         shared among the ranks bound to the same PUs)\n"
 "  --seed N               seed of every synthetic input (default: 1234)\n"
+"  --deadline SEC         end a run that makes no progress for SEC at one point: the results\n"
+"                         so far are written marked hung, naming the missing ranks; exit 3\n"
+"                         (default: the larger of 300 s and 20x the longest point so far)\n"
 "\n"
 "Model (compute, train):\n"
 "  --model PRESET         model preset (default: gpt2-124m; --describe-model lists them)\n"
@@ -427,7 +437,8 @@ static const char usage_text[] =
 "  --help                 this text\n"
 "  --version              version and build features\n"
 "\n"
-"Exit status: 0 success; 1 a measurement or verification failed; 2 bad input.\n"
+"Exit status: 0 success; 1 a measurement or verification failed; 2 bad input; 3 hung (see\n"
+"--deadline); 128 + N killed by signal N (143: SIGTERM, after writing what it had).\n"
 "See llmbench(1).\n";
 
 void llmb_options_usage(FILE *f)
@@ -491,6 +502,7 @@ void *llmb_options_json(const struct llmb_options *opt)
     json_object_set_new(o, "bucket_bytes", json_integer((json_int_t)opt->bucket_bytes));
     json_object_set_new(o, "overlap", json_boolean(opt->overlap));
     json_object_set_new(o, "zero", json_boolean(opt->zero));
+    json_object_set_new(o, "deadline_s", opt->deadline_s > 0 ? json_real(opt->deadline_s) : json_null());
     json_object_set_new(o, "topology_xml", opt->topology_xml[0] ? llmb_json_str(opt->topology_xml) : json_null());
     return o;
 }

@@ -46,6 +46,7 @@ struct llmb_options {
     size_t bucket_bytes;           /* gradient bucket size */
     int overlap;                   /* overlap gradient reduction with backward */
     int zero;                      /* sharded (ZeRO-style) optimizer */
+    double deadline_s;             /* --deadline: no progress for this long ends the run; 0: default */
     /* probe */
     char topology_xml[1024];       /* load this node topology instead of discovering */
     /* modes that run without MPI */
