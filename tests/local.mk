@@ -19,9 +19,9 @@ tests_unit_test_stats_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_stats_LDADD = $(UNIT_LDADD)
 
 dist_check_SCRIPTS += tests/mpi/run_basic.sh tests/mpi/bad_options.sh tests/mpi/faults.sh \
-	tests/mpi/interrupt.sh
+	tests/mpi/interrupt.sh tests/mpi/hang.sh
 TESTS += tests/mpi/run_basic.sh tests/mpi/bad_options.sh tests/mpi/faults.sh \
-	tests/mpi/interrupt.sh
+	tests/mpi/interrupt.sh tests/mpi/hang.sh
 
 # the comm phase: the collectives' verification tables without MPI traffic (cmocka), every
 # registered collective verified under mpirun, injected stragglers and corruption
