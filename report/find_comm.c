@@ -324,6 +324,7 @@ static void edit_blocking_rate(struct rr_params *p, const void *arg)
         if (p->tier_blocking_s[t] >= 0 && p->tier_blocking_s[t] < p->tier_s[t])
             p->tier_s[t] = p->tier_blocking_s[t];
     p->progress = 1.0;
+    p->stall = 0.0;
 }
 
 /* Training's collectives alone: the train pattern, else the train phase's comm_alone_s. */

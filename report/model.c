@@ -78,7 +78,7 @@ double rr_model_time(const struct rr_params *p, double terms[RR_NTERMS])
     if (s > 0 && p->window > 0) {
         double g = p->progress > 0 ? p->progress : 1.0;
         double done = fmin(1.0, p->window * tc / (g * s)); /* share finished while computing */
-        exposed = s * (1.0 - done);
+        exposed = s * (1.0 - done) + s * fmax(0.0, p->stall);
         if (p->nbuckets > 0)
             exposed = fmax(exposed, s / p->nbuckets); /* the last bucket starts at the end */
     }

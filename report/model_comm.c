@@ -105,6 +105,18 @@ static void blocking_prices(struct rr_run *run, double w[RR_NTIERS])
  * within the computation (background progress: no slower than alone) or when not measured;
  * RR_PROGRESS_MAX when nothing advanced. */
 #define RR_PROGRESS_MAX 1e6
+/* Collectives that sat unprogressed can finish later than alone once waited for (the tail
+ * after the computation exceeds the whole alone time): that excess over alone, as a fraction
+ * of alone.  0 when not measured or when the tail is no longer than alone. */
+static double stall_fraction(const struct rr_train_pattern *tp)
+{
+    double busy = tp->calls * tp->interval_s;
+    if (!(tp->progressed_s > 0 && tp->alone_s > 0 && busy > 0))
+        return 0.0;
+    double left = tp->progressed_s - busy;
+    return left > tp->alone_s ? (left - tp->alone_s) / tp->alone_s : 0.0;
+}
+
 static double progress_factor(const struct rr_train_pattern *tp)
 {
     double busy = tp->calls * tp->interval_s;
@@ -148,18 +160,23 @@ void rr_price_comm(struct rr_run *run, double w[RR_NTIERS])
     char a[32], b[32], c[32], ex[200];
     blocking_prices(run, w);
     p->progress = 1.0;
+    p->stall = 0.0;
     p->window = run->overlap ? RR_BACKWARD_SHARE : 0.0;
     p->nbuckets = (int)run->nbuckets;
     run->pred_comm_independent = 1;
     if (tp->present && tp->alone_s > 0) {
         set_tiers(p, tp->alone_s, w);
         p->progress = progress_factor(tp);
+        p->stall = stall_fraction(tp);
         snprintf(run->pred_comm_src, sizeof run->pred_comm_src,
                  "training's pattern replayed by the comm phase (train_pattern: %d %s "
                  "collectives, %d outstanding): %s alone", tp->nbuckets, tp->mode,
                  tp->outstanding, rr_format_time(tp->alone_s, a, sizeof a));
         char how[64];
-        if (p->progress >= RR_PROGRESS_MAX)
+        if (p->progress >= RR_PROGRESS_MAX && p->stall > 0)
+            snprintf(how, sizeof how, "none done while computing, then %.0f%% slower than "
+                     "alone", 100 * p->stall);
+        else if (p->progress >= RR_PROGRESS_MAX)
             snprintf(how, sizeof how, "none done while computing");
         else if (p->progress > 1)
             snprintf(how, sizeof how, "progress factor %.2f", p->progress);

@@ -101,7 +101,7 @@ extern const char *const rr_term_names[RR_NTERMS];
  * the compute and comm phases measured, or from the train phase's own per-rank timers; none
  * copies the measured exposed communication or the measured wait:
  *   T = Tc + opt + exposed + wait + other,   Tc = comp_norm / phi,   S = sum of tier_s
- *   exposed = max(S / nbuckets, S * (1 - min(1, window * Tc / (progress * S))))
+ *   exposed = max(S / nbuckets, S * (1 - min(1, window * Tc / (progress * S))) + S * stall)
  *   wait    = max_r x_r - median_r x_r,   x_r = rank_compute[r] + rank_opt[r] + rank_host[r]
  *             (the fixed wait below when there are no per-rank figures, nranks 0)
  * The exposed part is split over the tiers in proportion to tier_s.  In brackets: the factor
@@ -117,6 +117,10 @@ struct rr_params {
     double progress;        /* how much slower training's collectives advance while the ranks
                                compute (progressed by test calls only) than alone: >= 1 slows
                                the overlap; 1 when not measured (background progress)
+                                                       [the comm group of progress_tier] */
+    double stall;           /* collectives left unprogressed while the ranks compute finish this
+                               fraction of S later than alone (train_pattern: progressed - the
+                               computation - alone, over alone); 0 when not measured or none
                                                        [the comm group of progress_tier] */
     int progress_tier;      /* enum rr_tier carrying training's collectives */
     double window;          /* fraction of Tc during which buckets can be communicated (the
