@@ -69,8 +69,13 @@ json_t *llmb_phase_result(struct llmb_ctx *ctx, const char *name)
     return json_object_get(json_object_get(ctx->doc, "phases"), name);
 }
 
+static double gather_s; /* time inside llmb_gather_json on this rank */
+
+double llmb_gather_seconds(void) { return gather_s; }
+
 json_t *llmb_gather_json(json_t *mine, MPI_Comm comm)
 {
+    double t0 = MPI_Wtime();
     int rank, size;
     MPI_Comm_rank(comm, &rank);
     MPI_Comm_size(comm, &size);
@@ -107,6 +112,7 @@ json_t *llmb_gather_json(json_t *mine, MPI_Comm comm)
             json_array_append_new(out, v ? v : json_null());
         }
     }
+    gather_s += MPI_Wtime() - t0;
     free(all);
     free(lens);
     free(displs);

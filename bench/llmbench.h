@@ -74,6 +74,9 @@ void llmb_say(struct llmb_ctx *ctx, const char *fmt, ...) __attribute__((format(
  * where a rank sent nothing); NULL elsewhere.  Collective over comm; out of memory aborts. */
 json_t *llmb_gather_json(json_t *mine, MPI_Comm comm);
 
+/* Seconds this rank spent in llmb_gather_json() so far (the cost of gathering to rank 0). */
+double llmb_gather_seconds(void);
+
 /* The JSON object of an earlier phase of this run (rank 0), or NULL. */
 json_t *llmb_phase_result(struct llmb_ctx *ctx, const char *name);
 

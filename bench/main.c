@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/statvfs.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -176,14 +177,34 @@ static int check_output(struct llmb_ctx *ctx)
     return rc;
 }
 
+static double write_seconds; /* rank 0: time writing the results file */
+
+/* What the run itself cost (rank 0's JSON; NULL elsewhere): rank 0's peak memory and the
+ * largest of any rank, time spent gathering results to rank 0 and writing the file. */
+static json_t *driver_cost(struct llmb_ctx *ctx)
+{
+    struct rusage ru;
+    double rss = getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss * 1024.0 : 0, rss_max = 0;
+    double g = llmb_gather_seconds(), g_max = 0;
+    MPI_Reduce(&rss, &rss_max, 1, MPI_DOUBLE, MPI_MAX, 0, ctx->world);
+    MPI_Reduce(&g, &g_max, 1, MPI_DOUBLE, MPI_MAX, 0, ctx->world);
+    if (ctx->rank != 0)
+        return NULL;
+    return json_pack("{s:I, s:I, s:f, s:f, s:f}", "rank0_max_rss_bytes", (json_int_t)rss,
+                     "ranks_max_rss_bytes", (json_int_t)rss_max, "rank0_gather_s", g,
+                     "ranks_max_gather_s", g_max, "write_s", write_seconds);
+}
+
 /* Rank 0 writes; every rank learns whether it worked. */
 static int write_results(struct llmb_ctx *ctx, const char *name, int first)
 {
     int rc = 0;
     if (ctx->rank == 0) {
+        double t0 = llmb_now_s();
         llmb_doc_lock();
         rc = llmb_results_write(ctx->doc, ctx->opt->output, name, first) < 0 ? 1 : 0;
         llmb_doc_unlock();
+        write_seconds += llmb_now_s() - t0;
     }
     MPI_Bcast(&rc, 1, MPI_INT, 0, ctx->world);
     return rc;
@@ -253,6 +274,7 @@ static int run(struct llmb_ctx *ctx)
 
     long long wrong = 0;
     MPI_Reduce(&ctx->wrong, &wrong, 1, MPI_LONG_LONG, MPI_SUM, 0, ctx->world);
+    json_t *cost = driver_cost(ctx);
     if (ctx->rank == 0) {
         char iso[32];
         llmb_utc_iso(iso, sizeof iso);
@@ -260,6 +282,7 @@ static int run(struct llmb_ctx *ctx)
         json_object_set_new(ctx->doc, "end_time", json_string(iso));
         json_object_set_new(ctx->doc, "status", json_string(status == 0 ? "complete" : status == 1 ? "failed" : "input-error"));
         json_object_set_new(json_object_get(ctx->doc, "errors"), "wrong_elements", json_integer(wrong));
+        json_object_set_new(ctx->doc, "driver", cost);
         llmb_doc_unlock();
         if (wrong > 0) {
             llmb_error("verification failed: %lld wrong elements in total (see the results file)", wrong);

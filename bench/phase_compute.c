@@ -376,15 +376,18 @@ static long long count_not(const struct llmb_kernels *k, const float *x, size_t 
     return wrong;
 }
 
-/* 3. memory bandwidth: a = b + s*c, each array >= 4x the last-level cache (shared by the
- * node's ranks) and >= 32 MiB */
+/* 3. memory bandwidth: a = b + s*c, each array 4x the last-level cache shared by the node's
+ * ranks (all ranks run it at once, so together they are 4x beyond the cache), at least 32 MiB
+ * together and 1 MiB each, at most 1 GiB */
 static void triad(struct cphase *c)
 {
     const struct llmb_kernels *k = c->k;
     llmb_progress(c->ctx, "compute", ++c->point, c->npoints, "stream triad");
     size_t llc = llmb_llc_bytes();
-    size_t per = 4 * llc / (size_t)(c->ctx->node_size > 0 ? c->ctx->node_size : 1);
-    per = per < ((size_t)32 << 20) ? (size_t)32 << 20 : per > ((size_t)1 << 30) ? (size_t)1 << 30 : per;
+    size_t ranks = (size_t)(c->ctx->node_size > 0 ? c->ctx->node_size : 1);
+    size_t per = 4 * llc / ranks, floor = ((size_t)32 << 20) / ranks;
+    floor = floor < ((size_t)1 << 20) ? (size_t)1 << 20 : floor;
+    per = per < floor ? floor : per > ((size_t)1 << 30) ? (size_t)1 << 30 : per;
     struct triad_op t = {.k = k, .n = per / 4, .a = k->alloc(per), .b = k->alloc(per),
                          .c = k->alloc(per)};
     int oom = !t.a || !t.b || !t.c || fill_value(k, t.b, t.n, 1.0f) || fill_value(k, t.c, t.n, 2.0f);

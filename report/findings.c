@@ -196,10 +196,15 @@ void rr_find(const struct rr_run *run, int ri, const struct rr_resource res[RR_N
         rr_finding_table[i].eval(&cx, &rr_finding_table[i]);
     from_probe(&cx);
     absorb(&cx);
-    /* A time lost of a few ulps is no time lost. */
-    for (size_t i = cx.from; i < out->n; i++)
-        if (out->v[i].time_lost_s < 0)
-            out->v[i].time_lost_s = 0;
+    /* A time lost of a few ulps is no time lost; a cause that costs under 1% of the step is not
+     * critical, whatever its own measure says (the buyer acts on the cost). */
+    for (size_t i = cx.from; i < out->n; i++) {
+        struct rr_finding *f = &out->v[i];
+        if (f->time_lost_s < 0)
+            f->time_lost_s = 0;
+        if (f->sev == RR_CRITICAL && run->step_med > 0 && f->time_lost_s < 0.01 * run->step_med)
+            f->sev = RR_WARNING;
+    }
 }
 
 static double lost_or_zero(double t) { return isnan(t) ? 0 : t; }
