@@ -67,7 +67,7 @@ if [ "$fuzz_secs" != 0 ]; then
         printf '# PASS: 0\n# SKIP: 2\n' >fuzz-suite.log
     else
         make fuzz FUZZ_SECONDS="$fuzz_secs" >fuzz.out 2>&1 || status=1
-        grep -E '^(fuzz:|FAIL|    )' fuzz.out
+        grep -E '^(fuzz:|PASS: fuzz_|FAIL|    )' fuzz.out
         grep -q '^PASS: fuzz_\|^FAIL: fuzz_' fuzz.out || { tail -20 fuzz.out; echo "FAIL: make fuzz (build)" >>fuzz.out; }
         p=$(grep -c '^PASS: fuzz_' fuzz.out); f=$(grep -c '^FAIL: ' fuzz.out)
         printf '# PASS: %d\n# FAIL: %d\n' "$p" "$f" >fuzz-suite.log
