@@ -150,16 +150,98 @@ json_t *llmb_json_str(const char *text)
     return s ? s : json_null();
 }
 
+/* Length of the valid UTF-8 character at p (1 to 4), or 0 when the bytes there are not one
+ * (stray continuation byte, overlong form, surrogate, beyond U+10FFFF, cut short). */
+static size_t utf8_len(const unsigned char *p)
+{
+    unsigned c = p[0];
+    size_t n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3
+             : (c & 0xf8) == 0xf0 ? 4 : 0;
+    if (n <= 1)
+        return n;
+    unsigned cp = c & (0x7f >> n);
+    for (size_t i = 1; i < n; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+        cp = cp << 6 | (p[i] & 0x3f);
+    }
+    static const unsigned lowest[5] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < lowest[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return n;
+}
+
+char *llmb_escape_ctl(const char *in, char *out, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *p = (const unsigned char *)(in ? in : "");
+    size_t j = 0;
+    if (len == 0)
+        return out;
+    while (*p) {
+        char e[8];
+        size_t n = utf8_len(p), el;
+        if (n == 1 && *p >= 0x20 && *p != 0x7f) {
+            e[0] = (char)*p, el = 1;
+        } else if (n == 1) {
+            const char *named = *p == '\n'   ? "\\n"
+                                : *p == '\r' ? "\\r"
+                                : *p == '\t' ? "\\t"
+                                              : NULL;
+            if (named)
+                memcpy(e, named, 3), el = 2;
+            else
+                e[0] = '\\', e[1] = 'x', e[2] = hex[*p >> 4], e[3] = hex[*p & 15], el = 4;
+        } else if (n == 2 && p[0] == 0xc2 && p[1] < 0xa0) { /* C1 control, U+0080-U+009F */
+            memcpy(e, "\\u00", 4), e[4] = hex[p[1] >> 4], e[5] = hex[p[1] & 15], el = 6;
+        } else if (n == 0) { /* not UTF-8: the byte in hex */
+            e[0] = '\\', e[1] = 'x', e[2] = hex[*p >> 4], e[3] = hex[*p & 15], el = 4, n = 1;
+        } else {
+            memcpy(e, p, n), el = n;
+        }
+        if (j + el >= len)
+            break;
+        memcpy(out + j, e, el);
+        j += el;
+        p += n;
+    }
+    out[j] = '\0';
+    return out;
+}
+
+int llmb_utf8_cpy(char *dst, const char *src, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)(src ? src : "");
+    size_t j = 0;
+    if (len == 0)
+        return 1;
+    while (p[j]) {
+        size_t n = utf8_len(p + j);
+        if (n == 0)
+            n = 1; /* not UTF-8 (jansson never gives such a string): copied as it is */
+        if (j + n >= len) {
+            dst[j] = '\0';
+            return 1;
+        }
+        memcpy(dst + j, p + j, n);
+        j += n;
+    }
+    dst[j] = '\0';
+    return 0;
+}
+
 int llmb_results_error(const char *file, const char *path, const char *fmt, ...)
 {
-    char msg[1536];
+    char msg[1536], line[2048], esc[2048];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     if (path && *path)
-        return llmb_error("%s: %s: %s", file, path, msg);
-    return llmb_error("%s: %s", file, msg);
+        snprintf(line, sizeof line, "%s: %s: %s", file, path, msg);
+    else
+        snprintf(line, sizeof line, "%s: %s", file, msg);
+    return llmb_error("%s", llmb_escape_ctl(line, esc, sizeof esc));
 }
 
 const char *llmb_jpath_key(char *buf, size_t len, const char *parent, const char *key)
@@ -338,16 +420,110 @@ int llmb_results_checksum_ok(const char *path, const json_t *doc)
     return 1;
 }
 
+/* The whole file into *text (malloc'd, NUL-terminated), *n bytes: a regular file (or a pipe) of
+ * at most LLMB_RESULTS_MAX_BYTES.  0, or -1 after one line. */
+static int read_text(const char *path, char **text, size_t *n)
+{
+    *text = NULL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return llmb_results_error(path, NULL, "cannot open: %s", strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) < 0) {
+        int saved = errno;
+        close(fd);
+        return llmb_results_error(path, NULL, "cannot read: %s", strerror(saved));
+    }
+    if (S_ISDIR(st.st_mode)) {
+        close(fd);
+        return llmb_results_error(path, NULL, "is a directory, not a results file");
+    }
+    if (S_ISREG(st.st_mode) && (unsigned long long)st.st_size > LLMB_RESULTS_MAX_BYTES) {
+        close(fd);
+        return llmb_results_error(path, NULL, "%lld bytes: larger than the %lu MiB a results "
+                                  "file may be", (long long)st.st_size, LLMB_RESULTS_MAX_BYTES >> 20);
+    }
+    size_t cap = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 1 << 16, len = 0;
+    char *buf = malloc(cap);
+    ssize_t r = 1;
+    while (buf && r > 0) {
+        if (len + 1 >= cap) { /* grew while read, or a pipe */
+            char *b = len < LLMB_RESULTS_MAX_BYTES ? realloc(buf, 2 * cap) : NULL;
+            if (!b)
+                break;
+            buf = b, cap *= 2;
+        }
+        r = read(fd, buf + len, cap - 1 - len);
+        if (r > 0)
+            len += (size_t)r;
+        else if (r < 0 && errno == EINTR)
+            r = 1;
+    }
+    int saved = errno;
+    close(fd);
+    if (!buf || r != 0 || len > LLMB_RESULTS_MAX_BYTES) {
+        free(buf);
+        if (len > LLMB_RESULTS_MAX_BYTES)
+            return llmb_results_error(path, NULL, "larger than the %lu MiB a results file may "
+                                      "be", LLMB_RESULTS_MAX_BYTES >> 20);
+        return llmb_results_error(path, NULL, "cannot read: %s",
+                                  buf ? strerror(saved) : "out of memory");
+    }
+    buf[len] = '\0';
+    *text = buf;
+    *n = len;
+    return 0;
+}
+
+/* The text's nesting depth and number of values, outside strings, against the reader's limits
+ * (results.h): checked before jansson builds anything.  0, or -1 after one line. */
+static int check_shape(const char *path, const char *t, size_t n)
+{
+    size_t depth = 0, values = 1, line = 1;
+    int in_str = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = t[i];
+        if (in_str) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_str = 0;
+            continue;
+        }
+        if (c == '"')
+            in_str = 1;
+        else if (c == '\n')
+            line++;
+        else if (c == ',' || c == '[' || c == '{') {
+            values++;
+            if (c != ',' && ++depth > LLMB_RESULTS_MAX_DEPTH)
+                return llmb_results_error(path, NULL, "nested deeper than %d levels at line "
+                                          "%zu: not a results file", LLMB_RESULTS_MAX_DEPTH, line);
+        } else if ((c == ']' || c == '}') && depth > 0)
+            depth--;
+        if (values > LLMB_RESULTS_MAX_VALUES)
+            return llmb_results_error(path, NULL, "more than %lu JSON values (line %zu): larger "
+                                      "than a results file may be", LLMB_RESULTS_MAX_VALUES, line);
+    }
+    return 0;
+}
+
 json_t *llmb_results_load(const char *path)
 {
     json_error_t jerr;
-    json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+    char *text;
+    size_t n = 0;
+    if (read_text(path, &text, &n) < 0)
+        return NULL;
+    if (check_shape(path, text, n) < 0) {
+        free(text);
+        return NULL;
+    }
+    json_t *doc = json_loadb(text, n, JSON_REJECT_DUPLICATES, &jerr);
+    free(text);
     if (!doc) {
-        if (jerr.line < 0 || strstr(jerr.text, "unable to open"))
-            llmb_results_error(path, NULL, "%s", jerr.text);
-        else
-            llmb_results_error(path, NULL, "not valid JSON at line %d, column %d: %s", jerr.line,
-                               jerr.column, jerr.text);
+        llmb_results_error(path, NULL, "not valid JSON at line %d, column %d: %s", jerr.line,
+                           jerr.column, jerr.text);
         return NULL;
     }
     if (!json_is_object(doc)) {

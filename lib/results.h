@@ -42,7 +42,25 @@ json_t *llmb_json_str(const char *text);
  * Not finite: JSON null.  New reference. */
 json_t *llmb_json_seconds(double s);
 
-/* Print "<file>: <path>: <message>" (path may be NULL or ""); always returns -1. */
+/* Limits of the reader, checked on the text before it is parsed, so that no file makes the
+ * reader allocate or work without bound: its size, its nesting depth, and its number of JSON
+ * values (jansson spends about 50 bytes on each).  A results file of 10^4 ranks and 100 steps
+ * holds about 5 million values. */
+#define LLMB_RESULTS_MAX_BYTES (256UL << 20)
+#define LLMB_RESULTS_MAX_DEPTH 64
+#define LLMB_RESULTS_MAX_VALUES (16UL << 20)
+
+/* in with its control characters (C0, DEL, C1) and bytes that are not UTF-8 made visible:
+ * \n \r \t, \xHH or \u00HH; into out (len bytes), cut at a character boundary.  One line
+ * of printable text whatever a results file holds.  Returns out. */
+char *llmb_escape_ctl(const char *in, char *out, size_t len);
+
+/* Copy src into dst (len bytes) like llmb_strlcpy, but cut at a UTF-8 character boundary (a
+ * cut never leaves half a character).  NULL src gives "".  Returns 0, or 1 when cut. */
+int llmb_utf8_cpy(char *dst, const char *src, size_t len);
+
+/* Print "<file>: <path>: <message>" (path may be NULL or ""), its control characters escaped
+ * (llmb_escape_ctl): always one line.  Always returns -1. */
 int llmb_results_error(const char *file, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

@@ -14,6 +14,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 const char *const rr_phase_names[RR_NPHASES] = {"probe", "compute", "comm", "train"};
 
@@ -41,8 +42,8 @@ int rr_ld_num(const char *file, const char *path, json_t *obj, const char *key, 
     return rc < 0 ? -1 : 0;
 }
 
-int rr_ld_str(const char *file, const char *path, json_t *obj, const char *key,
-              int required, char *buf, size_t len)
+int rr_ld_strp(const char *file, const char *path, json_t *obj, const char *key, int required,
+               const char **out)
 {
     int bad = 0;
     json_t *n0 = json_is_object(obj) ? json_object_get(obj, key) : NULL;
@@ -60,7 +61,18 @@ int rr_ld_str(const char *file, const char *path, json_t *obj, const char *key,
         }
         return 0;
     }
-    llmb_strlcpy(buf, json_string_value(v), len);
+    *out = json_string_value(v);
+    return 0;
+}
+
+int rr_ld_str(const char *file, const char *path, json_t *obj, const char *key,
+              int required, char *buf, size_t len)
+{
+    const char *s = NULL;
+    if (rr_ld_strp(file, path, obj, key, required, &s) < 0)
+        return -1;
+    if (s) /* a cut never leaves half a UTF-8 character */
+        llmb_utf8_cpy(buf, s, len);
     return 0;
 }
 
@@ -158,11 +170,9 @@ static int all_seen(struct rr_ld_ctx *c, const char *path, const char *seen)
     return 0;
 }
 
-/* Call each(c, p, e, rk) for every entry e (at JSON path p) of the per-rank array a at apath:
- * an object whose "rank" is in [0, nranks-1], each rank at most once; with all, every rank must
- * have its entry.  0, or -1 after one error line. */
-static int for_each_rank(struct rr_ld_ctx *c, const char *apath, json_t *a, int all,
-                         int (*each)(struct rr_ld_ctx *c, const char *p, json_t *e, struct rr_rank *rk))
+int rr_ld_for_each_rank(struct rr_ld_ctx *c, const char *apath, json_t *a, int all,
+                        int (*each)(struct rr_ld_ctx *c, const char *p, json_t *e,
+                                    struct rr_rank *rk))
 {
     char p[512];
     char *seen = calloc((size_t)c->run->nranks, 1);
@@ -247,16 +257,37 @@ static int load_node_devices(struct rr_ld_ctx *c, const char *p, json_t *e, stru
 
 /* Entry i (at path p) of phases.probe.nodes[], matched to world.node_names by its name (or by
  * position when it has none). */
-static int load_probe_node(struct rr_ld_ctx *c, const char *p, json_t *e, size_t i)
+static int cmp_node(const void *x, const void *y)
+{
+    const struct rr_node *const *a = x, *const *b = y;
+    int c = strcmp((*a)->name, (*b)->name);
+    return c ? c : (*a > *b) - (*a < *b);
+}
+
+/* The node named name (the last of that name in world.node_names), by binary search in
+ * byname (the nodes sorted by name, then position): -1 when none. */
+static int node_named(const struct rr_run *run, struct rr_node **byname, const char *name)
+{
+    size_t lo = 0, hi = (size_t)run->nnodes;
+    while (lo < hi) { /* the first entry after every one named name or before it */
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(byname[mid]->name, name) <= 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo > 0 && strcmp(byname[lo - 1]->name, name) == 0 ? (int)(byname[lo - 1] - run->nodes)
+                                                             : -1;
+}
+
+static int load_probe_node(struct rr_ld_ctx *c, const char *p, json_t *e, size_t i,
+                           struct rr_node **byname)
 {
     struct rr_run *run = c->run;
     char name[128] = "", q[1100];
     if (rr_ld_str(c->file, p, e, "name", 0, name, sizeof name) < 0)
         return -1;
-    int k = -1;
-    for (int n = 0; n < run->nnodes; n++)
-        if (name[0] && strcmp(run->nodes[n].name, name) == 0)
-            k = n;
+    int k = name[0] ? node_named(run, byname, name) : -1;
     if (k < 0 && i < (size_t)run->nnodes && !name[0])
         k = (int)i;
     if (k < 0) {
@@ -287,8 +318,8 @@ static int load_probe_rank(struct rr_ld_ctx *c, const char *p, json_t *e, struct
     }
     if (rr_ld_int(f, p, e, "threads", 1, 1e6, 0, &rk->threads) < 0 ||
         rr_ld_int(f, p, e, "pus", 0, 1e7, 0, &rk->pus) < 0 ||
-        rr_ld_str(f, p, e, "cpuset", 0, rk->cpuset, sizeof rk->cpuset) < 0 ||
-        rr_ld_str(f, p, e, "host", 0, rk->host, sizeof rk->host) < 0 ||
+        rr_ld_strp(f, p, e, "cpuset", 0, &rk->cpuset) < 0 ||
+        rr_ld_strp(f, p, e, "host", 0, &rk->host) < 0 ||
         int_list(f, p, e, "numa", 0, 1 << 20, &rk->numa, &rk->nnuma) < 0 ||
         int_list(f, p, e, "overlaps", 0, c->run->nranks - 1, &rk->overlaps, &rk->noverlaps) < 0)
         return -1;
@@ -299,8 +330,8 @@ static int load_probe_rank(struct rr_ld_ctx *c, const char *p, json_t *e, struct
         llmb_jpath_key(q, sizeof q, p, "gpu");
         rk->has_gpu = 1;
         if (rr_ld_int(f, q, g, "numa", -1, 1 << 20, 0, &rk->gpu_numa) < 0 ||
-            rr_ld_str(f, q, g, "nearest_path", 0, rk->gpu_path, sizeof rk->gpu_path) < 0 ||
-            rr_ld_str(f, q, g, "nearest_nic", 0, rk->gpu_nic, sizeof rk->gpu_nic) < 0)
+            rr_ld_strp(f, q, g, "nearest_path", 0, &rk->gpu_path) < 0 ||
+            rr_ld_strp(f, q, g, "nearest_nic", 0, &rk->gpu_nic) < 0)
             return -1;
     }
     return 0;
@@ -314,13 +345,22 @@ static int load_probe(struct rr_ld_ctx *c, json_t *ph)
     json_t *a;
     if (rr_ld_array(f, "phases.probe", ph, "nodes", &a) < 0)
         return -1;
-    for (size_t i = 0; a && i < json_array_size(a); i++) {
+    struct rr_node **byname = malloc((size_t)run->nnodes * sizeof *byname);
+    if (!byname)
+        return llmb_error("out of memory");
+    for (int n = 0; n < run->nnodes; n++)
+        byname[n] = &run->nodes[n];
+    qsort(byname, (size_t)run->nnodes, sizeof *byname, cmp_node);
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && a && i < json_array_size(a); i++) {
         json_t *e = rr_ld_elem(f, "phases.probe.nodes", a, i, p, sizeof p);
-        if (!e || load_probe_node(c, p, e, i) < 0)
-            return -1;
+        rc = e ? load_probe_node(c, p, e, i, byname) : -1;
     }
+    free(byname);
+    if (rc < 0)
+        return -1;
     if (rr_ld_array(f, "phases.probe", ph, "ranks", &a) < 0 ||
-        for_each_rank(c, "phases.probe.ranks", a, 0, load_probe_rank) < 0 ||
+        rr_ld_for_each_rank(c, "phases.probe.ranks", a, 0, load_probe_rank) < 0 ||
         rr_ld_object(f, "phases.probe", ph, "env", &run->env) < 0 ||
         rr_ld_array(f, "phases.probe", ph, "warnings", &run->probe_warnings) < 0)
         return -1;
@@ -376,8 +416,7 @@ static int load_compute_rank(struct rr_ld_ctx *c, const char *p, json_t *e, stru
         rr_ld_num(f, p, e, "measured_peak_gflops", 0, MAX_GFLOPS, &rk->measured_gflops) < 0 ||
         rr_ld_num(f, p, e, "stream_triad_gbs", 0, MAX_GBS, &rk->stream_gbs) < 0 ||
         rr_ld_num(f, p, e, "layer_time_s", 0, MAX_TIME_S, &rk->layer_time_s) < 0 ||
-        rr_ld_str(f, p, e, "nominal_peak_derivation", 0, rk->nominal_deriv,
-                sizeof rk->nominal_deriv) < 0)
+        rr_ld_strp(f, p, e, "nominal_peak_derivation", 0, &rk->nominal_deriv) < 0)
         return -1;
     if (rk->threads < 0 && rr_ld_int(f, p, e, "threads", 1, 1e6, 0, &rk->threads) < 0)
         return -1;
@@ -390,212 +429,51 @@ static int load_compute(struct rr_ld_ctx *c, json_t *ph)
     json_t *a = llmb_jget(c->file, "phases.compute", ph, "ranks", JSON_ARRAY, 1, &bad);
     if (!a)
         return -1;
-    return for_each_rank(c, "phases.compute.ranks", a, 1, load_compute_rank);
-}
-
-/* ---------------------------------------------------------------- train */
-/* The workload: model shape, batch, mode, throughput figures, overlap, step times. */
-static int load_train_workload(struct rr_ld_ctx *c, json_t *ph)
-{
-    struct rr_run *run = c->run;
-    const char *f = c->file;
-    const char *P = "phases.train";
-    json_t *m;
-    if (rr_ld_object(f, P, ph, "model", &m) < 0)
-        return -1;
-    if (m) {
-        const char *M = "phases.train.model";
-        if (rr_ld_str(f, M, m, "preset", 0, run->model, sizeof run->model) < 0 ||
-            rr_ld_int(f, M, m, "layers", 1, 1e6, 0, &run->layers) < 0 ||
-            rr_ld_int(f, M, m, "d_model", 1, 1e7, 0, &run->d_model) < 0 ||
-            rr_ld_int(f, M, m, "heads", 1, 1e6, 0, &run->heads) < 0)
-            return -1;
-    }
-    if (rr_ld_int(f, P, ph, "batch", 1, 1e9, 0, &run->batch) < 0 ||
-        rr_ld_int(f, P, ph, "seq", 1, 1e9, 0, &run->seq) < 0 ||
-        rr_ld_int(f, P, ph, "accum", 1, 1e9, 0, &run->accum) < 0 ||
-        rr_ld_str(f, P, ph, "mode", 0, run->mode, sizeof run->mode) < 0 ||
-        rr_ld_num(f, P, ph, "global_batch_tokens", 0, 1e18, &run->global_batch_tokens) < 0 ||
-        rr_ld_num(f, P, ph, "flops_per_step", 0, MAX_FLOPS, &run->flops_per_step) < 0 ||
-        rr_ld_num(f, P, ph, "tokens_per_s", 0, 1e18, &run->tokens_per_s) < 0 ||
-        rr_ld_num(f, P, ph, "peak_nominal_gflops", 0, MAX_GFLOPS, &run->peak_nominal_train) < 0 ||
-        rr_ld_num(f, P, ph, "peak_measured_gflops", 0, MAX_GFLOPS, &run->peak_measured_train) < 0 ||
-        rr_ld_num(f, P, ph, "overlap_hidden_frac", 0, 1, &run->hidden_frac) < 0 ||
-        rr_ld_num(f, P, ph, "comm_alone_s", 0, MAX_TIME_S, &run->comm_alone_s) < 0)
-        return -1;
-    json_t *ov = json_object_get(ph, "overlap");
-    if (ov && !json_is_null(ov)) {
-        if (!json_is_boolean(ov))
-            return llmb_results_error(f, "phases.train.overlap", "expected a boolean");
-        run->overlap = json_is_true(ov);
-    }
-    if (llmb_jnum_array(f, P, ph, "step_time_samples_s", 0, MAX_TIME_S, 1, &run->steps,
-                        &run->nsteps) != 0)
-        return -1;
-    if (run->nsteps == 0)
-        return llmb_results_error(f, "phases.train.step_time_samples_s",
-                                  "expected at least one step time, found an empty array");
-    return 0;
-}
-
-/* The gradient buckets of one step: size, group (its tier), collective (by default allreduce,
- * or with mode zero a reduce-scatter and an allgather). */
-static int load_train_buckets(struct rr_ld_ctx *c, json_t *ph)
-{
-    struct rr_run *run = c->run;
-    const char *f = c->file;
-    char p[512], q[1100];
-    json_t *b;
-    if (rr_ld_array(f, "phases.train", ph, "buckets", &b) < 0)
-        return -1;
-    size_t nb = b ? json_array_size(b) : 0;
-    int zero = strcmp(run->mode, "zero") == 0;
-    run->buckets = calloc(nb ? 2 * nb : 1, sizeof *run->buckets);
-    if (!run->buckets)
-        return llmb_error("out of memory");
-    for (size_t i = 0; i < nb; i++) {
-        json_t *e = rr_ld_elem(f, "phases.train.buckets", b, i, p, sizeof p);
-        struct rr_bucket bk = {0};
-        char coll[24] = "";
-        if (!e || llmb_jnum(f, p, e, "bytes", 0, MAX_BYTES, 1, &bk.bytes) != 0 ||
-            rr_ld_str(f, p, e, "group", 0, bk.group, sizeof bk.group) < 0 ||
-            rr_ld_str(f, p, e, "collective", 0, coll, sizeof coll) < 0)
-            return -1;
-        if (!bk.group[0])
-            strcpy(bk.group, "world");
-        if (strcmp(bk.group, "world") && strcmp(bk.group, "intra") && strcmp(bk.group, "inter"))
-            return llmb_results_error(f, llmb_jpath_key(q, sizeof q, p, "group"),
-                                      "expected world, intra or inter; found \"%s\"", bk.group);
-        bk.tier = strcmp(bk.group, "intra") == 0 ? RR_INTRA
-                  : strcmp(bk.group, "inter") == 0 ? RR_INTER
-                  : run->nnodes > 1 ? RR_INTER : RR_INTRA;
-        if (coll[0]) {
-            bk.coll = llmb_coll_from_name(coll);
-            if (bk.coll < 0)
-                return llmb_results_error(f, llmb_jpath_key(q, sizeof q, p, "collective"),
-                                          "unknown collective \"%s\"", coll);
-            run->buckets[run->nbuckets++] = bk;
-        } else if (zero) { /* sharded: reduce-scatter the gradients, all-gather the weights */
-            bk.coll = LLMB_COLL_REDUCE_SCATTER;
-            run->buckets[run->nbuckets++] = bk;
-            bk.coll = LLMB_COLL_ALLGATHER;
-            run->buckets[run->nbuckets++] = bk;
-        } else {
-            bk.coll = LLMB_COLL_ALLREDUCE;
-            run->buckets[run->nbuckets++] = bk;
-        }
-    }
-    return 0;
-}
-
-/* One entry of phases.train.ranks[]: its per-step timers (compute_s and total_s required, the
- * others optional, all of the same length) and last_frac. */
-/* bucket_start_s / bucket_done_s of one rank: [steps][collectives] of numbers or nulls, into
- * *out (nsteps x *nc).  Absent or null: *out stays NULL. */
-static int bucket_times(const char *f, const char *p, json_t *e, const char *key, size_t nsteps,
-                        size_t *nc, double **out)
-{
-    char q[1100], k[1200], m[1300];
-    json_t *a;
-    if (rr_ld_array(f, p, e, key, &a) < 0)
-        return -1;
-    if (!a)
-        return 0;
-    llmb_jpath_key(q, sizeof q, p, key);
-    if (json_array_size(a) != nsteps)
-        return llmb_results_error(f, q, "expected %zu steps (as compute_s), found %zu", nsteps,
-                                  json_array_size(a));
-    for (size_t s = 0; s < nsteps; s++) {
-        json_t *row = json_array_get(a, s);
-        llmb_jpath_index(k, sizeof k, q, s);
-        if (!json_is_array(row) || (s > 0 && json_array_size(row) != *nc) ||
-            json_array_size(row) > 1000000)
-            return llmb_results_error(f, k, "expected an array of %zu numbers or nulls",
-                                      s > 0 ? *nc : json_array_size(row));
-        if (s == 0) {
-            *nc = json_array_size(row);
-            size_t cells = nsteps * *nc;
-            if (!(*out = malloc((cells ? cells : 1) * sizeof **out)))
-                return llmb_error("out of memory");
-        }
-        for (size_t b = 0; b < *nc; b++) {
-            json_t *v = json_array_get(row, b);
-            double x = json_is_null(v) ? NAN : json_is_number(v) ? json_number_value(v) : -1;
-            if (!json_is_null(v) && !(x >= 0 && x <= MAX_TIME_S))
-                return llmb_results_error(f, llmb_jpath_index(m, sizeof m, k, b),
-                                          "expected null or a time in [0, %g] s", MAX_TIME_S);
-            (*out)[s * *nc + b] = x;
-        }
-    }
-    return 0;
-}
-
-static int load_train_rank(struct rr_ld_ctx *c, const char *p, json_t *e, struct rr_rank *rk)
-{
-    static const char *const keys[5] = {"compute_s", "comm_s", "wait_s", "optimizer_s",
-                                        "total_s"};
-    const char *f = c->file;
-    char q[1100];
-    double **dst[5] = {&rk->compute, &rk->comm, &rk->wait, &rk->opt, &rk->total};
-    size_t len[5];
-    for (int j = 0; j < 5; j++) {
-        int rc = llmb_jnum_array(f, p, e, keys[j], 0, MAX_TIME_S, j == 0 || j == 4, dst[j],
-                                 &len[j]);
-        if (rc < 0)
-            return -1;
-        if (rc == 1)
-            len[j] = (size_t)-1;
-    }
-    rk->nsteps = len[0];
-    for (int j = 1; j < 5; j++)
-        if (len[j] != (size_t)-1 && len[j] != len[0])
-            return llmb_results_error(f, llmb_jpath_key(q, sizeof q, p, keys[j]),
-                                      "expected %zu samples (as compute_s), found %zu", len[0],
-                                      len[j]);
-    if (len[0] == 0)
-        return llmb_results_error(f, llmb_jpath_key(q, sizeof q, p, "compute_s"),
-                                  "expected at least one step, found an empty array");
-    size_t n1 = 0, n2 = 0;
-    if (bucket_times(f, p, e, "bucket_start_s", rk->nsteps, &n1, &rk->bk_start) < 0 ||
-        bucket_times(f, p, e, "bucket_done_s", rk->nsteps, &n2, &rk->bk_done) < 0)
-        return -1;
-    if (rk->bk_start && rk->bk_done && n1 != n2)
-        return llmb_results_error(f, llmb_jpath_key(q, sizeof q, p, "bucket_done_s"),
-                                  "expected %zu collectives per step (as bucket_start_s), found "
-                                  "%zu", n1, n2);
-    if (!rk->bk_start || !rk->bk_done) { /* one without the other says nothing */
-        free(rk->bk_start), free(rk->bk_done);
-        rk->bk_start = rk->bk_done = NULL;
-    }
-    rk->bk_n = rk->bk_start ? n1 : 0;
-    return rr_ld_num(f, p, e, "last_frac", 0, 1, &rk->last_frac);
-}
-
-static int load_train(struct rr_ld_ctx *c, json_t *ph)
-{
-    if (load_train_workload(c, ph) < 0 || load_train_buckets(c, ph) < 0)
-        return -1;
-    int bad = 0;
-    json_t *a = llmb_jget(c->file, "phases.train", ph, "ranks", JSON_ARRAY, 1, &bad);
-    if (!a)
-        return -1;
-    return for_each_rank(c, "phases.train.ranks", a, 1, load_train_rank);
+    return rr_ld_for_each_rank(c, "phases.compute.ranks", a, 1, load_compute_rank);
 }
 
 /* ---------------------------------------------------------------- file */
-int rr_load(const char *path, struct rr_run *run)
+/* Before anything is allocated per rank: the per-rank arrays of the phases that will be read
+ * hold one entry per rank (probe: at most one), and the ranks and nodes cost the reporter no
+ * more than a small multiple of the file (a file claiming a million ranks in a 2 MB rank_node
+ * is refused, not given 230 MB).  0, or -1 after one line. */
+static int check_counts(const char *path, json_t *phases, int nranks, int nnodes)
 {
-    memset(run, 0, sizeof *run);
-    run->file = strdup(path);
-    run->doc = llmb_results_load(path);
-    if (!run->doc || !run->file)
-        return -1;
+    for (int i = 0; i < RR_NPHASES; i++) {
+        json_t *ph = json_object_get(phases, rr_phase_names[i]);
+        json_t *st = json_object_get(ph, "status"), *a = json_object_get(ph, "ranks");
+        if (i == RR_COMM || !json_is_array(a) ||
+            (json_is_string(st) && strcmp(json_string_value(st), "ok") != 0))
+            continue;
+        size_t n = json_array_size(a);
+        if (n > (size_t)nranks || (i != RR_PROBE && n < (size_t)nranks)) {
+            char p[64];
+            snprintf(p, sizeof p, "phases.%s.ranks", rr_phase_names[i]);
+            return llmb_results_error(path, p, "%zu entries for %d ranks (world.ranks): expected "
+                                      "%s one per rank", n, nranks, i == RR_PROBE ? "at most" : "");
+        }
+    }
+    struct stat st;
+    double bytes = stat(path, &st) == 0 ? (double)st.st_size : 0;
+    double need = (double)nranks * sizeof(struct rr_rank) + (double)nnodes * sizeof(struct rr_node);
+    if (need > RR_MEM_FLOOR && need > RR_MEM_PER_BYTE * bytes)
+        return llmb_results_error(path, "world", "%d ranks on %d node%s would take the reporter "
+                                  "%.0f MB, more than %d times this %.1f MB file: it claims more "
+                                  "ranks than it holds data for", nranks, nnodes,
+                                  nnodes > 1 ? "s" : "", need / 1e6,
+                                  RR_MEM_PER_BYTE, bytes / 1e6);
+    return 0;
+}
+
+/* The world: ranks, nodes, the rank-to-node map (checked by llmb_results_load), every figure
+ * unknown until a phase gives it. */
+static int load_world(const char *path, struct rr_run *run)
+{
     json_t *doc = run->doc, *world = json_object_get(doc, "world");
-    struct rr_ld_ctx c = {path, run};
-    llmb_strlcpy(run->run_id, json_string_value(json_object_get(doc, "run_id")),
-                 sizeof run->run_id);
     run->nranks = (int)json_number_value(json_object_get(world, "ranks"));
     run->nnodes = (int)json_number_value(json_object_get(world, "nodes"));
+    if (check_counts(path, json_object_get(doc, "phases"), run->nranks, run->nnodes) < 0)
+        return -1;
     run->nodes = calloc((size_t)run->nnodes, sizeof *run->nodes);
     run->ranks = calloc((size_t)run->nranks, sizeof *run->ranks);
     if (!run->nodes || !run->ranks)
@@ -603,8 +481,8 @@ int rr_load(const char *path, struct rr_run *run)
     json_t *names = json_object_get(world, "node_names");
     for (int n = 0; n < run->nnodes; n++) {
         struct rr_node *nd = &run->nodes[n];
-        llmb_strlcpy(nd->name, json_string_value(json_array_get(names, (size_t)n)),
-                     sizeof nd->name);
+        llmb_utf8_cpy(nd->name, json_string_value(json_array_get(names, (size_t)n)),
+                      sizeof nd->name);
         nd->pus = nd->cores = -1;
         nd->load1 = nd->cur_mhz = nd->max_mhz = nd->nic_gbs = NAN;
     }
@@ -613,7 +491,8 @@ int rr_load(const char *path, struct rr_run *run)
         struct rr_rank *rk = &run->ranks[r];
         rk->node = (int)json_number_value(json_array_get(map, (size_t)r));
         run->nodes[rk->node].nranks++;
-        llmb_strlcpy(rk->host, run->nodes[rk->node].name, sizeof rk->host);
+        rk->host = run->nodes[rk->node].name;
+        rk->cpuset = rk->gpu_path = rk->gpu_nic = rk->nominal_deriv = "";
         rk->threads = rk->bound = rk->pus = rk->gpu_numa = -1;
         rk->nominal_gflops = rk->measured_gflops = rk->stream_gbs = rk->layer_time_s = NAN;
         rk->layer_flops = rk->gemm_cv = rk->last_frac = NAN;
@@ -622,7 +501,22 @@ int rr_load(const char *path, struct rr_run *run)
     run->peak_nominal_train = run->peak_measured_train = run->hidden_frac = NAN;
     run->comm_alone_s = NAN;
     rr_ld_pattern_init(&run->pattern);
-    if (rr_ld_str(path, "", doc, "status", 0, run->status, sizeof run->status) < 0 ||
+    return 0;
+}
+
+int rr_load(const char *path, struct rr_run *run)
+{
+    memset(run, 0, sizeof *run);
+    run->file = strdup(path);
+    run->doc = llmb_results_load(path);
+    if (!run->doc || !run->file)
+        return -1;
+    json_t *doc = run->doc;
+    struct rr_ld_ctx c = {path, run};
+    llmb_utf8_cpy(run->run_id, json_string_value(json_object_get(doc, "run_id")),
+                  sizeof run->run_id);
+    if (load_world(path, run) < 0 ||
+        rr_ld_str(path, "", doc, "status", 0, run->status, sizeof run->status) < 0 ||
         rr_ld_str(path, "", doc, "llmbench_version", 0, run->version, sizeof run->version) < 0)
         return -1;
     json_t *sw;
@@ -631,7 +525,7 @@ int rr_load(const char *path, struct rr_run *run)
         return -1;
     json_t *phases = json_object_get(doc, "phases");
     static int (*const loaders[RR_NPHASES])(struct rr_ld_ctx *, json_t *) = {
-        load_probe, load_compute, rr_ld_comm, load_train};
+        load_probe, load_compute, rr_ld_comm, rr_ld_train};
     for (int i = 0; i < RR_NPHASES; i++) {
         json_t *ph = json_object_get(phases, rr_phase_names[i]);
         if (!ph || json_is_null(ph))

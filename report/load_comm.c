@@ -44,6 +44,10 @@ static int load_sweep(struct rr_ld_ctx *c, const char *p, json_t *e, struct rr_s
     if (!pts)
         return -1;
     size_t n = json_array_size(pts);
+    if (n > RR_MAX_POINTS)
+        return llmb_results_error(f, llmb_jpath_key(q, sizeof q, p, "points"), "%zu points: "
+                                  "expected at most %d (sizes MIN to MAX by a factor of 2 or more "
+                                  "are at most 64)", n, RR_MAX_POINTS);
     /* row: bytes, busbw, algbw, op, skew, iters, wrong */
     double *rows = calloc(n ? n * 7 : 1, sizeof *rows);
     if (!rows)
@@ -99,12 +103,18 @@ static int load_link(struct rr_ld_ctx *c, json_t *lm)
     if (!bw)
         return -1;
     size_t n = json_array_size(names);
-    if (n > 100000)
-        return llmb_results_error(f, P, "too many names (%zu)", n);
+    if (n > (size_t)run->nranks) /* a matrix of nodes or of ranks */
+        return llmb_results_error(f, "phases.comm.link_matrix.names", "%zu names for %d "
+                                  "ranks: expected at most one per rank", n, run->nranks);
     if (json_array_size(bw) != n)
         return llmb_results_error(f, "phases.comm.link_matrix.bw_gbs",
                                   "expected %zu rows (one per name), found %zu", n,
                                   json_array_size(bw));
+    for (size_t i = 0; i < n; i++) /* every row in the file before n x n cells are allocated */
+        if (json_array_size(json_array_get(bw, i)) != n)
+            return llmb_results_error(f, llmb_jpath_index(q, sizeof q,
+                                      "phases.comm.link_matrix.bw_gbs", i),
+                                      "expected an array of %zu numbers or nulls", n);
     if (rr_ld_str(f, P, lm, "level", 0, run->link_level, sizeof run->link_level) < 0 ||
         rr_ld_num(f, P, lm, "bytes", 0, MAX_BYTES, &run->link_bytes) < 0)
         return -1;
@@ -118,7 +128,7 @@ static int load_link(struct rr_ld_ctx *c, json_t *lm)
         if (!json_is_string(nm))
             return llmb_results_error(f, llmb_jpath_index(q, sizeof q,
                                       "phases.comm.link_matrix.names", i), "expected a string");
-        llmb_strlcpy(run->link_names[i], json_string_value(nm), sizeof run->link_names[i]);
+        llmb_utf8_cpy(run->link_names[i], json_string_value(nm), sizeof run->link_names[i]);
         json_t *row = json_array_get(bw, i);
         llmb_jpath_index(q, sizeof q, "phases.comm.link_matrix.bw_gbs", i);
         if (!json_is_array(row) || json_array_size(row) != n)
@@ -202,6 +212,10 @@ int rr_ld_comm(struct rr_ld_ctx *c, json_t *ph)
     if (!a)
         return -1;
     size_t n = json_array_size(a);
+    if (n > RR_MAX_SWEEPS)
+        return llmb_results_error(f, "phases.comm.sweeps", "%zu sweeps: expected at most %d "
+                                  "(one per collective, communicator and placement)", n,
+                                  RR_MAX_SWEEPS);
     run->sweeps = calloc(n ? n : 1, sizeof *run->sweeps);
     if (!run->sweeps)
         return llmb_error("out of memory");

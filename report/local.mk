@@ -2,7 +2,7 @@
 # linked with the plain compiler configure found behind it (PLAIN_CC).
 # Everything but main() is a library of its own, which the reporter's unit tests link too.
 noinst_LIBRARIES += libllmb_report.a
-libllmb_report_a_SOURCES = report/report.h report/load.h report/load.c report/load_comm.c report/rank.c report/format.c \
+libllmb_report_a_SOURCES = report/report.h report/load.h report/load.c report/load_comm.c report/load_train.c report/rank.c report/format.c \
 	report/specs.c report/model.c report/model_comm.c report/compare.c \
 	report/findings.h report/findings.c report/find_common.c report/find_binding.c \
 	report/find_compute.c report/find_comm.c report/find_model.c report/find_env.c \

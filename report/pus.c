@@ -60,7 +60,7 @@ static void add_share(int pu, void *arg)
 /* One node: the union of its ranks' bindings, the demand, the shares. */
 static void node_pus(const struct rr_run *run, int n, struct rr_pus *np, double *share)
 {
-    const size_t cap = sizeof run->ranks[0].cpuset;
+    const size_t cap = RR_CPUSET_LEN;
     int top = -1, ok = 1;
     np->pus = run->nodes[n].pus;
     np->bound = np->idle = np->demand = np->nranks = 0;

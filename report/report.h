@@ -42,25 +42,29 @@ struct rr_sweep {
     double *bytes, *busbw, *algbw, *op_med, *skew_med, *iters, *wrong;
 };
 
+/* The strings of a rank are borrowed from the run's document (or its node's name), never NULL
+ * ("" unknown): a rank costs about 230 bytes, whatever the file's strings hold.  A cpuset list
+ * of RR_CPUSET_LEN bytes or more is not read (pus.c: unknown). */
+#define RR_CPUSET_LEN 128
 struct rr_rank {
     int node;
-    char host[128];
+    const char *host;
     int threads;            /* -1 unknown */
     int bound;              /* -1 unknown, 0, 1 */
     int pus;                /* -1 unknown */
-    char cpuset[128];
+    const char *cpuset;
     int *overlaps;          /* the ranks sharing a PU with this one, noverlaps (NULL when 0) */
     int noverlaps;
     int *numa;              /* the NUMA nodes of its cpuset, nnuma (NULL when 0) */
     int nnuma;
     int has_gpu, gpu_numa;  /* gpu_numa -1 unknown */
-    char gpu_path[8];
-    char gpu_nic[64];
+    const char *gpu_path;
+    const char *gpu_nic;
     /* compute phase */
     double nominal_gflops, measured_gflops, stream_gbs, layer_time_s, layer_flops;
     size_t gemm_n;
     double gemm_cv;         /* CV of the square GEMM samples, NAN unknown */
-    char nominal_deriv[256];
+    const char *nominal_deriv;
     /* train phase: per-step arrays, nsteps each (NULL when absent) */
     double *compute, *comm, *wait, *opt, *total;
     size_t nsteps;
