@@ -36,4 +36,5 @@ llmb_version.h: FORCE
 FORCE:
 
 EXTRA_DIST += bench/scripts/bench_compute.sh bench/scripts/bench_comm.sh \
-	bench/scripts/bare_allreduce.c bench/scripts/bench_train.sh
+	bench/scripts/bare_allreduce.c bench/scripts/bench_train.sh \
+	bench/scripts/bench_scale.sh

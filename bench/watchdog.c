@@ -104,15 +104,20 @@ static void read_peer(struct peer *p, int r)
     }
 }
 
-/* The ranks missing from rank 0's point, as JSON, and as text into msg. */
-static json_t *missing_ranks(const struct beat *me, double now, char *msg, size_t len)
+/* The ranks missing from rank 0's point, as JSON, and as text into msg: no heartbeat for
+ * WD_STALE_S (or half the deadline, when longer: a loaded machine delays live heartbeats), or a
+ * heartbeat sent well after rank 0 stopped progressing that shows an earlier point. */
+static json_t *missing_ranks(const struct beat *me, double me_t, double dl, double now, char *msg,
+                             size_t len)
 {
+    double stale_s = 0.5 * dl > WD_STALE_S ? 0.5 * dl : WD_STALE_S;
     json_t *a = json_array();
     size_t used = 0;
     msg[0] = '\0';
     for (int r = 1; r < wctx->size; r++) {
         struct peer *p = &peers[r];
-        int stale = !(p->seen > 0) || now - p->seen > WD_STALE_S, behind = p->b.count < me->count;
+        int stale = !(p->seen > 0) || now - p->seen > stale_s;
+        int behind = !stale && p->b.count < me->count && p->seen > me_t + 2 * WD_BEAT_S;
         if (!stale && !behind)
             continue;
         const char *host = wctx->node_names[wctx->rank_node[r]];
@@ -127,11 +132,11 @@ static json_t *missing_ranks(const struct beat *me, double now, char *msg, size_
     return a;
 }
 
-static _Noreturn void end_hung(const struct beat *me, double stuck_s, double dl)
+static _Noreturn void end_hung(const struct beat *me, double me_t, double stuck_s, double dl)
 {
     double now = llmb_now_s();
     char who[1024], done[256], file[1024];
-    json_t *miss = missing_ranks(me, now, who, sizeof who);
+    json_t *miss = missing_ranks(me, me_t, dl, now, who, sizeof who);
     json_t *extra = json_pack("{s:{s:s, s:s, s:f, s:f, s:o}}", "hung", "phase", me->phase,
                               "at", me->what, "stuck_s", stuck_s, "deadline_s", dl,
                               "missing_ranks", miss);
@@ -211,10 +216,10 @@ static void *watch(void *arg)
         struct beat me;
         pthread_mutex_lock(&pos_mutex);
         me = pos;
-        double since = pos_t > 0 ? llmb_now_s() - pos_t : 0, dl = deadline_s();
+        double me_t = pos_t, since = pos_t > 0 ? llmb_now_s() - pos_t : 0, dl = deadline_s();
         pthread_mutex_unlock(&pos_mutex);
         if (wctx->rank == 0 && since > dl && llmb_final_armed())
-            end_hung(&me, since, dl);
+            end_hung(&me, me_t, since, dl);
         if (wctx->rank != 0 && since > dl + WD_OTHERS_GRACE_S && !warned) {
             llmb_error("rank %d (%s): no progress for %.0f s in phase %s at %s and rank 0 did "
                        "not end the run; exiting with status %d", wctx->rank, wctx->host, since,

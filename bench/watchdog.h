@@ -7,7 +7,8 @@
  * by default the larger of 300 s and 20 times the longest interval between two points so far,
  * which scales with the sizes and the bandwidth measured), its thread writes the results
  * gathered so far marked "status": "hung", with the phase, the point and the ranks missing
- * from it (no heartbeat for 5 s, or behind rank 0) and their hosts, prints one line, and exits
+ * from it (no heartbeat for 5 s or half the deadline, whichever is longer; or a recent heartbeat
+ * from an earlier point) and their hosts, prints one line, and exits
  * with status 3 (LLMB_EHUNG), which ends the job.  A rank other than 0 that stays stuck 30 s
  * past the deadline (rank 0 itself stopped) says so and exits 3 too. */
 #ifndef LLMB_WATCHDOG_H

@@ -38,7 +38,9 @@ for s in c["sweeps"]:
         assert p["algbw_gbs"] > 0 and p["busbw_gbs"] > 0 and p["arrival_skew"]["median_s"] >= 0
         f = {"allreduce": 2 * (n - 1) / n, "broadcast": 1, "sendrecv": 1}.get(s["collective"], (n - 1) / n)
         assert abs(p["busbw_gbs"] - p["algbw_gbs"] * f) < 1e-6 * p["algbw_gbs"]
-        assert abs(p["algbw_gbs"] - p["bytes"] / p["op"]["median_s"] / 1e9) < 1e-6 * p["algbw_gbs"]
+        # median_s is written to the nanosecond (the clock's digits), algbw from the exact median
+        med = p["op"]["median_s"]
+        assert abs(p["algbw_gbs"] - p["bytes"] / med / 1e9) <= (0.51e-9 / med + 1e-6) * p["algbw_gbs"]
         assert [r["rank"] for r in p["per_rank"]] == list(range(n))
         assert abs(sum(r["last_frac"] for r in p["per_rank"]) - 1) < 1e-6  # 9 significant digits in the file
         for r in p["per_rank"]:
