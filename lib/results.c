@@ -12,26 +12,40 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int llmb_mkdir_p(const char *dir)
+int llmb_mkdir_p_why(const char *dir, char *why, size_t len)
 {
     char buf[4096];
-    if (strlen(dir) >= sizeof buf)
-        return llmb_error("output directory name too long: %s", dir);
+    if (strlen(dir) >= sizeof buf) {
+        snprintf(why, len, "output directory name too long: %s", dir);
+        return -1;
+    }
     strcpy(buf, dir);
     for (char *p = buf + 1; *p; p++) {
         if (*p != '/')
             continue;
         *p = '\0';
-        if (mkdir(buf, 0777) < 0 && errno != EEXIST)
-            return llmb_error("cannot create directory %s: %s", buf, strerror(errno));
+        if (mkdir(buf, 0777) < 0 && errno != EEXIST) {
+            snprintf(why, len, "cannot create directory %s: %s", buf, strerror(errno));
+            return -1;
+        }
         *p = '/';
     }
-    if (mkdir(buf, 0777) < 0 && errno != EEXIST)
-        return llmb_error("cannot create directory %s: %s", buf, strerror(errno));
+    if (mkdir(buf, 0777) < 0 && errno != EEXIST) {
+        snprintf(why, len, "cannot create directory %s: %s", buf, strerror(errno));
+        return -1;
+    }
     struct stat st;
-    if (stat(buf, &st) < 0 || !S_ISDIR(st.st_mode))
-        return llmb_error("%s is not a directory", buf);
+    if (stat(buf, &st) < 0 || !S_ISDIR(st.st_mode)) {
+        snprintf(why, len, "%s is not a directory", buf);
+        return -1;
+    }
     return 0;
+}
+
+int llmb_mkdir_p(const char *dir)
+{
+    char why[4200];
+    return llmb_mkdir_p_why(dir, why, sizeof why) < 0 ? llmb_error("%s", why) : 0;
 }
 
 static int dump_cb(const char *buffer, size_t size, void *data)

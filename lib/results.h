@@ -16,8 +16,9 @@
 
 #define LLMB_SCHEMA "llmbench/1"
 
-/* mkdir -p; 0 or -1 (message printed). */
+/* mkdir -p; 0 or -1 (message printed; llmb_mkdir_p_why: the message into why instead). */
 int llmb_mkdir_p(const char *dir);
+int llmb_mkdir_p_why(const char *dir, char *why, size_t len);
 
 /* Write doc to dir/name atomically.  first != 0: the file must not exist yet (link(2));
  * otherwise it is replaced by rename(2).  0, or -1 with a message naming the path and errno. */

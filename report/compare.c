@@ -85,32 +85,82 @@ static double v_ab(unsigned mask, void *ctx)
     return rr_model_time(&p, NULL);
 }
 
-/* Ratio of medians, 95% percentile bootstrap over the per-step samples of both runs. */
-static void bootstrap(const double *a, size_t na, const double *b, size_t nb, double *lo,
+/* The k-th smallest of x[0..n) (x reordered: everything after index k is at least it);
+ * quickselect, O(n) on the bootstrap's random resamples. */
+static double select_k(double *x, size_t n, size_t k)
+{
+    size_t lo = 0, hi = n - 1;
+    while (lo < hi) {
+        double piv = x[lo + (hi - lo) / 2], t;
+        size_t i = lo, j = hi;
+        for (;;) {
+            while (x[i] < piv)
+                i++;
+            while (x[j] > piv)
+                j--;
+            if (i >= j)
+                break;
+            t = x[i], x[i] = x[j], x[j] = t;
+            i++, j--;
+        }
+        if (k <= j)
+            hi = j;
+        else
+            lo = j + 1;
+    }
+    return x[k];
+}
+
+/* The median of x as rr_median gives it (the same number), x reordered: O(n), not a sort. */
+static double median_of(double *x, size_t n)
+{
+    size_t i = (n - 1) / 2;
+    double a = select_k(x, n, i);
+    if (n % 2)
+        return a;
+    double b = x[i + 1];
+    for (size_t j = i + 2; j < n; j++)
+        b = x[j] < b ? x[j] : b;
+    return a + 0.5 * (b - a);
+}
+
+/* At most BOOT_MAX samples of x[0..n) into out, evenly spaced over the run (all of them when
+ * there are no more): the bootstrap's cost does not grow with the steps, and its interval from
+ * fewer samples is only wider (conservative).  Returns how many. */
+enum { NBOOT = 2000, BOOT_MAX = 4096 };
+static size_t thin(const double *x, size_t n, double *out)
+{
+    size_t m = n < BOOT_MAX ? n : BOOT_MAX;
+    for (size_t j = 0; j < m; j++)
+        out[j] = x[m == n ? j : (size_t)((double)j * (double)n / (double)m)];
+    return m;
+}
+
+/* Ratio of medians, 95% percentile bootstrap over the per-step samples of both runs (at most
+ * BOOT_MAX of each). */
+static void bootstrap(const double *a0, size_t na0, const double *b0, size_t nb0, double *lo,
                       double *hi)
 {
-    enum { NBOOT = 2000 };
-    double *ra = malloc(na * sizeof *ra), *rb = malloc(nb * sizeof *rb);
-    double *ratios = malloc(NBOOT * sizeof *ratios);
+    double a[BOOT_MAX], b[BOOT_MAX], ra[BOOT_MAX], rb[BOOT_MAX], ratios[NBOOT];
+    size_t na = thin(a0, na0, a), nb = thin(b0, nb0, b);
     *lo = *hi = NAN;
-    if (ra && rb && ratios) {
-        uint64_t st = 0x6c6c6d62656e6368ull; /* fixed seed: the same files give the same CI */
-        size_t k = 0;
-        for (int i = 0; i < NBOOT; i++) {
-            for (size_t j = 0; j < na; j++)
-                ra[j] = a[llmb_splitmix64(&st) % na];
-            for (size_t j = 0; j < nb; j++)
-                rb[j] = b[llmb_splitmix64(&st) % nb];
-            double ma = rr_median(ra, na), mb = rr_median(rb, nb);
-            if (ma > 0)
-                ratios[k++] = mb / ma;
-        }
-        if (k > 0) {
-            *lo = llmb_percentile(ratios, k, 0.025);
-            *hi = llmb_percentile(ratios, k, 0.975);
-        }
+    if (na == 0 || nb == 0)
+        return;
+    uint64_t st = 0x6c6c6d62656e6368ull; /* fixed seed: the same files give the same CI */
+    size_t k = 0;
+    for (int i = 0; i < NBOOT; i++) {
+        for (size_t j = 0; j < na; j++)
+            ra[j] = a[llmb_splitmix64(&st) % na];
+        for (size_t j = 0; j < nb; j++)
+            rb[j] = b[llmb_splitmix64(&st) % nb];
+        double ma = median_of(ra, na), mb = median_of(rb, nb);
+        if (ma > 0)
+            ratios[k++] = mb / ma;
     }
-    free(ra), free(rb), free(ratios);
+    if (k > 0) {
+        *lo = llmb_percentile(ratios, k, 0.025);
+        *hi = llmb_percentile(ratios, k, 0.975);
+    }
 }
 
 static void add_diff(struct rr_compare *c, const char *fmt, ...)

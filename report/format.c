@@ -29,6 +29,10 @@ void rr_cat(char *buf, size_t len, const char *fmt, ...)
     va_start(ap, fmt);
     int w = vsnprintf(buf + l, len - l, fmt, ap);
     va_end(ap);
-    if (w >= 0 && (size_t)w >= len - l && len > sizeof RR_CUT_MARK)
-        memcpy(buf + len - sizeof RR_CUT_MARK, RR_CUT_MARK, sizeof RR_CUT_MARK);
+    if (w >= 0 && (size_t)w >= len - l && len > sizeof RR_CUT_MARK) {
+        size_t at = len - sizeof RR_CUT_MARK; /* the mark never splits a UTF-8 character */
+        while (at > 0 && ((unsigned char)buf[at] & 0xc0) == 0x80)
+            at--;
+        memcpy(buf + at, RR_CUT_MARK, sizeof RR_CUT_MARK);
+    }
 }

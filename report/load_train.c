@@ -217,14 +217,15 @@ static int check_steps(struct rr_ld_ctx *c)
     char p[256];
     for (int r = 0; r < run->nranks; r++) {
         const struct rr_rank *rk = &run->ranks[r];
-        rank_path(c, r, "total_s", p, sizeof p);
         if (rk->nsteps != run->nsteps)
-            return llmb_results_error(c->file, p, "%zu steps, but step_time_samples_s has %zu: "
-                                      "every rank times the same steps", rk->nsteps, run->nsteps);
+            return llmb_results_error(c->file, rank_path(c, r, "total_s", p, sizeof p),
+                                      "%zu steps, but step_time_samples_s has %zu: every rank "
+                                      "times the same steps", rk->nsteps, run->nsteps);
         for (size_t s = 0; s < rk->nsteps; s++)
             if (rk->total[s] < MIN_STEP_S)
-                return llmb_results_error(c->file, p, "step %zu: %g s, expected at least %g s "
-                                          "(a step takes time)", s, rk->total[s], MIN_STEP_S);
+                return llmb_results_error(c->file, rank_path(c, r, "total_s", p, sizeof p),
+                                          "step %zu: %g s, expected at least %g s (a step takes "
+                                          "time)", s, rk->total[s], MIN_STEP_S);
     }
     for (size_t s = 0; s < run->nsteps; s++) {
         int slow = 0;

@@ -140,19 +140,20 @@ static int explain(struct rr_report *rep, char **files, int nfiles, const struct
     return 0;
 }
 
-/* Plots (unless --no-plots; note receives their line for the report) and CSV tables.  0, or
- * -1 (message printed; exit status 1). */
+/* Plots (unless --no-plots; note receives their line for the report) and CSV tables.  Plots
+ * are an extra: when they fail, one warning and the report still comes out.  0, or -1 (CSV
+ * tables not written, message printed; exit status 1). */
 static int write_files(struct rr_report *rep, const struct opts *o, char *note, size_t len)
 {
     if (!o->no_plots) {
-        char dir[4096], id[256];
+        char dir[4096], id[RR_NAME_LEN + 1];
         if (!o->plots) {
             rr_safe_name(rep->runs[0].run_id, id, sizeof id);
             snprintf(dir, sizeof dir, "plots/%s", id);
         } else
             snprintf(dir, sizeof dir, "%s", o->plots);
         if (rr_plots(rep, dir, note, len) < 0)
-            return -1;
+            llmb_warn("%s", note);
         rep->plots_note = note;
     }
     return o->csv ? rr_write_csv(rep, o->csv) : 0;
@@ -191,7 +192,7 @@ int main(int argc, char **argv)
     memset(runs, 0, sizeof runs);
     rep.runs = runs;
     rep.res = res;
-    char note[600];
+    char note[4800];
     if (explain(&rep, argv + optind, nfiles, &o) < 0)
         status = LLMB_EINPUT;
     else if (write_files(&rep, &o, note, sizeof note) < 0 || print_report(&rep, o.fmt) < 0)

@@ -15,6 +15,29 @@
 
 #define WIDTH 100
 
+/* ---------------------------------------------------------------- text from the files */
+/* Strings from a results file (run ids, host names, environment values, probe messages) reach
+ * every format: s for fmt into b (len bytes, cut at a character boundary), its control
+ * characters made visible (llmb_escape_ctl: a line stays one line, no terminal escape runs);
+ * markdown also escapes \ | ` < > with a backslash, so that a table cell stays one cell and no
+ * code span or HTML tag opens. */
+static const char *esc(enum rr_format fmt, const char *s, char *b, size_t len)
+{
+    if (fmt != RR_FMT_MD)
+        return llmb_escape_ctl(s, b, len);
+    char tmp[8192];
+    llmb_escape_ctl(s, tmp, sizeof tmp);
+    size_t j = 0;
+    for (const char *p = tmp; *p && j + 2 < len; p++) {
+        if (strchr("\\|`<>", *p))
+            b[j++] = '\\';
+        b[j++] = *p;
+    }
+    if (len > 0)
+        b[j < len ? j : len - 1] = '\0';
+    return b;
+}
+
 /* ---------------------------------------------------------------- small formatters */
 static const char *fnum(double v, const char *unit, char *b, size_t n)
 {
@@ -92,7 +115,7 @@ static void tab_row(struct tab *t, ...)
     va_start(ap, t);
     for (int i = 0; i < t->ncols; i++) {
         const char *s = va_arg(ap, const char *);
-        llmb_strlcpy(t->c[t->nrows][i], s ? s : "", sizeof t->c[0][0]);
+        esc(RR_FMT_TEXT, s ? s : "", t->c[t->nrows][i], sizeof t->c[0][0]);
     }
     va_end(ap);
     t->nrows++;
@@ -103,8 +126,10 @@ static void tab_print(FILE *o, const struct tab *t, enum rr_format fmt)
     if (fmt == RR_FMT_MD) {
         for (int r = 0; r < t->nrows; r++) {
             fputc('|', o);
-            for (int i = 0; i < t->ncols; i++)
-                fprintf(o, " %s |", t->c[r][i]);
+            for (int i = 0; i < t->ncols; i++) {
+                char cell[4 * sizeof t->c[0][0]];
+                fprintf(o, " %s |", esc(RR_FMT_MD, t->c[r][i], cell, sizeof cell));
+            }
             fputc('\n', o);
             if (r == 0) {
                 fputc('|', o);
@@ -138,8 +163,9 @@ static void tab_print(FILE *o, const struct tab *t, enum rr_format fmt)
 /* Word-wrapped paragraph; first line starts with lead, the rest are indented by indent. */
 static void wrap(FILE *o, int indent, const char *lead, const char *text)
 {
+    char e[8192];
     int col = fprintf(o, "%*s%s", indent - (int)strlen(lead) > 0 ? 0 : 0, "", lead);
-    const char *p = text;
+    const char *p = esc(RR_FMT_TEXT, text, e, sizeof e);
     int first = 1;
     while (*p) {
         while (*p == ' ')
@@ -162,8 +188,10 @@ static void wrap(FILE *o, int indent, const char *lead, const char *text)
     fputc('\n', o);
 }
 
-static void heading(FILE *o, enum rr_format fmt, int level, const char *text)
+static void heading(FILE *o, enum rr_format fmt, int level, const char *raw)
 {
+    char text[1024];
+    esc(fmt, raw, text, sizeof text);
     if (fmt == RR_FMT_MD)
         fprintf(o, "%s %s\n\n", level == 1 ? "##" : "###", text);
     else if (level == 1)
@@ -181,9 +209,10 @@ static void line(FILE *o, enum rr_format fmt, const char *fmtstr, ...)
     va_start(ap, fmtstr);
     vsnprintf(buf, sizeof buf, fmtstr, ap);
     va_end(ap);
-    if (fmt == RR_FMT_MD)
-        fprintf(o, "%s\n\n", buf);
-    else
+    if (fmt == RR_FMT_MD) {
+        char e[8192];
+        fprintf(o, "%s\n\n", esc(fmt, buf, e, sizeof e));
+    } else
         wrap(o, 4, "  ", buf);
 }
 
@@ -303,8 +332,9 @@ static void print_resources(FILE *o, const struct rr_resource *res, enum rr_form
         for (int k = 0; k < RR_NRES; k++)
             if (res[k].source[0] && !isnan(res[k].measured)) {
                 snprintf(h, sizeof h, "nominal %s: %s", res[k].name, res[k].source);
+                char e[2048];
                 if (fmt == RR_FMT_MD)
-                    fprintf(o, "- %s\n", h);
+                    fprintf(o, "- %s\n", esc(fmt, h, e, sizeof e));
                 else
                     wrap(o, 4, "  ", h);
             }
@@ -345,9 +375,12 @@ static void print_findings(FILE *o, const struct rr_report *rep, enum rr_format 
         if (rep->nruns > 1)
             snprintf(runs, sizeof runs, "run %c, ", run_letter(f->run));
         if (fmt == RR_FMT_MD) {
-            fprintf(o, "%zu. **%s** `%s` (%s%s)%s%s\n", i + 1, rr_sev_names[f->sev], f->id, runs,
-                    cost, who[0] ? ": " : "", who);
-            fprintf(o, "   - evidence: %s\n   - remedy: %s\n", f->evidence, f->remedy);
+            char e[8192];
+            fprintf(o, "%zu. **%s** `%s` (%s%s)%s", i + 1, rr_sev_names[f->sev], f->id, runs,
+                    cost, who[0] ? ": " : "");
+            fprintf(o, "%s\n   - evidence: ", esc(fmt, who, e, sizeof e));
+            fprintf(o, "%s\n   - remedy: ", esc(fmt, f->evidence, e, sizeof e));
+            fprintf(o, "%s\n", esc(fmt, f->remedy, e, sizeof e));
         } else {
             char head[800];
             snprintf(head, sizeof head, "%2zu. [%s] %s: %s%s", i + 1, rr_sev_names[f->sev], f->id,
@@ -513,8 +546,9 @@ void rr_print(FILE *o, const struct rr_report *rep, enum rr_format fmt)
         print_compare(o, rep, fmt);
     print_findings(o, rep, fmt);
     if (rep->plots_note) {
+        char e[2048];
         if (fmt == RR_FMT_MD)
-            fprintf(o, "%s\n", rep->plots_note);
+            fprintf(o, "%s\n", esc(fmt, rep->plots_note, e, sizeof e));
         else
             wrap(o, 4, "\n", rep->plots_note);
     }
@@ -529,8 +563,8 @@ static json_t *model_json(const struct rr_run *run)
     const struct rr_params *p = &run->params;
     json_t *m = json_object(), *ts = json_object(), *tb = json_object();
     json_object_set_new(m, "independent", json_boolean(run->pred_independent));
-    json_object_set_new(m, "compute_source", json_string(run->pred_compute_src));
-    json_object_set_new(m, "comm_source", json_string(run->pred_comm_src));
+    json_object_set_new(m, "compute_source", llmb_json_str(run->pred_compute_src));
+    json_object_set_new(m, "comm_source", llmb_json_str(run->pred_comm_src));
     json_object_set_new(m, "compute_s", jnum(isnan(p->phi) || p->phi <= 0 ? p->comp_norm
                                                                        : p->comp_norm / p->phi));
     json_object_set_new(m, "clock_ratio", jnum(p->phi));
@@ -555,12 +589,12 @@ static json_t *run_json(const struct rr_report *rep, int i)
 {
     const struct rr_run *run = &rep->runs[i];
     json_t *r = json_object(), *miss = json_array(), *pres = json_array();
-    json_object_set_new(r, "file", json_string(run->file));
-    json_object_set_new(r, "run_id", json_string(run->run_id));
+    json_object_set_new(r, "file", llmb_json_str(run->file));
+    json_object_set_new(r, "run_id", llmb_json_str(run->run_id));
     json_object_set_new(r, "ranks", json_integer(run->nranks));
     json_object_set_new(r, "nodes", json_integer(run->nnodes));
     for (int p = 0; p < RR_NPHASES; p++)
-        json_array_append_new(run->has[p] ? pres : miss, json_string(rr_phase_names[p]));
+        json_array_append_new(run->has[p] ? pres : miss, llmb_json_str(rr_phase_names[p]));
     json_object_set_new(r, "phases", pres);
     json_object_set_new(r, "missing_phases", miss);
     int tr = run->has[RR_TRAIN];
@@ -584,14 +618,14 @@ static json_t *run_json(const struct rr_report *rep, int i)
     for (int k = 0; k < RR_NRES; k++) {
         const struct rr_resource *x = &rep->res[i][k];
         json_t *o = json_object();
-        json_object_set_new(o, "name", json_string(x->name));
-        json_object_set_new(o, "unit", json_string(x->unit));
+        json_object_set_new(o, "name", llmb_json_str(x->name));
+        json_object_set_new(o, "unit", llmb_json_str(x->unit));
         json_object_set_new(o, "measured", jnum(x->measured));
         json_object_set_new(o, "nominal", jnum(x->nominal));
         json_object_set_new(o, "ratio", jnum(x->nominal > 0 ? x->measured / x->nominal
                                                             : NAN));
-        json_object_set_new(o, "measured_as", json_string(x->what));
-        json_object_set_new(o, "nominal_source", json_string(x->source));
+        json_object_set_new(o, "measured_as", llmb_json_str(x->what));
+        json_object_set_new(o, "nominal_source", llmb_json_str(x->source));
         json_array_append_new(res, o);
     }
     json_object_set_new(r, "resources", res);
@@ -602,20 +636,20 @@ static json_t *run_json(const struct rr_report *rep, int i)
 static json_t *finding_json(const struct rr_report *rep, const struct rr_finding *f)
 {
     json_t *o = json_object(), *rk = json_array(), *nd = json_array();
-    json_object_set_new(o, "id", json_string(f->id));
-    json_object_set_new(o, "severity", json_string(rr_sev_names[f->sev]));
+    json_object_set_new(o, "id", llmb_json_str(f->id));
+    json_object_set_new(o, "severity", llmb_json_str(rr_sev_names[f->sev]));
     json_object_set_new(o, "run", json_integer(f->run));
     for (int k = 0; k < f->nranks; k++)
         json_array_append_new(rk, json_integer(f->ranks[k]));
     for (int k = 0; k < f->nnodes; k++)
-        json_array_append_new(nd, json_string(rep->runs[f->run].nodes[f->nodes[k]].name));
+        json_array_append_new(nd, llmb_json_str(rep->runs[f->run].nodes[f->nodes[k]].name));
     json_object_set_new(o, "ranks", rk);
     json_object_set_new(o, "nodes", nd);
     json_object_set_new(o, "time_lost_s", jnum(f->time_lost_s));
     if (!isnan(f->gap_s))
         json_object_set_new(o, "gap_time_s", jnum(f->gap_s));
-    json_object_set_new(o, "evidence", json_string(f->evidence));
-    json_object_set_new(o, "remedy", json_string(f->remedy));
+    json_object_set_new(o, "evidence", llmb_json_str(f->evidence));
+    json_object_set_new(o, "remedy", llmb_json_str(f->remedy));
     return o;
 }
 
@@ -624,7 +658,7 @@ static json_t *attribution_json(const struct rr_compare *c)
 {
     json_t *at = json_object();
     json_object_set_new(at, "same_workload", json_boolean(c->same_workload));
-    json_object_set_new(at, "differences", json_string(c->differences));
+    json_object_set_new(at, "differences", llmb_json_str(c->differences));
     json_object_set_new(at, "ratio", jnum(c->have_ratio ? c->ratio : NAN));
     json_object_set_new(at, "ci95", c->have_ratio ? json_pack("[o,o]", jnum(c->ci_lo),
                                                               jnum(c->ci_hi)) : json_null());
@@ -635,7 +669,7 @@ static json_t *attribution_json(const struct rr_compare *c)
     json_t *fa = json_array();
     for (int g = 0; c->have_attr && g < RR_NGROUPS; g++) {
         json_t *o = json_object();
-        json_object_set_new(o, "name", json_string(rr_group_names[g]));
+        json_object_set_new(o, "name", llmb_json_str(rr_group_names[g]));
         json_object_set_new(o, "factor", jnum(c->factor[g]));
         json_object_set_new(o, "share_s", jnum(c->share_s[g]));
         json_array_append_new(fa, o);
@@ -643,14 +677,14 @@ static json_t *attribution_json(const struct rr_compare *c)
     json_object_set_new(at, "factors", fa);
     json_object_set_new(at, "unexplained", jnum(c->have_attr ? c->unexplained : NAN));
     if (!c->have_attr)
-        json_object_set_new(at, "why_no_attribution", json_string(c->why_no_attr));
+        json_object_set_new(at, "why_no_attribution", llmb_json_str(c->why_no_attr));
     return at;
 }
 
 json_t *rr_report_json(const struct rr_report *rep)
 {
     json_t *root = json_object(), *runs = json_array(), *fs = json_array();
-    json_object_set_new(root, "schema", json_string("llmbench-report/1"));
+    json_object_set_new(root, "schema", llmb_json_str("llmbench-report/1"));
     for (int i = 0; i < rep->nruns; i++)
         json_array_append_new(runs, run_json(rep, i));
     json_object_set_new(root, "runs", runs);
@@ -660,19 +694,38 @@ json_t *rr_report_json(const struct rr_report *rep)
     if (rep->have_compare)
         json_object_set_new(root, "attribution", attribution_json(&rep->cmp));
     if (rep->plots_note)
-        json_object_set_new(root, "plots", json_string(rep->plots_note));
+        json_object_set_new(root, "plots", llmb_json_str(rep->plots_note));
     return root;
 }
 
 /* ---------------------------------------------------------------- CSV */
-static FILE *csv_open(const char *dir, const char *id, const char *what)
+static FILE *csv_open(const char *dir, const char *name, const char *what)
 {
     char path[4096];
-    snprintf(path, sizeof path, "%s/%s-%s.csv", dir, id, what);
+    snprintf(path, sizeof path, "%s/%s-%s.csv", dir, name, what);
     FILE *f = fopen(path, "w");
     if (!f)
         llmb_error("cannot create %s: %s", path, strerror(errno));
     return f;
+}
+
+/* A text field, RFC 4180: in double quotes (each one doubled) when it holds a comma, a quote or
+ * a line break; as it is otherwise. */
+static void csv_str(FILE *f, const char *s)
+{
+    if (!s)
+        s = "";
+    if (!strpbrk(s, ",\"\r\n")) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
 }
 
 /* comm: one row per point of every sweep. */
@@ -680,10 +733,13 @@ static void csv_comm(FILE *f, const struct rr_run *run)
 {
     for (size_t s = 0; s < run->nsweeps; s++) {
         const struct rr_sweep *w = &run->sweeps[s];
-        for (size_t p = 0; p < w->npts; p++)
-            fprintf(f, "%s,%s,%s,%d,%.0f,%.0f,%.9g,%.9g,%.9g,%.9g,%.0f\n", w->coll, w->group,
-                    w->placement, w->nranks, w->bytes[p], w->iters[p], w->op_med[p],
-                    w->algbw[p], w->busbw[p], w->skew_med[p], w->wrong[p]);
+        for (size_t p = 0; p < w->npts; p++) {
+            csv_str(f, w->coll), fputc(',', f), csv_str(f, w->group), fputc(',', f);
+            csv_str(f, w->placement);
+            fprintf(f, ",%d,%.0f,%.0f,%.9g,%.9g,%.9g,%.9g,%.0f\n", w->nranks, w->bytes[p],
+                    w->iters[p], w->op_med[p], w->algbw[p], w->busbw[p], w->skew_med[p],
+                    w->wrong[p]);
+        }
     }
 }
 
@@ -702,8 +758,9 @@ static void csv_gemm(FILE *f, const struct rr_run *run)
         json_array_foreach(json_object_get(r, "gemm"), j, g) {
             const char *nm = json_string_value(json_object_get(g, "name"));
             json_t *sm = json_object_get(g, "summary");
-            fprintf(f, "%lld,%s,gemm,%s,%lld,%lld,%lld,%.9g,%.9g,%.9g\n",
-                    (long long)json_integer_value(rank), rk->host, nm ? nm : "",
+            fprintf(f, "%lld,", (long long)json_integer_value(rank));
+            csv_str(f, rk->host), fputs(",gemm,", f), csv_str(f, nm);
+            fprintf(f, ",%lld,%lld,%lld,%.9g,%.9g,%.9g\n",
                     (long long)json_integer_value(json_object_get(g, "m")),
                     (long long)json_integer_value(json_object_get(g, "n")),
                     (long long)json_integer_value(json_object_get(g, "k")),
@@ -711,8 +768,9 @@ static void csv_gemm(FILE *f, const struct rr_run *run)
                     json_number_value(json_object_get(g, "gflops")),
                     json_number_value(json_object_get(sm, "median_s")));
         }
-        fprintf(f, "%lld,%s,square,peak,,,,,%.9g,\n", (long long)json_integer_value(rank),
-                rk->host, rk->measured_gflops);
+        fprintf(f, "%lld,", (long long)json_integer_value(rank));
+        csv_str(f, rk->host);
+        fprintf(f, ",square,peak,,,,,%.9g,\n", rk->measured_gflops);
     }
 }
 
@@ -721,10 +779,13 @@ static void csv_steps(FILE *f, const struct rr_run *run)
 {
     for (int r = 0; r < run->nranks; r++) {
         const struct rr_rank *rk = &run->ranks[r];
-        for (size_t s = 0; s < rk->nsteps; s++)
-            fprintf(f, "%d,%s,%zu,%.9g,%.9g,%.9g,%.9g,%.9g\n", r, rk->host, s, rk->compute[s],
+        for (size_t s = 0; s < rk->nsteps; s++) {
+            fprintf(f, "%d,", r);
+            csv_str(f, rk->host);
+            fprintf(f, ",%zu,%.9g,%.9g,%.9g,%.9g,%.9g\n", s, rk->compute[s],
                     rk->comm ? rk->comm[s] : NAN, rk->wait ? rk->wait[s] : NAN,
                     rk->opt ? rk->opt[s] : NAN, rk->total ? rk->total[s] : NAN);
+        }
     }
 }
 
@@ -740,16 +801,34 @@ static const struct {
     {RR_TRAIN, "steps", "rank,host,step,compute_s,comm_s,wait_s,optimizer_s,total_s", csv_steps},
 };
 
+/* The file name of run i's tables: its run id made safe (rr_safe_name: no path, no leading
+ * dot, at most RR_NAME_LEN bytes), and when both runs have the same, "-a" and "-b" after it. */
+static void csv_name(const struct rr_report *rep, int i, char *name, size_t len)
+{
+    char other[RR_NAME_LEN + 1];
+    rr_safe_name(rep->runs[i].run_id, name, RR_NAME_LEN + 1 < len ? RR_NAME_LEN + 1 : len);
+    for (int k = 0; k < rep->nruns; k++) {
+        rr_safe_name(rep->runs[k].run_id, other, sizeof other);
+        if (k != i && strcmp(name, other) == 0) {
+            size_t l = strlen(name);
+            snprintf(name + l, len - l, "-%c", 'a' + (i < 25 ? i : 25));
+            return;
+        }
+    }
+}
+
 int rr_write_csv(const struct rr_report *rep, const char *dir)
 {
     if (llmb_mkdir_p(dir) < 0)
         return -1;
     for (int i = 0; i < rep->nruns; i++) {
         const struct rr_run *run = &rep->runs[i];
+        char name[RR_NAME_LEN + 4];
+        csv_name(rep, i, name, sizeof name);
         for (size_t t = 0; t < sizeof csv_tables / sizeof csv_tables[0]; t++) {
             if (!run->has[csv_tables[t].phase])
                 continue;
-            FILE *f = csv_open(dir, run->run_id, csv_tables[t].what);
+            FILE *f = csv_open(dir, name, csv_tables[t].what);
             if (!f)
                 return -1;
             fprintf(f, "%s\n", csv_tables[t].header);

@@ -10,11 +10,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 void rr_safe_name(const char *in, char *out, size_t len)
@@ -33,14 +35,12 @@ void rr_safe_name(const char *in, char *out, size_t len)
 
 static char letter(int i) { return (char)('A' + (i < 26 ? i : 25)); }
 
+/* A plot file; NULL with errno set (rr_plots says so in its note: plots are an extra). */
 static FILE *open_in(const char *dir, const char *name)
 {
     char p[4096];
     snprintf(p, sizeof p, "%s/%s", dir, name);
-    FILE *f = fopen(p, "w");
-    if (!f)
-        llmb_error("cannot create %s: %s", p, strerror(errno));
-    return f;
+    return fopen(p, "w");
 }
 
 /* Script = terminal + body, twice (PNG, then SVG). */
@@ -58,7 +58,7 @@ static int write_script(const char *dir, const char *name, const char *size, con
     fprintf(f, "set terminal svg size %s noenhanced font ',10'\nset output '%s.svg'\n%s", size,
             name, body);
     fprintf(f, "unset output\n");
-    return fclose(f) ? llmb_error("cannot write %s/%s", dir, fn) : 0;
+    return fclose(f) ? -1 : 0;
 }
 
 static int find_gnuplot(char *path, size_t len)
@@ -85,11 +85,17 @@ static int find_gnuplot(char *path, size_t len)
     return -1;
 }
 
-static int run_gnuplot(const char *gp, const char *dir, const char *script)
+#define GNUPLOT_TIMEOUT_S 120 /* one figure; then gnuplot is killed */
+
+/* Run gnuplot on one script in dir: 0, or -1 with why it failed in why (len bytes). */
+static int run_gnuplot(const char *gp, const char *dir, const char *script, char *why,
+                       size_t len)
 {
     pid_t pid = fork();
-    if (pid < 0)
-        return llmb_error("cannot start %s: %s", gp, strerror(errno));
+    if (pid < 0) {
+        snprintf(why, len, "cannot start %s: %s", gp, strerror(errno));
+        return -1;
+    }
     if (pid == 0) {
         if (chdir(dir) < 0)
             _exit(126);
@@ -103,12 +109,38 @@ static int run_gnuplot(const char *gp, const char *dir, const char *script)
         execv(gp, argv);
         _exit(127);
     }
-    int st;
-    while (waitpid(pid, &st, 0) < 0)
-        if (errno != EINTR)
-            return llmb_error("waiting for gnuplot: %s", strerror(errno));
-    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-        return llmb_error("gnuplot failed on %s/%s (see %s/gnuplot.log)", dir, script, dir);
+    int st = 0;
+    double waited = 0;
+    for (;;) {
+        pid_t w = waitpid(pid, &st, WNOHANG);
+        if (w == pid)
+            break;
+        if (w < 0 && errno != EINTR) {
+            snprintf(why, len, "waiting for gnuplot: %s", strerror(errno));
+            return -1;
+        }
+        if (waited > GNUPLOT_TIMEOUT_S) {
+            kill(pid, SIGKILL);
+            while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+                ;
+            snprintf(why, len, "%s took more than %d s on %s, stopped", gp, GNUPLOT_TIMEOUT_S,
+                     script);
+            return -1;
+        }
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+        waited += 0.01;
+    }
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+        if (WIFEXITED(st))
+            snprintf(why, len, "%s failed on %s (exit status %d%s; see %s/gnuplot.log)", gp,
+                     script, WEXITSTATUS(st), WEXITSTATUS(st) == 127 ? ": cannot run it" : "",
+                     dir);
+        else
+            snprintf(why, len, "%s failed on %s (signal %d; see %s/gnuplot.log)", gp, script,
+                     WTERMSIG(st), dir);
+        return -1;
+    }
     return 0;
 }
 
@@ -315,16 +347,23 @@ static int plot_attribution(const struct rr_report *rep, const char *dir)
 
 int rr_plots(const struct rr_report *rep, const char *dir, char *note, size_t len)
 {
-    if (llmb_mkdir_p(dir) < 0)
+    char why[12288];
+    if (llmb_mkdir_p_why(dir, why, sizeof why) < 0) {
+        snprintf(note, len, "plots: none: %s", why);
         return -1;
+    }
     static const char *const names[] = {"busbw", "ranks", "links", "steptime", "attribution"};
     int (*const fn[])(const struct rr_report *, const char *) = {
         plot_busbw, plot_ranks, plot_links, plot_steps, plot_attribution};
     int made[5], nmade = 0;
     for (int i = 0; i < 5; i++) {
+        errno = 0;
         made[i] = fn[i](rep, dir);
-        if (made[i] < 0)
+        if (made[i] < 0) {
+            snprintf(note, len, "plots: none: cannot write the %s script into %s: %s", names[i],
+                     dir, errno ? strerror(errno) : "write error");
             return -1;
+        }
         nmade += made[i] == 0;
     }
     char gp[4096];
@@ -343,8 +382,11 @@ int rr_plots(const struct rr_report *rep, const char *dir, char *note, size_t le
             continue;
         char script[64];
         snprintf(script, sizeof script, "%s.gp", names[i]);
-        if (run_gnuplot(gp, dir, script) < 0)
+        if (run_gnuplot(gp, dir, script, why, sizeof why) < 0) {
+            snprintf(note, len, "plots: %s; %d scripts written to %s, %s%s", why, nmade, dir,
+                     list[0] ? "images only of " : "no images", list);
             return -1;
+        }
         size_t l = strlen(list);
         snprintf(list + l, sizeof list - l, "%s%s", l ? ", " : "", names[i]);
     }

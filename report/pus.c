@@ -57,17 +57,17 @@ static void add_share(int pu, void *arg)
     s->n++;
 }
 
-/* One node: the union of its ranks' bindings, the demand, the shares. */
-static void node_pus(const struct rr_run *run, int n, struct rr_pus *np, double *share)
+/* One node: the union of its ranks' bindings, the demand, the shares.  on[0..non) are its
+ * ranks. */
+static void node_pus(const struct rr_run *run, int n, const int *on, int non, struct rr_pus *np,
+                     double *share)
 {
     const size_t cap = RR_CPUSET_LEN;
     int top = -1, ok = 1;
     np->pus = run->nodes[n].pus;
     np->bound = np->idle = np->demand = np->nranks = 0;
-    for (int r = 0; r < run->nranks; r++) {
-        const struct rr_rank *rk = &run->ranks[r];
-        if (rk->node != n)
-            continue;
+    for (int i = 0; i < non; i++) {
+        const struct rr_rank *rk = &run->ranks[on[i]];
         np->nranks++;
         int t = cpuset_walk(rk->cpuset, cap, NULL, NULL);
         if (t < 0 || rk->threads < 1)
@@ -85,18 +85,16 @@ static void node_pus(const struct rr_run *run, int n, struct rr_pus *np, double 
         np->known = 0;
         return;
     }
-    for (int r = 0; r < run->nranks; r++)
-        if (run->ranks[r].node == n)
-            cpuset_walk(run->ranks[r].cpuset, cap, count_pu, count);
+    for (int i = 0; i < non; i++)
+        cpuset_walk(run->ranks[on[i]].cpuset, cap, count_pu, count);
     for (int k = 0; k <= top; k++)
         np->bound += count[k] > 0;
     if (np->known && np->pus > np->bound)
         np->idle = np->pus - np->bound;
-    for (int r = 0; share && r < run->nranks; r++) {
+    for (int i = 0; share && i < non; i++) {
         struct share_sum s = {count, 0, 0};
-        if (run->ranks[r].node == n &&
-            cpuset_walk(run->ranks[r].cpuset, cap, add_share, &s) >= 0 && s.n > 0)
-            share[r] = s.sum / s.n;
+        if (cpuset_walk(run->ranks[on[i]].cpuset, cap, add_share, &s) >= 0 && s.n > 0)
+            share[on[i]] = s.sum / s.n;
     }
     free(count);
 }
@@ -105,6 +103,25 @@ void rr_pus_of(const struct rr_run *run, struct rr_pus *nodes, double *share)
 {
     for (int r = 0; share && r < run->nranks; r++)
         share[r] = NAN;
+    /* the ranks by node (counting sort): each node visits its own ranks, not all of them */
+    int *start = calloc((size_t)run->nnodes + 1, sizeof *start);
+    int *on = malloc(((size_t)run->nranks + 1) * sizeof *on);
+    if (!start || !on) {
+        free(start), free(on);
+        for (int n = 0; n < run->nnodes; n++)
+            memset(&nodes[n], 0, sizeof nodes[n]), nodes[n].pus = run->nodes[n].pus;
+        return;
+    }
+    for (int r = 0; r < run->nranks; r++)
+        start[run->ranks[r].node + 1]++;
     for (int n = 0; n < run->nnodes; n++)
-        node_pus(run, n, &nodes[n], share);
+        start[n + 1] += start[n];
+    for (int r = 0; r < run->nranks; r++)
+        on[start[run->ranks[r].node]++] = r;
+    for (int n = run->nnodes; n > 0; n--) /* back to the first of each node */
+        start[n] = start[n - 1];
+    start[0] = 0;
+    for (int n = 0; n < run->nnodes; n++)
+        node_pus(run, n, on + start[n], start[n + 1] - start[n], &nodes[n], share);
+    free(start), free(on);
 }

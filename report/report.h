@@ -381,10 +381,14 @@ json_t *rr_report_json(const struct rr_report *r);
 int rr_write_csv(const struct rr_report *r, const char *dir);
 
 /* ---- plots.c ---- */
-/* Write plots into dir; returns 0, 1 when gnuplot is missing (scripts still written), -1 error.
- * note receives one line for the report. */
+/* Write plots into dir; returns 0, 1 when gnuplot is missing (scripts still written), -1 when
+ * the directory or a script could not be written or gnuplot failed (plots are an extra: the
+ * caller warns and reports anyway).  note receives one line for the report, and says why. */
 int rr_plots(const struct rr_report *r, const char *dir, char *note, size_t len);
-/* A name safe as a file name and inside a gnuplot '...' string. */
+/* A name safe as a file name and inside a gnuplot '...' string: [A-Za-z0-9._-] (others '_'),
+ * no leading '.', never empty, cut to len - 1 bytes.  File names from run ids are cut to
+ * RR_NAME_LEN bytes (a suffix and ".csv" still fit in NAME_MAX). */
+#define RR_NAME_LEN 100
 void rr_safe_name(const char *in, char *out, size_t len);
 
 #endif
