@@ -20,6 +20,7 @@ tests_unit_test_stats_LDADD = $(UNIT_LDADD)
 
 dist_check_SCRIPTS += tests/mpi/run_basic.sh tests/mpi/bad_options.sh tests/mpi/faults.sh \
 	tests/mpi/interrupt.sh tests/mpi/hang.sh
+EXTRA_DIST += tests/mpi/midrun.py
 TESTS += tests/mpi/run_basic.sh tests/mpi/bad_options.sh tests/mpi/faults.sh \
 	tests/mpi/interrupt.sh tests/mpi/hang.sh
 

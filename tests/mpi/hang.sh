@@ -7,23 +7,14 @@
 tap_plan 3
 out=$(tap_tmpdir)
 trap 'rm -rf "$out"' EXIT
-"$PYTHON3" - "$MPIRUN" "$LLMBENCH" "$out/r" >"$out/log" 2>&1 <<'PY'
-import glob, json, os, signal, subprocess, sys, time
+PYTHONDONTWRITEBYTECODE=1 PYTHONPATH="$top_srcdir/tests/mpi" "$PYTHON3" - "$MPIRUN" "$LLMBENCH" "$out/r" >"$out/log" 2>&1 <<'PY'
+import json, os, signal, sys, time
+import midrun
 mpirun, llmbench, out = sys.argv[1:4]
 tag = "hang%d" % os.getpid()
-p = subprocess.Popen([mpirun, "-np", "4", llmbench, "--quick", "--model", "tiny", "--phases",
-                      "probe,compute,comm", "--time-per-point", "0.3", "--deadline", "10",
-                      "--quiet", "--tag", tag, "--output", out],
-                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-f, deadline = None, time.time() + 120
-while f is None and time.time() < deadline and p.poll() is None:
-    for g in glob.glob(out + "/*.json"):
-        try:
-            if "compute" in json.load(open(g))["phases_completed"]:
-                f = g
-        except (ValueError, KeyError, OSError):
-            pass
-    time.sleep(0.1)
+p, f = midrun.start(mpirun, 4, [llmbench, "--quick", "--model", "tiny", "--phases",
+                                "probe,compute,comm", "--time-per-point", "0.3", "--deadline",
+                                "10", "--quiet", "--tag", tag], out, "compute")
 time.sleep(1)
 victim = None
 for pid in filter(str.isdigit, os.listdir("/proc")):

@@ -8,24 +8,14 @@ tap_plan 4
 out=$(tap_tmpdir)
 trap 'rm -rf "$out"' EXIT
 for sig in SIGTERM SIGINT; do
-    "$PYTHON3" - "$MPIRUN" "$LLMBENCH" "$out/$sig" "$sig" >"$out/log" 2>&1 <<'PY'
-import glob, json, signal, subprocess, sys, time
+    PYTHONDONTWRITEBYTECODE=1 PYTHONPATH="$top_srcdir/tests/mpi" "$PYTHON3" - "$MPIRUN" "$LLMBENCH" "$out/$sig" "$sig" \
+        >"$out/log" 2>&1 <<'PY'
+import json, signal, sys
+import midrun
 mpirun, llmbench, out, sig = sys.argv[1:5]
-p = subprocess.Popen([mpirun, "-np", "2", llmbench, "--quick", "--model", "tiny", "--phases",
-                      "probe,compute,comm", "--time-per-point", "0.5", "--quiet", "--output", out],
-                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-f, deadline = None, time.time() + 120
-while f is None and time.time() < deadline and p.poll() is None:
-    for g in glob.glob(out + "/*.json"):
-        try:
-            if "compute" in json.load(open(g))["phases_completed"]:
-                f = g
-        except (ValueError, KeyError, OSError):
-            pass
-    time.sleep(0.1)
-if f is None:
-    p.kill()
-    sys.exit("the compute phase never completed")
+p, f = midrun.start(mpirun, 2, [llmbench, "--quick", "--model", "tiny", "--phases",
+                                "probe,compute,comm", "--time-per-point", "0.5", "--quiet"],
+                    out, "compute")
 p.send_signal(getattr(signal, sig))
 text = p.communicate(timeout=60)[0].decode(errors="replace")
 d = json.load(open(f))
