@@ -450,7 +450,7 @@ static int check_counts(const char *path, json_t *phases, int nranks, int nnodes
             char p[64];
             snprintf(p, sizeof p, "phases.%s.ranks", rr_phase_names[i]);
             return llmb_results_error(path, p, "%zu entries for %d ranks (world.ranks): expected "
-                                      "%s one per rank", n, nranks, i == RR_PROBE ? "at most" : "");
+                                      "%sone per rank", n, nranks, i == RR_PROBE ? "at most " : "");
         }
     }
     struct stat st;

@@ -49,6 +49,9 @@ static int load_train_workload(struct rr_ld_ctx *c, json_t *ph)
             return llmb_results_error(f, "phases.train.overlap", "expected a boolean");
         run->overlap = json_is_true(ov);
     }
+    if (run->comm_alone_s > 0 && run->comm_alone_s < MIN_STEP_S) /* bytes / it: not a rate */
+        return llmb_results_error(f, "phases.train.comm_alone_s", "%g s: expected 0 or at least "
+                                  "%g s (the clock's resolution)", run->comm_alone_s, MIN_STEP_S);
     if (llmb_jnum_array(f, P, ph, "step_time_samples_s", MIN_STEP_S, MAX_TIME_S, 1, &run->steps,
                         &run->nsteps) != 0)
         return -1;

@@ -710,22 +710,22 @@ static FILE *csv_open(const char *dir, const char *name, const char *what)
 }
 
 /* A text field, RFC 4180: in double quotes (each one doubled) when it holds a comma, a quote or
- * a line break; as it is otherwise. */
+ * a line break; as it is otherwise.  Other control characters (a terminal escape) are '?'. */
 static void csv_str(FILE *f, const char *s)
 {
     if (!s)
         s = "";
-    if (!strpbrk(s, ",\"\r\n")) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
+    int quote = strpbrk(s, ",\"\r\n") != NULL;
+    if (quote)
+        fputc('"', f);
     for (; *s; s++) {
-        if (*s == '"')
+        unsigned char c = (unsigned char)*s;
+        if (c == '"')
             fputc('"', f);
-        fputc(*s, f);
+        fputc((c < 0x20 && c != '\n' && c != '\r' && c != '\t') || c == 0x7f ? '?' : c, f);
     }
-    fputc('"', f);
+    if (quote)
+        fputc('"', f);
 }
 
 /* comm: one row per point of every sweep. */

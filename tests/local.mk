@@ -93,6 +93,10 @@ tests_topo_test_topo_LINK = $(PLAIN_CC) $(AM_CFLAGS) $(CFLAGS) $(AM_LDFLAGS) $(L
 dist_check_SCRIPTS += tests/report/report.sh tests/report/real_run.sh
 TESTS += tests/report/report.sh tests/report/real_run.sh
 EXTRA_DIST += tests/report/make_fixtures.py
+# hostile results files: names, control characters, impossible values, bounds
+dist_check_SCRIPTS += tests/report/hostile.sh
+TESTS += tests/report/hostile.sh
+EXTRA_DIST += tests/report/make_hostile.py
 # the step model on the reduced demo run and on synthetic A/B pairs
 dist_check_SCRIPTS += tests/report/model.sh
 TESTS += tests/report/model.sh
