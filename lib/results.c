@@ -455,7 +455,8 @@ static int read_text(const char *path, char **text, size_t *n)
     if (S_ISREG(st.st_mode) && (unsigned long long)st.st_size > LLMB_RESULTS_MAX_BYTES) {
         close(fd);
         return llmb_results_error(path, NULL, "%lld bytes: larger than the %lu MiB a results "
-                                  "file may be", (long long)st.st_size, LLMB_RESULTS_MAX_BYTES >> 20);
+                                  "file may be", (long long)st.st_size,
+                                  LLMB_RESULTS_MAX_BYTES >> 20);
     }
     size_t cap = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 1 << 16, len = 0;
     char *buf = malloc(cap);

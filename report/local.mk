@@ -7,7 +7,7 @@ libllmb_report_a_SOURCES = report/report.h report/load.h report/load.c report/lo
 	report/findings.h report/findings.c report/find_common.c report/find_binding.c \
 	report/find_compute.c report/find_comm.c report/find_model.c report/find_env.c \
 	report/find_cliff.c report/find_cores.c report/pus.c \
-	report/output.c report/plots.c
+	report/output.c report/output_csv.c report/plots.c
 bin_PROGRAMS += llmbench-report
 llmbench_report_SOURCES = report/main.c
 llmbench_report_CPPFLAGS = $(AM_CPPFLAGS) \

@@ -12,7 +12,7 @@
  *   findings.c  the findings catalogue (doc/findings.md): its table, the driver, the ranking;
  *               find_*.c evaluate the findings by subject, with the helpers of find_common.c
  *               (report/findings.h, internal)
- *   output.c    text / markdown / JSON / CSV
+ *   output.c    text / markdown / JSON; output_csv.c the CSV tables
  *   plots.c     gnuplot scripts, PNG and SVG (gnuplot started with fork + execv, no shell)
  *
  * Dependencies go one way: rank.c, pus.c and format.c are leaves; specs.c uses them; model.c uses
@@ -378,6 +378,8 @@ struct rr_report {
 };
 void rr_print(FILE *out, const struct rr_report *r, enum rr_format fmt);
 json_t *rr_report_json(const struct rr_report *r);
+/* ---- output_csv.c ---- */
+/* The CSV tables into dir (created); 0, or -1 (message printed). */
 int rr_write_csv(const struct rr_report *r, const char *dir);
 
 /* ---- plots.c ---- */
