@@ -490,11 +490,12 @@ static int read_text(const char *path, char **text, size_t *n)
     return 0;
 }
 
-/* The text's nesting depth and number of values, outside strings, against the reader's limits
- * (results.h): checked before jansson builds anything.  0, or -1 after one line. */
+/* The text's nesting depth and the memory jansson would take to hold it (its values and
+ * objects, outside strings), against the reader's limits (results.h): checked before jansson
+ * builds anything.  0, or -1 after one line. */
 static int check_shape(const char *path, const char *t, size_t n)
 {
-    size_t depth = 0, values = 1, line = 1;
+    size_t depth = 0, values = 1, objects = 0, line = 1;
     int in_str = 0;
     for (size_t i = 0; i < n; i++) {
         char c = t[i];
@@ -511,15 +512,19 @@ static int check_shape(const char *path, const char *t, size_t n)
             line++;
         else if (c == ',' || c == '[' || c == '{') {
             values++;
+            objects += c == '{';
             if (c != ',' && ++depth > LLMB_RESULTS_MAX_DEPTH)
                 return llmb_results_error(path, NULL, "nested deeper than %d levels at line "
                                           "%zu: not a results file", LLMB_RESULTS_MAX_DEPTH, line);
         } else if ((c == ']' || c == '}') && depth > 0)
             depth--;
-        if (values > LLMB_RESULTS_MAX_VALUES)
-            return llmb_results_error(path, NULL, "more than %lu JSON values (line %zu): larger "
-                                      "than a results file may be", LLMB_RESULTS_MAX_VALUES, line);
     }
+    double need = (double)values * LLMB_PARSE_VALUE_B + (double)objects * LLMB_PARSE_OBJECT_B;
+    if (need > LLMB_RESULTS_MAX_PARSE)
+        return llmb_results_error(path, NULL, "%zu JSON values, %zu of them objects, would take "
+                                  "about %.0f MB to parse: more than the %lu MiB a results file "
+                                  "may take", values, objects, need / 1e6,
+                                  LLMB_RESULTS_MAX_PARSE >> 20);
     return 0;
 }
 

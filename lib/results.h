@@ -44,12 +44,15 @@ json_t *llmb_json_str(const char *text);
 json_t *llmb_json_seconds(double s);
 
 /* Limits of the reader, checked on the text before it is parsed, so that no file makes the
- * reader allocate or work without bound: its size, its nesting depth, and its number of JSON
- * values (jansson spends about 50 bytes on each).  A results file of 10^4 ranks and 100 steps
- * holds about 5 million values. */
+ * reader allocate or work without bound: its size, its nesting depth, and the memory jansson
+ * would take to hold it, estimated from the text: about LLMB_PARSE_VALUE_B bytes a value (an
+ * array element, a member) and LLMB_PARSE_OBJECT_B more an object (its hash table).  A results
+ * file of 10^4 ranks and 100 steps holds about 5 million values and 3 * 10^5 objects (340 MB). */
 #define LLMB_RESULTS_MAX_BYTES (256UL << 20)
 #define LLMB_RESULTS_MAX_DEPTH 64
-#define LLMB_RESULTS_MAX_VALUES (16UL << 20)
+#define LLMB_RESULTS_MAX_PARSE (512UL << 20)
+#define LLMB_PARSE_VALUE_B 48
+#define LLMB_PARSE_OBJECT_B 320
 
 /* in with its control characters (C0, DEL, C1) and bytes that are not UTF-8 made visible:
  * \n \r \t, \xHH or \u00HH; into out (len bytes), cut at a character boundary.  One line
