@@ -8,3 +8,8 @@ export OMPI_MCA_btl=^openib
 export OMPI_MCA_plm_rsh_agent=
 export OMPI_MCA_hwloc_base_binding_policy=none
 export OMPI_MCA_mpi_yield_when_idle=1
+# one lock on the machine's cores for the tests that run ranks (tests/tap.sh)
+if [ -n "${top_builddir:-}" ]; then
+    LLMBENCH_TEST_CPU_LOCK="$top_builddir/.test-cpu.lock"
+    export LLMBENCH_TEST_CPU_LOCK
+fi

@@ -1,5 +1,5 @@
 # tests/: driver-level unit tests (cmocka) and MPI integration tests (TAP shell scripts).
-EXTRA_DIST += tests/env.sh tests/tap.sh
+EXTRA_DIST += tests/env.sh tests/tap.sh tests/with-cpu-lock.sh
 
 if HAVE_CMOCKA
 check_PROGRAMS += tests/unit/test_options tests/unit/test_results tests/unit/test_stats
@@ -21,6 +21,7 @@ tests_unit_test_stats_LDADD = $(UNIT_LDADD)
 dist_check_SCRIPTS += tests/mpi/run_basic.sh tests/mpi/bad_options.sh tests/mpi/faults.sh \
 	tests/mpi/interrupt.sh tests/mpi/hang.sh
 EXTRA_DIST += tests/mpi/midrun.py
+CLEANFILES += .test-cpu.lock
 TESTS += tests/mpi/run_basic.sh tests/mpi/bad_options.sh tests/mpi/faults.sh \
 	tests/mpi/interrupt.sh tests/mpi/hang.sh
 

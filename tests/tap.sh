@@ -8,6 +8,16 @@ tap_skip() { tap_n=$((tap_n + 1)); echo "ok $tap_n # SKIP $*"; }
 # tap_check "description" command...: ok when the command succeeds.
 tap_check() { d=$1; shift; if "$@"; then tap_ok "$d"; else tap_not_ok "$d"; fi; }
 tap_diag() { printf '%s\n' "$@" | sed 's/^/# /'; }
+# Tests that run ranks share the machine's cores with each other (a shared lock on
+# LLMBENCH_TEST_CPU_LOCK, tests/env.sh); the emulated-cluster scenarios, whose A/B timings need a
+# quiet machine, take it exclusively (tests/scenarios/common.sh).
+tap_cpu_shared() {
+    if [ -n "${LLMBENCH_TEST_CPU_LOCK:-}" ] && command -v flock >/dev/null 2>&1; then
+        flock -s "$LLMBENCH_TEST_CPU_LOCK" "$@"
+    else
+        "$@"
+    fi
+}
 # Run mpirun with a hard timeout so that a hang is a failure, not a stuck CI.
-tap_mpirun() { _tap_t=$1; shift; timeout -k 5 "$_tap_t" "$MPIRUN" "$@"; }
+tap_mpirun() { _tap_t=$1; shift; tap_cpu_shared timeout -k 5 "$_tap_t" "$MPIRUN" "$@"; }
 tap_tmpdir() { mktemp -d "${TMPDIR:-/tmp}/llmbench-test.XXXXXX"; }

@@ -7,7 +7,7 @@
 tap_plan 3
 out=$(tap_tmpdir)
 trap 'rm -rf "$out"' EXIT
-PYTHONDONTWRITEBYTECODE=1 PYTHONPATH="$top_srcdir/tests/mpi" "$PYTHON3" - "$MPIRUN" "$LLMBENCH" "$out/r" >"$out/log" 2>&1 <<'PY'
+PYTHONDONTWRITEBYTECODE=1 PYTHONPATH="$top_srcdir/tests/mpi" tap_cpu_shared "$PYTHON3" - "$MPIRUN" "$LLMBENCH" "$out/r" >"$out/log" 2>&1 <<'PY'
 import json, os, signal, sys, time
 import midrun
 mpirun, llmbench, out = sys.argv[1:4]

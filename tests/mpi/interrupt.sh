@@ -8,7 +8,8 @@ tap_plan 4
 out=$(tap_tmpdir)
 trap 'rm -rf "$out"' EXIT
 for sig in SIGTERM SIGINT; do
-    PYTHONDONTWRITEBYTECODE=1 PYTHONPATH="$top_srcdir/tests/mpi" "$PYTHON3" - "$MPIRUN" "$LLMBENCH" "$out/$sig" "$sig" \
+    PYTHONDONTWRITEBYTECODE=1 PYTHONPATH="$top_srcdir/tests/mpi" tap_cpu_shared "$PYTHON3" - \
+        "$MPIRUN" "$LLMBENCH" "$out/$sig" "$sig" \
         >"$out/log" 2>&1 <<'PY'
 import json, signal, sys
 import midrun

@@ -64,6 +64,12 @@ emu_test_lock() {
     exec 8>>/run/llmbench-emulate/tests.lock
     flock -w "${LLMBENCH_EMULATE_TEST_WAIT:-900}" 8 ||
         skip_all "another emulated-cluster test held the machine for too long"
+    # and the cores: no other test's ranks run during the A/B runs (tests/tap.sh)
+    if [ -n "${LLMBENCH_TEST_CPU_LOCK:-}" ]; then
+        exec 7>>"$LLMBENCH_TEST_CPU_LOCK"
+        flock -w "${LLMBENCH_EMULATE_TEST_WAIT:-900}" 7 ||
+            skip_all "the other tests held the machine's cores for too long"
+    fi
 }
 
 emu_require_cgroup() {  # emu_require_cgroup cpu|cpuset -> 0 or prints why
