@@ -5,7 +5,7 @@ set -eu
 cd "$(dirname "$0")/.."
 PKGS="gcc make git pkg-config autoconf automake libtool autoconf-archive
       openmpi-bin libopenmpi-dev hwloc libhwloc-dev libjansson-dev libcmocka-dev
-      libopenblas-dev gnuplot-nox python3 iproute2 util-linux"
+      libopenblas-dev gnuplot-nox python3 iproute2 util-linux clang libclang-rt-dev"
 missing=
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
