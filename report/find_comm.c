@@ -26,7 +26,10 @@ struct pairs {
     int k;
     double *bw, med, lo;   /* GB/s: per pair, median pair, slowest slow pair */
     int *pi, *pj;
-    int nslow, shared;     /* pairs below RR_SLOW_PAIR_FRAC of the median; the name in all */
+    int nslow, shared;     /* pairs below RR_SLOW_PAIR_FRAC of the median; the one name they
+                            * point at (-1: none): the name in all of them, or the only name
+                            * slow with at least half of its partners */
+    int majority;          /* shared by the second rule */
     int *count;            /* per name: its slow pairs */
 };
 
@@ -70,6 +73,13 @@ static int slow_pairs(const struct rr_run *run, struct pairs *p)
     for (int i = 0; i < n; i++)
         if (p->count[i] == p->nslow && p->nslow >= 2)
             p->shared = i;
+    /* one bad node among many: its pairs are slow, and a noisy pair elsewhere must not hide it */
+    int most = -1, nmost = 0;
+    for (int i = 0; i < n; i++)
+        if (p->count[i] >= 2 && 2 * p->count[i] >= n - 1)
+            most = i, nmost++;
+    if (p->shared < 0 && nmost == 1)
+        p->shared = most, p->majority = 1;
     return 0;
 }
 
@@ -116,9 +126,13 @@ void rr_eval_slow_pair(const struct rr_find_ctx *cx, const struct rr_finding_def
             rr_cat(f->evidence, sizeof f->evidence, "%s %s-%s %.3g", shown > 1 ? "," : "",
                    run->link_names[p.pi[q]], run->link_names[p.pj[q]], p.bw[q]);
     rr_cat(f->evidence, sizeof f->evidence, "%s GB/s", p.nslow > 6 ? ", ..." : "");
-    if (p.shared >= 0)
+    if (p.shared >= 0 && !p.majority)
         rr_cat(f->evidence, sizeof f->evidence, "; every slow pair involves %s",
                run->link_names[p.shared]);
+    else if (p.shared >= 0)
+        rr_cat(f->evidence, sizeof f->evidence, "; %s is slow with %d of its %d partners, no "
+               "other with half of its own", run->link_names[p.shared], p.count[p.shared],
+               run->link_n - 1);
     snprintf(f->remedy, sizeof f->remedy,
              "check %s%s link: NIC speed and errors (ibstat, perfquery, ethtool -S), cable and "
              "switch port, MTU; confirm with pairwise ib_write_bw; exclude the node and rerun",

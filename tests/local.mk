@@ -134,7 +134,8 @@ EMULATE_TESTS = \
 	tests/scenarios/scenario_slow_link.sh \
 	tests/scenarios/scenario_cpu_quota.sh \
 	tests/scenarios/scenario_shared_core.sh \
-	tests/scenarios/scenario_all_links.sh
+	tests/scenarios/scenario_all_links.sh \
+	tests/scenarios/scenario_slow_link8.sh
 
 dist_check_SCRIPTS += $(EMULATE_TESTS)
 TESTS += $(EMULATE_TESTS)

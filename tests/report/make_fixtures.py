@@ -39,7 +39,7 @@ def make_run(run_id, ranks=4, nodes=2, seed=1, steps=20, compute_s=0.100, jitter
              rank_slow=None, slow_frac=1.0, gemm=None, shared=None, intra_gbs=20.0,
              inter_gbs=11.0, nic_gbs=12.5, link_slow_node=None, bucket_bytes=16 * MiB,
              nbuckets=4, env=None, unbound=(), cliff=None, other_t=0.002, cur_mhz=3000,
-             backend="cpu", gpus=None):
+             backend="cpu", gpus=None, link_noisy_pair=None):
     rng = random.Random(seed)
     per_node = ranks // nodes
     rank_node = [r // per_node for r in range(ranks)]
@@ -134,6 +134,9 @@ def make_run(run_id, ranks=4, nodes=2, seed=1, steps=20, compute_s=0.100, jitter
             for k in range(nodes):
                 if k != link_slow_node:
                     bw[k][link_slow_node] = bw[link_slow_node][k] = 3.0
+        if link_noisy_pair is not None:  # one slow pair elsewhere (noise, not a bad node)
+            a, b = link_noisy_pair
+            bw[a][b] = bw[b][a] = 3.0
         link = {"level": "node", "names": names, "bytes": 16 * MiB, "bw_gbs": bw,
                 "lat_s": [[None if i == j else 2e-5 for j in range(nodes)] for i in range(nodes)],
                 "rounds": 3}
@@ -290,6 +293,9 @@ def main():
                                           rank_slow={5: 1.3}, slow_frac=0.9))
     write(out, "slow-pair.json", make_run("slow-pair", ranks=4, nodes=4, seed=4,
                                           link_slow_node=2))
+    # one bad node among eight, and one slow pair elsewhere: the bad node alone is named
+    write(out, "slow-pair8.json", make_run("slow-pair8", ranks=8, nodes=8, seed=4,
+                                           link_slow_node=5, link_noisy_pair=(0, 7)))
     write(out, "gemm-outlier.json", make_run("gemm-outlier", ranks=4, nodes=2, seed=5,
                                              gemm={2: 40.0}))
     # 128 ranks on 128 nodes: rank 100 (node101) straggles and is one of 65 unbound ranks, the

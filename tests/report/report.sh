@@ -5,7 +5,7 @@
 . "$top_srcdir/tests/tap.sh"
 R=${LLMBENCH_REPORT:-$top_builddir/llmbench-report}
 PY=${PYTHON3:-python3}
-tap_plan 54
+tap_plan 55
 t=$(tap_tmpdir)
 trap 'rm -rf "$t"' EXIT
 fx=$t/fx
@@ -150,6 +150,11 @@ CHECK='assert top["id"] == "link.slow_pair", top
 assert top["nodes"] == ["node03"], top
 assert "every slow pair involves node03" in top["evidence"], top["evidence"]'
 rj "$fx/slow-pair.json" && tap_check "one slow node among four: top finding link.slow_pair naming node03" check || tap_not_ok "slow-pair: exit 0"
+
+CHECK='assert top["id"] == "link.slow_pair", top
+assert top["nodes"] == ["node06"], top
+assert "node06 is slow with 7 of its 7 partners" in top["evidence"], top["evidence"]'
+rj "$fx/slow-pair8.json" && tap_check "one bad node among eight and a noisy pair: link.slow_pair names node06 alone" check || tap_not_ok "slow-pair8: exit 0"
 
 CHECK='assert top["id"] == "compute.rank_outlier", top
 assert top["ranks"] == [2], top
