@@ -7,6 +7,7 @@
 
 #include "backend.h"
 #include "error.h"
+#include "util.h"
 #include "cluster/machine.h"
 
 static int always(char *why, size_t len)
@@ -37,15 +38,11 @@ const struct llmb_backend *llmb_backend_find(const char *name)
 
 void llmb_backend_names(char *buf, size_t len, const char *sep)
 {
-    size_t off = 0;
-    if (len)
-        buf[0] = '\0';
-    for (int i = 0; llmb_backends[i] && off < len; i++) {
-        int n = snprintf(buf + off, len - off, "%s%s", i ? sep : "", llmb_backends[i]->name);
-        if (n < 0)
-            break;
-        off += (size_t)n;
-    }
+    const char *names[16];
+    int n = 0;
+    while (llmb_backends[n] && n < (int)(sizeof names / sizeof names[0]))
+        names[n] = llmb_backends[n]->name, n++;
+    llmb_join(names, n, sep, buf, len);
 }
 
 int llmb_staged_alloc(const struct llmb_backend *be, struct llmb_staged *s, size_t n)

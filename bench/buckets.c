@@ -86,6 +86,16 @@ void llmb_bucket_gather_args(const struct llmb_buckets *bk, int i, int rank, flo
     a->displs = b->displs;
 }
 
+void llmb_buckets_unshard(const struct llmb_buckets *bk, const struct llmb_kernels *k, int rank,
+                          float *buf, const float *shard)
+{
+    for (int i = 0; i < bk->nb; i++) {
+        const struct llmb_bucket *b = &bk->b[i];
+        k->copy(buf + b->off + (size_t)b->displs[rank], shard + b->shard_off,
+                (size_t)b->counts[rank]);
+    }
+}
+
 static float check_value(size_t i, int r) { return (float)((i * 7 + (size_t)r * 3) % 13); }
 
 struct check_walk {

@@ -43,6 +43,11 @@ void llmb_bucket_reduce_args(const struct llmb_buckets *bk, int i, int sharded, 
 void llmb_bucket_gather_args(const struct llmb_buckets *bk, int i, int rank, float *buf,
                              struct llmb_coll_args *a);
 
+/* Sharded: this rank's reduced chunk of every bucket, from shard back into its place in buf
+ * (both backend memory of k). */
+void llmb_buckets_unshard(const struct llmb_buckets *bk, const struct llmb_kernels *k, int rank,
+                          float *buf, const float *shard);
+
 /* The verification data of a reduction (exact in any order): rank r's element i is a small
  * integer.  Fill n floats of backend memory buf with this rank's values: 0, or -1 out of
  * memory.  Count the elements of buf that are not the sum over nranks ranks (all of them when

@@ -108,11 +108,7 @@ static long long verify(struct pattern *p, size_t nparams)
     start_reductions(p);
     check_rc(p, p->reduce, p->ctx->be->coll->wait(p->req, p->bk.nb));
     if (p->zero) {
-        for (int i = 0; i < p->bk.nb; i++) {
-            const struct llmb_bucket *b = &p->bk.b[i];
-            k->copy(p->buf + b->off + (size_t)b->displs[p->cc->rank], p->shard + b->shard_off,
-                    (size_t)b->counts[p->cc->rank]);
-        }
+        llmb_buckets_unshard(&p->bk, k, p->cc->rank, p->buf, p->shard);
         gathers(p);
     }
     wrong += llmb_buckets_wrong(k, p->buf, nparams, p->cc->n);

@@ -57,20 +57,6 @@ static const struct option long_opts[] = {
 static const char *const group_names[] = {"world", "intra", "inter"};
 #define NGROUPS ((int)(sizeof group_names / sizeof group_names[0]))
 
-/* names[0..n) joined by sep into buf */
-static const char *join(const char *const *names, int n, const char *sep, char *buf, size_t len)
-{
-    size_t off = 0;
-    buf[0] = '\0';
-    for (int i = 0; i < n && off < len; i++) {
-        int w = snprintf(buf + off, len - off, "%s%s", i ? sep : "", names[i]);
-        if (w < 0)
-            break;
-        off += (size_t)w;
-    }
-    return buf;
-}
-
 static int phase_names(const char **names)
 {
     for (int i = 0; i < LLMB_NPHASES; i++)
@@ -193,7 +179,7 @@ static int parse_names(const char *opt_name, const char *what, const char *arg,
     if (parse_list(arg, names, n, mask, unknown, sizeof unknown) == 0)
         return 0;
     return bad(errbuf, errlen, "%s: bad value '%s': unknown %s '%s' (known: %s, all)", opt_name,
-               arg, what, unknown, join(names, n, ", ", known, sizeof known));
+               arg, what, unknown, llmb_join(names, n, ", ", known, sizeof known));
 }
 
 static int parse_backend(struct llmb_options *opt, const char *arg, char *errbuf, size_t errlen)
@@ -445,9 +431,9 @@ void llmb_options_usage(FILE *f)
 {
     const char *names[64], *keys[] = {"%PHASES%", "%BACKENDS%", "%COLLECTIVES%"};
     char lists[3][512];
-    join(names, phase_names(names), ",", lists[0], sizeof lists[0]);
+    llmb_join(names, phase_names(names), ",", lists[0], sizeof lists[0]);
     llmb_backend_names(lists[1], sizeof lists[1], ", ");
-    join(names, coll_names(names), ",", lists[2], sizeof lists[2]);
+    llmb_coll_name_list(lists[2], sizeof lists[2], ",");
     for (const char *p = usage_text; *p;) {
         int k = -1;
         for (int i = 0; i < 3 && k < 0; i++)

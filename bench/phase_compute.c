@@ -242,22 +242,40 @@ static int validate_or_count(struct cphase *c, enum llmb_kernel_id id, struct ll
     return bad;
 }
 
-/* Fill n floats of backend memory x with uniform values in [-1, 1) from *st, through a host
- * chunk.  0, or -1 when the chunk cannot be allocated. */
+/* Backend memory seen from the host, in chunks (llmb_staged_walk): random inputs, a constant,
+ * the count of elements that differ from one. */
+struct host_fill {
+    uint64_t *st;     /* random: the generator's state */
+    float v;          /* constant */
+    long long wrong;  /* count */
+};
+
+static void random_chunk(void *arg, float *x, size_t first, size_t n)
+{
+    (void)first;
+    llmb_fill_uniform(x, n, -1, 1, ((struct host_fill *)arg)->st);
+}
+
+static void value_chunk(void *arg, float *x, size_t first, size_t n)
+{
+    (void)first;
+    for (size_t i = 0; i < n; i++)
+        x[i] = ((struct host_fill *)arg)->v;
+}
+
+static void count_chunk(void *arg, float *x, size_t first, size_t n)
+{
+    struct host_fill *h = arg;
+    (void)first;
+    for (size_t i = 0; i < n; i++)
+        h->wrong += x[i] != h->v;
+}
+
+/* Fill n floats of backend memory x with uniform values in [-1, 1) from *st.  0, or -1. */
 static int fill_random(const struct llmb_kernels *k, float *x, size_t n, uint64_t *st)
 {
-    size_t cap = (size_t)1 << 20;
-    float *h = malloc(cap * sizeof *h);
-    if (!h)
-        return -1;
-    for (size_t done = 0; done < n;) {
-        size_t c = n - done < cap ? n - done : cap;
-        llmb_fill_uniform(h, c, -1, 1, st);
-        k->to_device(x + done, h, c * sizeof *h);
-        done += c;
-    }
-    free(h);
-    return 0;
+    struct host_fill h = {.st = st};
+    return llmb_staged_walk(k, x, n, 1, random_chunk, &h);
 }
 
 /* 1 and 2: the large square GEMM (the measured peak), then the GEMM sweep at the plan's
@@ -343,37 +361,20 @@ static int gemms(struct cphase *c, const struct llmb_plan *plan)
     return 0;
 }
 
-/* Set n floats of backend memory to v, through a host chunk.  0, or -1 out of memory. */
+/* Set n floats of backend memory to v.  0, or -1 out of memory. */
 static int fill_value(const struct llmb_kernels *k, float *x, size_t n, float v)
 {
-    size_t cap = n < ((size_t)1 << 20) ? (n ? n : 1) : (size_t)1 << 20;
-    float *h = malloc(cap * sizeof *h);
-    if (!h)
-        return -1;
-    for (size_t i = 0; i < cap; i++)
-        h[i] = v;
-    for (size_t done = 0; done < n; done += cap)
-        k->to_device(x + done, h, (n - done < cap ? n - done : cap) * sizeof *h);
-    free(h);
-    return 0;
+    struct host_fill h = {.v = v};
+    return llmb_staged_walk(k, x, n, 1, value_chunk, &h);
 }
 
-/* Elements of backend memory x (n floats) that differ from v. */
+/* Elements of backend memory x (n floats) that differ from v (all of them out of memory). */
 static long long count_not(const struct llmb_kernels *k, const float *x, size_t n, float v)
 {
-    size_t cap = (size_t)1 << 20;
-    float *h = malloc(cap * sizeof *h);
-    long long wrong = 0;
-    if (!h)
+    struct host_fill h = {.v = v};
+    if (llmb_staged_walk(k, (float *)x, n, 0, count_chunk, &h) != 0)
         return (long long)n;
-    for (size_t done = 0; done < n; done += cap) {
-        size_t m = n - done < cap ? n - done : cap;
-        k->to_host(h, x + done, m * sizeof *h);
-        for (size_t i = 0; i < m; i++)
-            wrong += h[i] != v;
-    }
-    free(h);
-    return wrong;
+    return h.wrong;
 }
 
 /* 3. memory bandwidth: a = b + s*c, each array 4x the last-level cache shared by the node's

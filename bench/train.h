@@ -80,10 +80,9 @@ int llmb_train_make_buckets(struct train *t, size_t bucket_bytes);
 int llmb_train_set_shard(struct train *t);
 void llmb_train_free_buckets(struct train *t);
 /* Start every bucket not started yet on buf and wait for all; zero: allgather every bucket of
- * buf in place; copy this rank's reduced chunks from the shard into buf. */
+ * buf in place. */
 void llmb_train_reduce_finish(struct train *t, float *buf);
 void llmb_train_allgather_all(struct train *t, float *buf);
-void llmb_train_unshard(struct train *t, float *buf);
 /* The grad-ready callback (kernels/gpt.h): starts the buckets whose gradients are final and
  * progresses those in flight. */
 void llmb_train_on_grad_ready(void *arg, size_t off, size_t count);

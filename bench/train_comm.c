@@ -129,16 +129,6 @@ void llmb_train_allgather_all(struct train *t, float *buf)
     wait_all(t, t->gather, t->nb);
 }
 
-/* zero: this rank's reduced chunk of every bucket, from the shard into buf (the gradients). */
-void llmb_train_unshard(struct train *t, float *buf)
-{
-    for (int i = 0; i < t->nb; i++) {
-        const struct llmb_bucket *b = &t->b[i];
-        t->k->copy(buf + b->off + (size_t)b->displs[t->rank], t->shard + b->shard_off,
-                   (size_t)b->counts[t->rank]);
-    }
-}
-
 /* The grad-ready callback: gradients [off, off + count) are final. */
 void llmb_train_on_grad_ready(void *arg, size_t off, size_t count)
 {
@@ -198,7 +188,7 @@ long long llmb_train_verify_reduction(struct train *t)
     t->started = 0;
     llmb_train_reduce_finish(t, g->grads);
     if (t->zero) {
-        llmb_train_unshard(t, g->grads);
+        llmb_buckets_unshard(&t->bk, t->k, t->rank, g->grads, t->shard);
         llmb_train_allgather_all(t, g->grads);
     }
     long long wrong = llmb_buckets_wrong(t->k, g->grads, g->num_params, t->n);

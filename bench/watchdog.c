@@ -201,7 +201,7 @@ static void send_beat(void)
 static void *watch(void *arg)
 {
     (void)arg;
-    double next_beat = 0, warned = 0;
+    double next_beat = 0;
     for (;;) {
         double now = llmb_now_s();
         if (wctx->rank == 0)
@@ -220,11 +220,10 @@ static void *watch(void *arg)
         pthread_mutex_unlock(&pos_mutex);
         if (wctx->rank == 0 && since > dl && llmb_final_armed())
             end_hung(&me, me_t, since, dl);
-        if (wctx->rank != 0 && since > dl + WD_OTHERS_GRACE_S && !warned) {
+        if (wctx->rank != 0 && since > dl + WD_OTHERS_GRACE_S) {
             llmb_error("rank %d (%s): no progress for %.0f s in phase %s at %s and rank 0 did "
                        "not end the run; exiting with status %d", wctx->rank, wctx->host, since,
                        me.phase, me.what, LLMB_EHUNG);
-            warned = 1;
             _exit(LLMB_EHUNG);
         }
     }
@@ -269,16 +268,15 @@ static int connect_up(const uint32_t info[2 + WD_ADDRS])
         int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         if (fd < 0)
             continue;
-        if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0 && errno == EINPROGRESS) {
+        int ok = connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
+        if (!ok && errno == EINPROGRESS) { /* at most 2 s for each address */
             struct pollfd p = {.fd = fd, .events = POLLOUT};
             int err = 0;
             socklen_t el = sizeof err;
-            if (poll(&p, 1, 2000) == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) == 0 &&
-                err == 0) {
-                fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-                return fd;
-            }
-        } else if (errno == 0 || errno == EISCONN) {
+            ok = poll(&p, 1, 2000) == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) == 0 &&
+                 err == 0;
+        }
+        if (ok) {
             fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
             return fd;
         }

@@ -1,6 +1,7 @@
 /* The metric definitions (lib/metrics.h): one table row per collective, generated from
  * LLMB_COLLECTIVES, and the functions that read it. */
 #include "metrics.h"
+#include "util.h"
 
 #include <string.h>
 
@@ -40,17 +41,10 @@ int llmb_coll_from_name(const char *name)
 
 void llmb_coll_name_list(char *buf, size_t len, const char *sep)
 {
-    size_t used = 0;
-    if (len == 0)
-        return;
-    buf[0] = '\0';
-    for (int i = 0; i < LLMB_COLL_COUNT; i++) {
-        const char *parts[2] = {i ? sep : "", coll_table[i].name};
-        for (int k = 0; k < 2; k++)
-            for (const char *p = parts[k]; *p && used + 1 < len; p++)
-                buf[used++] = *p;
-    }
-    buf[used] = '\0';
+    const char *names[LLMB_COLL_COUNT];
+    for (int i = 0; i < LLMB_COLL_COUNT; i++)
+        names[i] = coll_table[i].name;
+    llmb_join(names, LLMB_COLL_COUNT, sep, buf, len);
 }
 
 double llmb_busbw_factor(enum llmb_coll c, int n)

@@ -165,3 +165,18 @@ int llmb_strlcpy(char *dst, const char *src, size_t len)
     memcpy(dst, src, n + 1);
     return 0;
 }
+
+const char *llmb_join(const char *const *names, int n, const char *sep, char *buf, size_t len)
+{
+    size_t used = 0;
+    if (len == 0)
+        return buf;
+    for (int i = 0; i < n; i++) {
+        const char *parts[2] = {i ? sep : "", names[i]};
+        for (int k = 0; k < 2; k++)
+            for (const char *p = parts[k]; *p && used + 1 < len; p++)
+                buf[used++] = *p;
+    }
+    buf[used] = '\0';
+    return buf;
+}

@@ -32,6 +32,9 @@ void llmb_utc_compact(char *buf, size_t len);
 /* splitmix64: the seeded generator used for every synthetic input. */
 uint64_t llmb_splitmix64(uint64_t *state);
 
+/* names[0..n) joined by sep into buf (cut to len - 1 bytes, always terminated); returns buf. */
+const char *llmb_join(const char *const *names, int n, const char *sep, char *buf, size_t len);
+
 /* Is `name` in the comma-separated `list`?  Returns its index or -1. */
 int llmb_list_index(const char *const *names, int n, const char *name);
 
