@@ -84,6 +84,8 @@ int llmb_model_config_from(struct llmb_model_config *cfg, const struct llmb_mode
     cfg->seq = seq ? seq : p->seq;
     cfg->batch = batch ? batch : p->batch;
     cfg->tied = p->tied;
+    cfg->experts = p->experts;
+    cfg->experts_active = p->experts_active;
     return 0;
 }
 

@@ -30,6 +30,8 @@ struct llmb_model_preset {
     int batch;            /* default micro-batch (sequences) */
     int tied;             /* 1: LM head shares the token embedding */
     const char *note;     /* where the shapes come from */
+    int experts;          /* mixture of experts: FFN experts per layer (0 = dense) */
+    int experts_active;   /* experts each token is routed to (top-k; 0 = dense) */
 };
 
 /* A concrete model: a preset with --layers/--batch/--seq applied. */
@@ -40,6 +42,7 @@ struct llmb_model_config {
     int max_seq;          /* positions of the wpe table (gpt2) = preset seq */
     int seq, batch;       /* micro-batch shape of one step */
     int tied;
+    int experts, experts_active;   /* from the preset; 0 = dense */
 };
 
 /* parameter counts (number of floats) */
