@@ -146,15 +146,14 @@ static int check_model(struct llmb_options *opt, char *errbuf, size_t errlen)
 {
     const struct llmb_model_preset *m = llmb_model_find(opt->model);
     if (!m) {
-        char names[512] = "";
-        FILE *f = fmemopen(names, sizeof names - 1, "w");
-        if (f) {
-            llmb_model_list(f);
-            fclose(f);
-        }
-        names[strcspn(names, "\n")] = '\0';
+        char names[1024];
+        llmb_model_names(names, sizeof names);
         return bad(errbuf, errlen, "--model: unknown preset '%s' (known: %s)", opt->model, names);
     }
+    if (m->experts && (opt->phases & (LLMB_PHASE_COMPUTE | LLMB_PHASE_TRAIN)))
+        return bad(errbuf, errlen, "--model %s: a mixture-of-experts preset (%d experts, top "
+                   "%d) is for --describe-model and llmbench-size; the compute and train "
+                   "phases run dense models only", opt->model, m->experts, m->experts_active);
     /* The model library names the bad value; capture its line instead of printing it. */
     struct llmb_model_config cfg;
     llmb_error_capture(errbuf, errlen);
@@ -167,7 +166,7 @@ static int check_model(struct llmb_options *opt, char *errbuf, size_t errlen)
 
 /* Which options were given explicitly (--quick leaves those alone). */
 struct given {
-    int quick, time, iters, steps, warmup;
+    int quick, time, iters, steps, warmup, batch, seq;
 };
 
 /* A name from a list (--phases, --collectives, --groups); the error lists the known names. */
@@ -235,8 +234,12 @@ static int parse_number(struct llmb_options *opt, int c, const char *arg, struct
     const char *why;
     switch (c) {
     case OPT_LAYERS: return parse_int("--layers", arg, 1, 1000, &opt->layers, errbuf, errlen);
-    case OPT_BATCH: return parse_int("--batch", arg, 1, 65536, &opt->batch, errbuf, errlen);
-    case OPT_SEQ: return parse_int("--seq", arg, 1, 1 << 20, &opt->seq, errbuf, errlen);
+    case OPT_BATCH:
+        gv->batch = 1;
+        return parse_int("--batch", arg, 1, 65536, &opt->batch, errbuf, errlen);
+    case OPT_SEQ:
+        gv->seq = 1;
+        return parse_int("--seq", arg, 1, 1 << 20, &opt->seq, errbuf, errlen);
     case OPT_THREADS: return parse_int("--threads", arg, 0, 4096, &opt->threads, errbuf, errlen);
     case OPT_ACCUM: return parse_int("--accum", arg, 1, 100000, &opt->accum, errbuf, errlen);
     case OPT_WARMUP:
@@ -361,6 +364,10 @@ int llmb_options_parse(struct llmb_options *opt, int argc, char **argv, char *er
         return rc;
     if (gv.quick)
         apply_quick(opt, &gv);
+    if (opt->describe_model[0]) { /* the preset's batch and native context unless given */
+        opt->batch = gv.batch ? opt->batch : 0;
+        opt->seq = gv.seq ? opt->seq : 0;
+    }
     if (opt->help || opt->version || opt->describe_model[0])
         return 0;
     return check_model(opt, errbuf, errlen);

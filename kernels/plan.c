@@ -113,6 +113,10 @@ static void add_op(struct llmb_plan *p, const struct llmb_model_config *c,
     o->layer = in_layer(r);
     o->shape = role_shape(c, r);
     o->count = o->layer ? c->layers : 1;
+    /* mixture of experts: every token passes through the FFN of k experts (counted, never
+     * executed: the driver refuses MoE presets for the phases that run kernels) */
+    if (c->experts && (r == LLMB_ROLE_FC || r == LLMB_ROLE_ACT || r == LLMB_ROLE_FC_PROJ))
+        o->count *= c->experts_active;
 }
 
 static void add_gemm(struct llmb_plan *p, const char *name, const char *suffix, int ta, int tb,
@@ -202,6 +206,12 @@ int llmb_plan_build(struct llmb_plan *p, const struct llmb_model_config *c)
     for (int i = 0; i < p->nop; i++)
         if (!p->op[i].bwd && p->op[i].kernel == LLMB_K_MATMUL)
             add_projection(p, &p->op[i], find_op(p, p->op[i].role, 1));
+    if (c->experts) { /* the router: logits (N,E) = x (N,C) @ Wr^T, per layer */
+        int N = c->batch * c->seq;
+        add_gemm(p, "router", "fwd", 0, 1, N, c->experts, c->d_model, c->layers, 0);
+        add_gemm(p, "router", "bwd_data", 0, 0, N, c->d_model, c->experts, c->layers, 0);
+        add_gemm(p, "router", "bwd_weight", 1, 0, c->experts, c->d_model, N, c->layers, 0);
+    }
     const struct llmb_plan_op *att = find_op(p, LLMB_ROLE_ATTENTION, 0);
     if (att)
         add_attention(p, att, find_op(p, LLMB_ROLE_ATTENTION, 1));

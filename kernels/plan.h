@@ -81,7 +81,8 @@ struct llmb_plan {
                                   * ...; backward: for layer L-1, ..., 0) */
     int nop;
     struct llmb_plan_gemm *gemm; /* projections (qkv, attn_out, fc/gate_up, fc_proj/down,
-                                  * lm_head; fwd, bwd_data, bwd_weight each), then attention */
+                                  * lm_head; fwd, bwd_data, bwd_weight each; MoE: the FFN's
+                                  * count x experts_active), the MoE router, then attention */
     int ngemm;
     int layers;                  /* cfg->layers: the count of a layer op */
 };

@@ -138,6 +138,20 @@ static void test_modes(void **state)
     assert_int_equal(opt.version, 1);
     assert_int_equal(parse("--describe-model", "tiny", NULL), 0);
     assert_string_equal(opt.describe_model, "tiny");
+    /* the preset's batch and native context unless given (0 = preset default) */
+    assert_int_equal(opt.batch, 0);
+    assert_int_equal(opt.seq, 0);
+    assert_int_equal(parse("--describe-model", "tiny", "--seq", "32", NULL), 0);
+    assert_int_equal(opt.batch, 0);
+    assert_int_equal(opt.seq, 32);
+    /* a mixture-of-experts preset: described, never run by the compute and train phases */
+    assert_int_equal(parse("--describe-model", "mixtral-8x7b", NULL), 0);
+    assert_int_equal(parse("--model", "mixtral-8x7b", "--phases", "probe,comm", NULL), 0);
+    assert_int_equal(parse("--model", "mixtral-8x7b", NULL), 2);
+    assert_non_null(strstr(err, "mixture-of-experts"));
+    assert_null(strchr(err, '\n'));
+    assert_int_equal(parse("--model", "llama2-7b", "--phases", "compute", NULL), 0);
+    assert_string_equal(opt.model, "llama2-7b");
 }
 
 int main(void)

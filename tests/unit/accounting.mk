@@ -1,0 +1,9 @@
+# Model accounting (issue 15): presets, FLOPs conventions, ZeRO and activation memory,
+# --describe-model's table (tests/unit/test_model.c; doc/accounting.md)
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_model
+TESTS += tests/unit/test_model
+endif
+tests_unit_test_model_SOURCES = tests/unit/test_model.c
+tests_unit_test_model_CFLAGS = $(KERNEL_TEST_CFLAGS)
+tests_unit_test_model_LDADD = $(KERNEL_TEST_LDADD)
