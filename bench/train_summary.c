@@ -142,6 +142,8 @@ static void config_json(const struct train *t, const struct llmb_model_config *c
     json_object_set_new(out, "global_batch_tokens",
                         json_integer((json_int_t)((double)cfg->batch * cfg->seq * t->accum * t->n)));
     json_object_set_new(out, "mode", json_string(t->zero ? "zero" : "dp"));
+    /* in memory terms --zero is ZeRO stage 1: optimizer state sharded, full gradients kept */
+    json_object_set_new(out, "zero_stage", json_integer(t->zero ? 1 : 0));
     json_object_set_new(out, "overlap", json_boolean(t->overlap));
     json_object_set_new(out, "bucket_bytes", json_integer((json_int_t)opt->bucket_bytes));
     json_t *bk = json_array();
@@ -209,12 +211,14 @@ void llmb_train_summarize(struct train *t, const struct llmb_model_config *cfg, 
     llmb_summarize(tl.expo, (size_t)steps, &se);
     size_t bt = (size_t)cfg->batch * cfg->seq;
     double gtok = (double)bt * t->accum * n;
-    double fps = llmb_model_flops_per_step(cfg) * t->accum * n;
+    /* FLOPs per global step in the conventions of doc/accounting.md */
+    double fps = llmb_model_flops_per_token(cfg) * gtok;             /* PaLM */
+    double lfps = llmb_model_flops_per_token_llmc(cfg) * gtok;       /* llm.c */
+    double hfps = llmb_model_hardware_flops_per_token(cfg, LLMB_RECOMPUTE_NONE) * gtok;
     double xfps = llmb_plan_executed_flops(&t->g.plan) * t->accum * n;
     double pn = compute_peak(ctx, "nominal_peak_gflops");
     double pm = compute_peak(ctx, "measured_peak_gflops");
     double mfu_n = llmb_mfu(fps, n, pn, sm.median), mfu_m = llmb_mfu(fps, n, pm, sm.median);
-    double hfu_n = llmb_mfu(xfps, n, pn, sm.median), hfu_m = llmb_mfu(xfps, n, pm, sm.median);
     double hidden = R->alone > 0 ? 1.0 - se.median / R->alone : 0;
     hidden = hidden < 0 ? 0 : hidden > 1 ? 1 : hidden;
 
@@ -225,13 +229,24 @@ void llmb_train_summarize(struct train *t, const struct llmb_model_config *cfg, 
     json_object_set_new(out, "step_time_samples_s", sarray(tl.step, (size_t)steps));
     json_object_set_new(out, "tokens_per_s", json_real(gtok / sm.median));
     json_object_set_new(out, "flops_per_step", json_real(fps));
+    json_object_set_new(out, "flops_per_step_llmc", json_real(lfps));
+    json_object_set_new(out, "recompute", json_string(llmb_recompute_name(LLMB_RECOMPUTE_NONE)));
+    json_object_set_new(out, "hardware_flops_per_step", json_real(hfps));
     json_object_set_new(out, "executed_flops_per_step", json_real(xfps));
+    json_object_set_new(out, "peak_precision", json_string(t->k->precision ? t->k->precision
+                                                                          : "fp32"));
     json_object_set_new(out, "peak_nominal_gflops", num_or_null(pn, pn > 0));
     json_object_set_new(out, "peak_measured_gflops", num_or_null(pm, pm > 0));
-    json_object_set_new(out, "mfu_nominal", num_or_null(mfu_n, pn > 0));
-    json_object_set_new(out, "mfu_measured", num_or_null(mfu_m, pm > 0));
-    json_object_set_new(out, "hfu", num_or_null(hfu_n, pn > 0));
-    json_object_set_new(out, "hfu_measured", num_or_null(hfu_m, pm > 0));
+    /* utilizations: FLOPs of one convention / (ranks x peak x median step) */
+    static const char *const uname[] = {"mfu", "mfu_llmc", "hardware_fu", "executed_fu"};
+    const double uflops[] = {fps, lfps, hfps, xfps};
+    for (int u = 0; u < 4; u++) {
+        char key[40];
+        snprintf(key, sizeof key, "%s_nominal", uname[u]);
+        json_object_set_new(out, key, num_or_null(llmb_mfu(uflops[u], n, pn, sm.median), pn > 0));
+        snprintf(key, sizeof key, "%s_measured", uname[u]);
+        json_object_set_new(out, key, num_or_null(llmb_mfu(uflops[u], n, pm, sm.median), pm > 0));
+    }
     json_object_set_new(out, "comm_alone_s", num_or_null(R->alone, n > 1));
     json_object_set_new(out, "exposed_comm", llmb_summary_json(&se, "s"));
     json_object_set_new(out, "overlap_hidden_frac", num_or_null(hidden, n > 1 && R->alone > 0));
@@ -248,8 +263,9 @@ void llmb_train_summarize(struct train *t, const struct llmb_model_config *cfg, 
              "tokens/step\n", cfg->name, cfg->layers, t->zero ? "zero" : "dp",
              t->overlap ? " overlap" : " no-overlap", n, bt, t->accum, gtok);
     llmb_say(ctx, "train: %.0f tokens/s, step %.4f s (p10 %.4f, p90 %.4f), MFU %s nominal / "
-             "%s measured peak, loss %.4f -> %.4f, replicas %s\n", gtok / sm.median,
-             sm.median, sm.p10, sm.p90, mn, mm, R->losses[0], R->losses[R->total - 1],
+             "%s measured %s peak, loss %.4f -> %.4f, replicas %s\n", gtok / sm.median,
+             sm.median, sm.p10, sm.p90, mn, mm, t->k->precision ? t->k->precision : "fp32",
+             R->losses[0], R->losses[R->total - 1],
              R->differ ? "DIFFER" : "identical");
     timeline_free(&tl);
 }

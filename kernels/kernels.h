@@ -26,6 +26,9 @@
 
 struct llmb_kernels {
     const char *name;                        /* "cpu", "ref", "cuda" */
+    const char *precision;                   /* the GEMMs' arithmetic, the peak MFU is
+                                                held to: "fp32", "tf32" or "bf16"; NULL:
+                                                fp32 */
 
     /* memory */
     void *(*alloc)(size_t bytes);            /* zeroed; NULL on failure */

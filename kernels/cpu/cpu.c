@@ -671,6 +671,7 @@ static void cpu_adamw(float *params, const float *grads, float *m, float *v, siz
 
 const struct llmb_kernels llmb_kernels_cpu = {
     .name = "cpu",
+    .precision = "fp32",
     .alloc = cpu_alloc,
     .free = cpu_free,
     .to_device = cpu_copy,

@@ -415,6 +415,7 @@ static void ref_adamw(float *params, const float *grads, float *m, float *v, siz
 
 const struct llmb_kernels llmb_kernels_ref = {
     .name = "ref",
+    .precision = "fp32",
     .alloc = ref_alloc,
     .free = ref_free,
     .to_device = ref_copy,

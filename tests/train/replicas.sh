@@ -37,8 +37,15 @@ assert st["n"] == 3 and len(s) == 3 and min(s) > 0 and st["p10_s"] <= st["median
 assert abs(t["tokens_per_s"] - t["global_batch_tokens"] / st["median_s"]) < 1e-6 * t["tokens_per_s"]
 assert abs(t["flops_per_step"] - m["flops_per_token"] * t["global_batch_tokens"]) < 1e-6 * t["flops_per_step"]
 assert t["executed_flops_per_step"] > 0
+# the other conventions (doc/accounting.md): no recomputation, so HFU's FLOPs are the model's
+assert t["recompute"] == "none" and t["hardware_flops_per_step"] == t["flops_per_step"]
+# llm.c: 6N + 6LCT, N = all parameters with the vocabulary (97) padded to 128 (tied)
+llmc = (6 * (m["params"] + (128 - 97) * 32) + 6 * 2 * 32 * 32) * t["global_batch_tokens"]
+assert abs(t["flops_per_step_llmc"] - llmc) < 1e-9 * llmc, (t["flops_per_step_llmc"], llmc)
+assert t["peak_precision"] == "fp32" and t["zero_stage"] == 0 and "hfu" not in t
 # no compute phase in this run: no peak, no MFU (never invented)
-for k in ("peak_nominal_gflops", "peak_measured_gflops", "mfu_nominal", "mfu_measured", "hfu"):
+for k in ("peak_nominal_gflops", "peak_measured_gflops", "mfu_nominal", "mfu_measured",
+          "mfu_llmc_nominal", "hardware_fu_nominal", "executed_fu_nominal", "executed_fu_measured"):
     assert t[k] is None, (k, t[k])
 if n == 1:
     assert t["overlap_hidden_frac"] is None

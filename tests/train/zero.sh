@@ -22,7 +22,7 @@ for np in 2 3; do
     if [ -n "$fz" ] && "$PYTHON3" - "$fz" "$np" <<'PY'
 import json, sys
 t = json.load(open(sys.argv[1]))["phases"]["train"]; n = int(sys.argv[2])
-assert t["status"] == "ok" and t["mode"] == "zero"
+assert t["status"] == "ok" and t["mode"] == "zero" and t["zero_stage"] == 1
 c = t["checksum"]
 assert c["equal"] is True and len(c["values"]) == n and len(set(c["values"])) == 1, c
 rs = [b for b in t["buckets"] if b["collective"] == "reduce_scatter"]
