@@ -499,7 +499,7 @@ static int load_world(const char *path, struct rr_run *run)
     }
     run->link_bytes = run->global_batch_tokens = run->flops_per_step = run->tokens_per_s = NAN;
     run->peak_nominal_train = run->peak_measured_train = run->hidden_frac = NAN;
-    run->comm_alone_s = NAN;
+    run->comm_alone_s = run->flops_per_step_llmc = run->hardware_flops_per_step = NAN;
     rr_ld_pattern_init(&run->pattern);
     return 0;
 }

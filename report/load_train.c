@@ -6,6 +6,7 @@
 
 #include "error.h"
 #include "metrics.h"
+#include "model.h"
 #include "results.h"
 #include "util.h"
 
@@ -37,12 +38,29 @@ static int load_train_workload(struct rr_ld_ctx *c, json_t *ph)
         rr_ld_str(f, P, ph, "mode", 0, run->mode, sizeof run->mode) < 0 ||
         rr_ld_num(f, P, ph, "global_batch_tokens", 0, 1e18, &run->global_batch_tokens) < 0 ||
         rr_ld_num(f, P, ph, "flops_per_step", 0, MAX_FLOPS, &run->flops_per_step) < 0 ||
+        rr_ld_num(f, P, ph, "flops_per_step_llmc", 0, MAX_FLOPS, &run->flops_per_step_llmc) < 0 ||
+        rr_ld_num(f, P, ph, "hardware_flops_per_step", 0, MAX_FLOPS,
+                  &run->hardware_flops_per_step) < 0 ||
+        rr_ld_str(f, P, ph, "peak_precision", 0, run->precision, sizeof run->precision) < 0 ||
         rr_ld_num(f, P, ph, "tokens_per_s", 0, 1e18, &run->tokens_per_s) < 0 ||
         rr_ld_num(f, P, ph, "peak_nominal_gflops", 0, MAX_GFLOPS, &run->peak_nominal_train) < 0 ||
         rr_ld_num(f, P, ph, "peak_measured_gflops", 0, MAX_GFLOPS, &run->peak_measured_train) < 0 ||
         rr_ld_num(f, P, ph, "overlap_hidden_frac", 0, 1, &run->hidden_frac) < 0 ||
         rr_ld_num(f, P, ph, "comm_alone_s", 0, MAX_TIME_S, &run->comm_alone_s) < 0)
         return -1;
+    if (run->precision[0] && strcmp(run->precision, "fp32") && strcmp(run->precision, "tf32") &&
+        strcmp(run->precision, "bf16"))
+        return llmb_results_error(f, "phases.train.peak_precision", "'%s': expected fp32, tf32 "
+                                  "or bf16", run->precision);
+    /* files before these fields: no run recomputed activations; llm.c's count from the model */
+    if (isnan(run->hardware_flops_per_step))
+        run->hardware_flops_per_step = run->flops_per_step;
+    struct llmb_model_config mc;
+    if (isnan(run->flops_per_step_llmc) && run->global_batch_tokens > 0 && run->layers > 0 &&
+        llmb_model_find(run->model) &&
+        llmb_model_config_init(&mc, run->model, run->layers, run->batch, run->seq) == 0)
+        run->flops_per_step_llmc = llmb_model_flops_per_token_llmc(&mc) *
+                                   run->global_batch_tokens;
     json_t *ov = json_object_get(ph, "overlap");
     if (ov && !json_is_null(ov)) {
         if (!json_is_boolean(ov))

@@ -32,6 +32,7 @@ static void usage(FILE *o)
             "  --device ID             nominal device spec (h100-sxm, a100-sxm, mi300x, cpu)\n"
             "  --fabric ID             nominal fabric spec (ib-ndr, ib-hdr, roce-400g, efa-p5, "
             "efa-p4d)\n"
+            "  --mfu-llmc              also give MFU by llm.c's count (6N + 6LCT, padded vocab)\n"
             "  --help, --version\n");
 }
 
@@ -53,7 +54,7 @@ static const char *specs_dir(const char *opt)
 struct opts {
     enum rr_format fmt;
     const char *csv, *plots, *specs, *device, *fabric;
-    int no_plots, allow;
+    int no_plots, allow, mfu_llmc;
 };
 
 /* Parse the options into o; returns -1 to go on, else the exit status (help, version, a bad
@@ -65,6 +66,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
         {"plots", required_argument, 0, 'p'},  {"no-plots", no_argument, 0, 'n'},
         {"allow-different", no_argument, 0, 'a'}, {"specs", required_argument, 0, 's'},
         {"device", required_argument, 0, 'd'}, {"fabric", required_argument, 0, 'F'},
+        {"mfu-llmc", no_argument, 0, 'L'},
         {"help", no_argument, 0, 'h'},         {"version", no_argument, 0, 'V'},
         {0, 0, 0, 0}};
     opterr = 0;
@@ -90,6 +92,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
         case 's': o->specs = optarg; break;
         case 'd': o->device = optarg; break;
         case 'F': o->fabric = optarg; break;
+        case 'L': o->mfu_llmc = 1; break;
         case 'h': usage(stdout); return 0;
         case 'V': printf("llmbench-report %s\n", PACKAGE_VERSION); return 0;
         default:
@@ -192,6 +195,7 @@ int main(int argc, char **argv)
     memset(runs, 0, sizeof runs);
     rep.runs = runs;
     rep.res = res;
+    rep.mfu_llmc = o.mfu_llmc;
     char note[4800];
     if (explain(&rep, argv + optind, nfiles, &o) < 0)
         status = LLMB_EINPUT;

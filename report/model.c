@@ -142,13 +142,18 @@ static void analyze_headline(struct rr_run *run)
     }
     if (isnan(run->tokens_per_s) && run->global_batch_tokens > 0 && run->step_med > 0)
         run->tokens_per_s = run->global_batch_tokens / run->step_med;
-    if (run->flops_per_step > 0 && run->step_med > 0) {
+    /* model FLOPs (PaLM), llm.c's count and hardware FLOPs against both peaks */
+    const double flops[3] = {run->flops_per_step, run->flops_per_step_llmc,
+                             run->hardware_flops_per_step};
+    double *nominal[3] = {&run->mfu_nominal, &run->mfu_llmc_nominal, &run->hfu_nominal};
+    double *measured[3] = {&run->mfu_measured, &run->mfu_llmc_measured, &run->hfu_measured};
+    for (int i = 0; i < 3; i++) {
+        if (!(flops[i] > 0 && run->step_med > 0))
+            continue;
         if (run->peak_nominal > 0)
-            run->mfu_nominal = llmb_mfu(run->flops_per_step, run->nranks, run->peak_nominal,
-                                        run->step_med);
+            *nominal[i] = llmb_mfu(flops[i], run->nranks, run->peak_nominal, run->step_med);
         if (run->peak_measured > 0)
-            run->mfu_measured = llmb_mfu(run->flops_per_step, run->nranks, run->peak_measured,
-                                         run->step_med);
+            *measured[i] = llmb_mfu(flops[i], run->nranks, run->peak_measured, run->step_med);
     }
 }
 
@@ -348,6 +353,7 @@ void rr_analyze(struct rr_run *run, const struct rr_resource res[RR_NRES])
     run->pred_total = run->pred_err = run->step_med = run->step_cv = NAN;
     run->wait_timers = run->comm_blocking_s = NAN;
     run->mfu_nominal = run->mfu_measured = NAN;
+    run->mfu_llmc_nominal = run->mfu_llmc_measured = run->hfu_nominal = run->hfu_measured = NAN;
     run->peak_nominal = res ? rr_nominal_peak(run, res, run->peak_nominal_src,
                                               sizeof run->peak_nominal_src) : NAN;
     run->peak_measured = rr_rank_median(run, offsetof(struct rr_rank, measured_gflops));

@@ -243,7 +243,7 @@ static void print_about(FILE *o, const struct rr_report *rep, int i, enum rr_for
 }
 
 /* Headline figures (train phase). */
-static void print_headline(FILE *o, const struct rr_run *run, enum rr_format fmt)
+static void print_headline(FILE *o, const struct rr_run *run, enum rr_format fmt, int llmc)
 {
     char h[400], a[64], b[64], c[64], d[64];
     heading(o, fmt, 2, "Headline");
@@ -261,12 +261,22 @@ static void print_headline(FILE *o, const struct rr_run *run, enum rr_format fmt
     snprintf(h, sizeof h, "median of %zu steps (slowest rank), CV %.1f%%", run->nsteps,
              100 * run->step_cv);
     tab_row(&t, "step time", rr_format_time(run->step_med, b, sizeof b), h);
-    snprintf(h, sizeof h, "peak %s GFLOP/s per rank (nominal, see below)",
-             fnum(run->peak_nominal, "", d, sizeof d));
+    /* doc/accounting.md: model FLOPs (PaLM), hardware FLOPs (recomputation counted), llm.c */
+    snprintf(h, sizeof h, "peak %s GFLOP/s per rank (nominal%s%s, see below)",
+             fnum(run->peak_nominal, "", d, sizeof d), run->precision[0] ? " " : "",
+             run->precision);
     tab_row(&t, "MFU, nominal peak", fpct(run->mfu_nominal, c, sizeof c), h);
     snprintf(h, sizeof h, "peak %s GFLOP/s per rank (measured GEMM)",
              fnum(run->peak_measured, "", d, sizeof d));
     tab_row(&t, "MFU, measured peak", fpct(run->mfu_measured, a, sizeof a), h);
+    tab_row(&t, "HFU, nominal peak", fpct(run->hfu_nominal, c, sizeof c),
+            "recomputation counted (none in llmbench: = MFU)");
+    if (llmc) {
+        tab_row(&t, "MFU, llm.c count, nominal peak", fpct(run->mfu_llmc_nominal, c, sizeof c),
+                "llm.c's 6N + 6LCT, vocab padded to 128");
+        tab_row(&t, "MFU, llm.c count, measured peak",
+                fpct(run->mfu_llmc_measured, a, sizeof a), "the same, measured GEMM peak");
+    }
     tab_print(o, &t, fmt);
 }
 
@@ -347,7 +357,7 @@ static void print_resources(FILE *o, const struct rr_resource *res, enum rr_form
 static void print_run(FILE *o, const struct rr_report *rep, int i, enum rr_format fmt)
 {
     print_about(o, rep, i, fmt);
-    print_headline(o, &rep->runs[i], fmt);
+    print_headline(o, &rep->runs[i], fmt, rep->mfu_llmc);
     print_decomposition(o, &rep->runs[i], fmt);
     print_resources(o, rep->res[i], fmt);
 }
@@ -603,6 +613,12 @@ static json_t *run_json(const struct rr_report *rep, int i)
     json_object_set_new(r, "step_time_s", jnum(tr ? run->step_med : NAN));
     json_object_set_new(r, "mfu_nominal", jnum(run->mfu_nominal));
     json_object_set_new(r, "mfu_measured", jnum(run->mfu_measured));
+    json_object_set_new(r, "mfu_llmc_nominal", jnum(run->mfu_llmc_nominal));
+    json_object_set_new(r, "mfu_llmc_measured", jnum(run->mfu_llmc_measured));
+    json_object_set_new(r, "hfu_nominal", jnum(run->hfu_nominal));
+    json_object_set_new(r, "hfu_measured", jnum(run->hfu_measured));
+    json_object_set_new(r, "peak_precision", run->precision[0] ? llmb_json_str(run->precision)
+                                                               : json_null());
     json_object_set_new(r, "predicted_step_time_s", jnum(run->pred_total));
     json_object_set_new(r, "model_error", jnum(run->pred_err));
     json_t *dec = json_object(), *pred = json_object();

@@ -184,6 +184,11 @@ struct rr_run {
     char mode[16];
     int overlap;
     double global_batch_tokens, flops_per_step, tokens_per_s;
+    /* doc/accounting.md: llm.c's count (recomputed from the model when the file predates the
+     * field), hardware FLOPs with the run's recomputation (absent: flops_per_step, no run
+     * recomputed before the field); NAN unknown */
+    double flops_per_step_llmc, hardware_flops_per_step;
+    char precision[8];      /* phases.train.peak_precision: "fp32", "tf32", "bf16"; "" absent */
     double peak_nominal_train, peak_measured_train, hidden_frac;
     double *steps;
     size_t nsteps;
@@ -206,6 +211,7 @@ struct rr_run {
     struct rr_params params;
     int params_ok;
     double mfu_nominal, mfu_measured; /* NAN when unsupported */
+    double mfu_llmc_nominal, mfu_llmc_measured, hfu_nominal, hfu_measured; /* likewise */
     double peak_nominal, peak_measured; /* per rank GFLOP/s */
     char peak_nominal_src[256];
 };
@@ -257,6 +263,8 @@ void rr_cat(char *buf, size_t len, const char *fmt, ...) __attribute__((format(p
 struct rr_spec {
     char id[64], name[128], kind[16];
     double gemm_gflops, memory_gbs, intra_busbw_gbs, inter_busbw_gbs; /* NAN when not given */
+    double gemm_tf32_gflops, gemm_fp32_gflops; /* dense peaks of the other precisions (the
+                                                  bf16 one is gemm_gflops); NAN not given */
     char gemm_src[256], memory_src[256], intra_src[256], inter_src[256];
 };
 struct rr_resource {
@@ -375,6 +383,7 @@ struct rr_report {
     int have_compare;
     struct rr_compare cmp;
     const char *plots_note; /* NULL or one line about plots */
+    int mfu_llmc;           /* --mfu-llmc: the headline adds MFU by llm.c's count */
 };
 void rr_print(FILE *out, const struct rr_report *r, enum rr_format fmt);
 json_t *rr_report_json(const struct rr_report *r);

@@ -44,6 +44,8 @@ static int spec_load(const char *dir, const char *id, struct rr_spec *s)
     }
     int rc = 0;
     if (spec_num(path, o, "gemm_gflops", &s->gemm_gflops) < 0 ||
+        spec_num(path, o, "gemm_tf32_gflops", &s->gemm_tf32_gflops) < 0 ||
+        spec_num(path, o, "gemm_fp32_gflops", &s->gemm_fp32_gflops) < 0 ||
         spec_num(path, o, "memory_gbs", &s->memory_gbs) < 0 ||
         spec_num(path, o, "intra_busbw_gbs", &s->intra_busbw_gbs) < 0 ||
         spec_num(path, o, "inter_busbw_gbs", &s->inter_busbw_gbs) < 0)
@@ -178,6 +180,7 @@ static int device_spec(const struct rr_run *run, const char *dir, const char *de
         strcpy(dev, "cpu");
     memset(ds, 0, sizeof *ds);
     ds->gemm_gflops = ds->memory_gbs = ds->intra_busbw_gbs = ds->inter_busbw_gbs = NAN;
+    ds->gemm_tf32_gflops = ds->gemm_fp32_gflops = NAN;
     if (!dev[0])
         return 0;
     int rc = spec_load(dir, dev, ds);
@@ -252,10 +255,14 @@ static void gemm_resource(const struct rr_run *run, const char *dev, const char 
         if (d[0] && !isnan(g->nominal) && strstr(g->source, "compute phase"))
             rr_cat(g->source, sizeof g->source, "; rank 0: %s", d);
         g->per_share = nsh > 0;
-    } else {
-        g->nominal = ds->gemm_gflops;
-        snprintf(g->source, sizeof g->source, "%s: %s", dev[0] ? dev : "?",
-                 why[0] ? why : ds->gemm_src);
+    } else { /* the dense peak of the precision the run's GEMMs ran in */
+        const char *prec = run->precision[0] ? run->precision : "bf16";
+        g->nominal = strcmp(prec, "fp32") == 0   ? ds->gemm_fp32_gflops
+                     : strcmp(prec, "tf32") == 0 ? ds->gemm_tf32_gflops
+                                                 : ds->gemm_gflops;
+        snprintf(g->source, sizeof g->source, "%s: %s peak%s; ", dev[0] ? dev : "?", prec,
+                 run->precision[0] ? "" : " (the run records no precision)");
+        rr_cat(g->source, sizeof g->source, "%s", why[0] ? why : ds->gemm_src);
     }
 }
 

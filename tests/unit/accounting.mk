@@ -7,3 +7,6 @@ endif
 tests_unit_test_model_SOURCES = tests/unit/test_model.c
 tests_unit_test_model_CFLAGS = $(KERNEL_TEST_CFLAGS)
 tests_unit_test_model_LDADD = $(KERNEL_TEST_LDADD)
+# the reporter's side: llm.c column, HFU, the peak of the precision run
+dist_check_SCRIPTS += tests/report/accounting.sh
+TESTS += tests/report/accounting.sh
