@@ -292,6 +292,19 @@ static int gemms(struct cphase *c, const struct llmb_plan *plan)
         maxb = b > maxb ? b : maxb;
         maxc = cc > maxc ? cc : maxc;
     }
+    /* a preset too large for this node (llama3.1-405b: 17 GB of operands per rank) is an input
+     * error, found before any allocation (touching overcommitted pages would meet the OOM
+     * killer instead) */
+    double need = 4.0 * (double)(maxa + maxb + maxc), avail = llmb_mem_available_bytes();
+    int ranks = c->ctx->node_size > 0 ? c->ctx->node_size : 1;
+    if (any_rank(c->ctx, c->ctx->be->host_memory && avail > 0 && need * ranks > 0.5 * avail)) {
+        if (c->ctx->rank == 0)
+            llmb_error("compute: model %s does not fit: its largest GEMM operands need %.3g GB "
+                       "per rank x %d ranks on a node, more than half of MemAvailable (%.3g "
+                       "GB; the kernels' buffers need the rest); use a smaller --model, "
+                       "--batch or --seq", c->cfg->name, need / 1e9, ranks, avail / 1e9);
+        return LLMB_EINPUT;
+    }
     struct gemm_op g = {.k = k, .A = k->alloc(maxa * 4), .B = k->alloc(maxb * 4),
                         .C = k->alloc(maxc * 4)};
     uint64_t st = c->seed;
@@ -682,11 +695,12 @@ int llmb_phase_compute(struct llmb_ctx *ctx, json_t *out)
                             nb ? json_real(llmb_percentile(bws, (size_t)nb, 0.5)) : json_null());
         json_object_set_new(sum, "validation_failed", json_boolean(any_failed));
         json_object_set_new(out, "summary", sum);
-        llmb_say(ctx, "compute: measured peak %.1f GFLOP/s (median of %d ranks, min %.1f), "
-                      "triad %.1f GB/s%s\n",
-                 np ? llmb_percentile(peaks, (size_t)np, 0.5) : 0.0, np, pmin,
-                 nb ? llmb_percentile(bws, (size_t)nb, 0.5) : 0.0,
-                 any_failed ? "; KERNEL VALIDATION FAILED" : "");
+        if (rc != LLMB_EINPUT) /* refused: the error line says why, no figures */
+            llmb_say(ctx, "compute: measured peak %.1f GFLOP/s (median of %d ranks, min %.1f), "
+                          "triad %.1f GB/s%s\n",
+                     np ? llmb_percentile(peaks, (size_t)np, 0.5) : 0.0, np, pmin,
+                     nb ? llmb_percentile(bws, (size_t)nb, 0.5) : 0.0,
+                     any_failed ? "; KERNEL VALIDATION FAILED" : "");
         free(peaks);
         free(bws);
         json_decref(gathered);

@@ -10,3 +10,6 @@ tests_unit_test_model_LDADD = $(KERNEL_TEST_LDADD)
 # the reporter's side: llm.c column, HFU, the peak of the precision run
 dist_check_SCRIPTS += tests/report/accounting.sh
 TESTS += tests/report/accounting.sh
+# the large presets and the MoE preset, run: refused with one line, exit status 2
+dist_check_SCRIPTS += tests/train/presets_fit.sh
+TESTS += tests/train/presets_fit.sh
