@@ -13,3 +13,5 @@ TESTS += tests/report/accounting.sh
 # the large presets and the MoE preset, run: refused with one line, exit status 2
 dist_check_SCRIPTS += tests/train/presets_fit.sh
 TESTS += tests/train/presets_fit.sh
+# the formulas, their sources and the published-run checks
+dist_doc_DATA += doc/accounting.md
