@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "util.h"
 
 /* One table.  Shapes from the published configurations (every count is checked exactly in
  * tests/unit/test_model.c; sources in doc/accounting.md):
@@ -75,13 +76,10 @@ const struct llmb_model_preset *llmb_model_find(const char *name)
 
 void llmb_model_names(char *buf, size_t len)
 {
-    size_t at = 0;
-    if (len)
-        buf[0] = '\0';
-    for (int i = 0; i < NPRESETS && at < len; i++) {
-        int n = snprintf(buf + at, len - at, "%s%s", i ? ", " : "", presets[i].name);
-        at += n > 0 ? (size_t)n : 0;
-    }
+    const char *names[NPRESETS];
+    for (int i = 0; i < NPRESETS; i++)
+        names[i] = presets[i].name;
+    llmb_join(names, NPRESETS, ", ", buf, len);
 }
 
 int llmb_model_config_from(struct llmb_model_config *cfg, const struct llmb_model_preset *p,
