@@ -4,6 +4,7 @@
  * of every parameter), so a change in one resource moves its own factor. */
 #include "report.h"
 
+#include "metrics.h"
 #include "stats.h"
 #include "util.h"
 
@@ -176,6 +177,53 @@ static void add_diff(struct rr_compare *c, const char *fmt, ...)
     c->same_workload = 0;
 }
 
+/* The curve of a collective to compare: world, else inter, else intra (out of place first). */
+static const struct rr_sweep *offer_curve(const struct rr_run *r, const char *coll)
+{
+    static const char *const groups[] = {"world", "inter", "intra"};
+    const struct rr_sweep *s = NULL;
+    for (int g = 0; g < 3 && !s; g++)
+        s = rr_find_sweep(r, coll, groups[g]);
+    return s;
+}
+
+/* The comm phases side by side: per collective both measured, B's busbw over A's. */
+static void compare_comm(const struct rr_run *a, const struct rr_run *b, struct rr_compare *c)
+{
+    if (!a->has[RR_COMM] || !b->has[RR_COMM])
+        return;
+    for (int k = 0; k < LLMB_COLL_COUNT && c->ncomm < 8; k++) {
+        const char *name = llmb_coll_name((enum llmb_coll)k);
+        const struct rr_sweep *sa = offer_curve(a, name), *sb = offer_curve(b, name);
+        if (!sa || !sb || !sa->npts || !sb->npts)
+            continue;
+        double lo = fmax(sa->bytes[0], sb->bytes[0]);
+        double hi = fmin(sa->bytes[sa->npts - 1], sb->bytes[sb->npts - 1]);
+        double *r = malloc(sa->npts * sizeof *r), big = -1;
+        size_t n = 0;
+        if (!r)
+            return;
+        for (size_t i = 0; i < sa->npts; i++)
+            if (sa->bytes[i] >= lo && sa->bytes[i] <= hi && sa->busbw[i] > 0) {
+                double vb = rr_curve_busbw(sb, sa->bytes[i]);
+                if (vb >= 0 && isfinite(vb))
+                    r[n++] = vb / sa->busbw[i], big = sa->bytes[i];
+            }
+        if (n) {
+            struct rr_comm_cmp *x = &c->comm[c->ncomm++];
+            x->coll = k;
+            x->na = sa->nranks, x->nb = sb->nranks;
+            llmb_strlcpy(x->ga, sa->group, sizeof x->ga);
+            llmb_strlcpy(x->gb, sb->group, sizeof x->gb);
+            x->npts = (int)n;
+            x->lo = lo, x->hi = big;
+            x->ratio_med = rr_median(r, n);
+            x->a_big = rr_curve_busbw(sa, big), x->b_big = rr_curve_busbw(sb, big);
+        }
+        free(r);
+    }
+}
+
 void rr_compare_runs(const struct rr_run *a, const struct rr_run *b, struct rr_compare *c)
 {
     memset(c, 0, sizeof *c);
@@ -183,6 +231,7 @@ void rr_compare_runs(const struct rr_run *a, const struct rr_run *b, struct rr_c
     c->ratio = c->ci_lo = c->ci_hi = c->unexplained = c->pred_a = c->pred_b = NAN;
     if (a->nranks != b->nranks)
         add_diff(c, "ranks %d vs %d", a->nranks, b->nranks);
+    compare_comm(a, b, c);
     if (!a->has[RR_TRAIN] || !b->has[RR_TRAIN]) {
         snprintf(c->why_no_attr, sizeof c->why_no_attr,
                  "train phase not in %s: no gap ratio and no attribution",

@@ -4,6 +4,7 @@
 
 #include "stats.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -84,6 +85,24 @@ static int stats_phases(const struct rr_run *run, char *ev, size_t len, int sev)
     if (few) {
         rr_cat(ev, len, "%s%zu of %zu collective points have fewer than %d iterations",
                ev[0] ? "; " : "", few, pts, LLMB_MIN_SAMPLES);
+        sev = RR_WARNING;
+    }
+    /* imported files: a tool's average hides its spread; its min and max show it */
+    size_t wide = 0, known = 0;
+    double worst = 0;
+    for (size_t i = 0; run->src.present && i < run->nsweeps; i++)
+        for (size_t j = 0; j < run->sweeps[i].npts; j++) {
+            double lo = run->sweeps[i].op_min[j], hi = run->sweeps[i].op_max[j];
+            if (!(lo > 0) || !(hi >= lo))
+                continue;
+            known++;
+            worst = fmax(worst, hi / lo);
+            wide += hi > RR_SPREAD_WARN * lo;
+        }
+    if (wide) {
+        rr_cat(ev, len, "%s%zu of %zu points of the %s output: the slowest rank or iteration "
+               "took more than %.0fx the fastest (up to %.1fx)", ev[0] ? "; " : "", wide, known,
+               run->src.tool, RR_SPREAD_WARN, worst);
         sev = RR_WARNING;
     }
     int fewg = 0, hicv = 0;

@@ -41,6 +41,8 @@
 #define RR_OUTLIER_PAIR 0.75   /* 2 ranks: GEMM efficiency below 75% of the faster rank's */
 #define RR_CLIFF_FALL 3.0      /* busbw falls 3x or more between neighbouring sizes ... */
 #define RR_CLIFF_MIN_BYTES 65536.0 /* ... from 64 KiB up */
+#define RR_SPREAD_WARN 2.0     /* imported files: a point's slowest rank or iteration took more
+                                  than 2x the fastest (the tool's min / max) */
 
 /* Tie breaks of the ranking (struct rr_finding.prio): causes before symptoms. */
 enum { RR_PRIO_BIND = 10, RR_PRIO_PLACE = 20, RR_PRIO_CLOCK = 30, RR_PRIO_LOAD = 35,

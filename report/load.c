@@ -432,6 +432,56 @@ static int load_compute(struct rr_ld_ctx *c, json_t *ph)
     return rr_ld_for_each_rank(c, "phases.compute.ranks", a, 1, load_compute_rank);
 }
 
+/* ---------------------------------------------------------------- source */
+#define RR_MAX_SOURCE_LIST 1024 /* entries of one list of the source block */
+
+/* An optional array of strings at src.key (borrowed into *out). */
+static int string_list(const char *f, json_t *src, const char *key, json_t **out)
+{
+    char p[256], q[300];
+    if (rr_ld_array(f, "source", src, key, out) < 0)
+        return -1;
+    llmb_jpath_key(p, sizeof p, "source", key);
+    if (*out && json_array_size(*out) > RR_MAX_SOURCE_LIST)
+        return llmb_results_error(f, p, "%zu entries: expected at most %d",
+                                  json_array_size(*out), RR_MAX_SOURCE_LIST);
+    for (size_t i = 0; *out && i < json_array_size(*out); i++)
+        if (!json_is_string(json_array_get(*out, i)))
+            return llmb_results_error(f, llmb_jpath_index(q, sizeof q, p, i),
+                                      "expected a string");
+    return 0;
+}
+
+/* The source block of an imported file (doc/results-schema.md, "Imported files"). */
+static int load_source(const char *f, json_t *doc, struct rr_source *s)
+{
+    json_t *src, *names, *tr;
+    if (rr_ld_object(f, "", doc, "source", &src) < 0)
+        return -1;
+    if (!src)
+        return 0;
+    s->present = 1;
+    if (rr_ld_str(f, "source", src, "tool", 1, s->tool, sizeof s->tool) < 0 ||
+        rr_ld_str(f, "source", src, "version", 0, s->version, sizeof s->version) < 0 ||
+        rr_ld_str(f, "source", src, "file", 0, s->file, sizeof s->file) < 0 ||
+        rr_ld_str(f, "source", src, "command_line", 0, s->command, sizeof s->command) < 0 ||
+        rr_ld_str(f, "source", src, "fabric", 0, s->fabric, sizeof s->fabric) < 0 ||
+        rr_ld_int(f, "source", src, "disagreements", 0, 1e9, 0, &s->disagreements) < 0 ||
+        string_list(f, src, "present", &s->listed) < 0 ||
+        string_list(f, src, "absent", &s->absent) < 0 ||
+        string_list(f, src, "not_imported", &s->not_imported) < 0 ||
+        string_list(f, src, "notes", &s->notes) < 0 || string_list(f, src, "device_names", &names) < 0)
+        return -1;
+    tr = json_object_get(src, "truncated");
+    if (tr && !json_is_null(tr) && !json_is_boolean(tr))
+        return llmb_results_error(f, "source.truncated", "expected a boolean");
+    s->truncated = json_is_true(tr);
+    s->mixed = json_array_size(names) > 1;
+    if (json_array_size(names) == 1)
+        llmb_utf8_cpy(s->device, json_string_value(json_array_get(names, 0)), sizeof s->device);
+    return 0;
+}
+
 /* ---------------------------------------------------------------- file */
 /* Before anything is allocated per rank: the per-rank arrays of the phases that will be read
  * hold one entry per rank (probe: at most one), and the ranks and nodes cost the reporter no
@@ -520,7 +570,7 @@ int rr_load(const char *path, struct rr_run *run)
         rr_ld_str(path, "", doc, "llmbench_version", 0, run->version, sizeof run->version) < 0)
         return -1;
     json_t *sw;
-    if (rr_ld_object(path, "", doc, "software", &sw) < 0 ||
+    if (load_source(path, doc, &run->src) < 0 || rr_ld_object(path, "", doc, "software", &sw) < 0 ||
         (sw && rr_ld_str(path, "software", sw, "mpi_library", 0, run->mpi, sizeof run->mpi) < 0))
         return -1;
     json_t *phases = json_object_get(doc, "phases");
@@ -552,7 +602,7 @@ void rr_free(struct rr_run *run)
     for (size_t i = 0; i < run->nsweeps; i++) {
         struct rr_sweep *s = &run->sweeps[i];
         free(s->bytes), free(s->busbw), free(s->algbw), free(s->op_med), free(s->skew_med);
-        free(s->iters), free(s->wrong);
+        free(s->iters), free(s->wrong), free(s->op_min), free(s->op_max);
     }
     free(run->sweeps);
     for (int r = 0; run->ranks && r < run->nranks; r++) {

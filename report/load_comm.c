@@ -48,15 +48,16 @@ static int load_sweep(struct rr_ld_ctx *c, const char *p, json_t *e, struct rr_s
         return llmb_results_error(f, llmb_jpath_key(q, sizeof q, p, "points"), "%zu points: "
                                   "expected at most %d (sizes MIN to MAX by a factor of 2 or more "
                                   "are at most 64)", n, RR_MAX_POINTS);
-    /* row: bytes, busbw, algbw, op, skew, iters, wrong */
-    double *rows = calloc(n ? n * 7 : 1, sizeof *rows);
+    /* row: bytes, busbw, algbw, op, skew, iters, wrong, op min, op max */
+    enum { W = 9 };
+    double *rows = calloc(n ? n * W : 1, sizeof *rows);
     if (!rows)
         return llmb_error("out of memory");
     llmb_jpath_key(q, sizeof q, p, "points");
     for (size_t i = 0; i < n; i++) {
         json_t *pt = rr_ld_elem(f, q, pts, i, k, sizeof k);
-        double *row = rows + 7 * i;
-        for (int j = 1; j < 7; j++)
+        double *row = rows + W * i;
+        for (int j = 1; j < W; j++)
             row[j] = NAN;
         json_t *op, *sk;
         char kk[1400];
@@ -66,26 +67,28 @@ static int load_sweep(struct rr_ld_ctx *c, const char *p, json_t *e, struct rr_s
             rr_ld_num(f, k, pt, "iters", 0, 1e12, &row[5]) < 0 ||
             rr_ld_num(f, k, pt, "wrong", 0, 1e15, &row[6]) < 0 ||
             rr_ld_object(f, k, pt, "op", &op) < 0 || rr_ld_object(f, k, pt, "arrival_skew", &sk) < 0 ||
-            (op && rr_ld_num(f, llmb_jpath_key(kk, sizeof kk, k, "op"), op, "median_s", 0,
-                           MAX_TIME_S, &row[3]) < 0) ||
+            (op && (rr_ld_num(f, llmb_jpath_key(kk, sizeof kk, k, "op"), op, "median_s", 0,
+                              MAX_TIME_S, &row[3]) < 0 ||
+                    rr_ld_num(f, kk, op, "min_s", 0, MAX_TIME_S, &row[7]) < 0 ||
+                    rr_ld_num(f, kk, op, "max_s", 0, MAX_TIME_S, &row[8]) < 0)) ||
             (sk && rr_ld_num(f, llmb_jpath_key(kk, sizeof kk, k, "arrival_skew"), sk, "median_s",
                            0, MAX_TIME_S, &row[4]) < 0)) {
             free(rows);
             return -1;
         }
     }
-    qsort(rows, n, 7 * sizeof *rows, cmp_pts);
+    qsort(rows, n, W * sizeof *rows, cmp_pts);
     s->npts = n;
-    double **cols[7] = {&s->bytes, &s->busbw, &s->algbw, &s->op_med, &s->skew_med, &s->iters,
-                        &s->wrong};
-    for (int j = 0; j < 7; j++) {
+    double **cols[W] = {&s->bytes, &s->busbw, &s->algbw, &s->op_med, &s->skew_med, &s->iters,
+                        &s->wrong, &s->op_min, &s->op_max};
+    for (int j = 0; j < W; j++) {
         *cols[j] = malloc((n ? n : 1) * sizeof(double));
         if (!*cols[j]) {
             free(rows);
             return llmb_error("out of memory");
         }
         for (size_t i = 0; i < n; i++)
-            (*cols[j])[i] = rows[7 * i + j];
+            (*cols[j])[i] = rows[W * i + j];
     }
     free(rows);
     return 0;

@@ -218,6 +218,57 @@ static void line(FILE *o, enum rr_format fmt, const char *fmtstr, ...)
 }
 
 /* ---------------------------------------------------------------- one run */
+/* The entries of an array of strings (checked when loaded) joined by "; ", into b. */
+static const char *list_str(json_t *a, char *b, size_t len)
+{
+    b[0] = '\0';
+    for (size_t i = 0; i < json_array_size(a); i++)
+        rr_cat(b, len, "%s%s", i ? "; " : "", json_string_value(json_array_get(a, i)));
+    return b;
+}
+
+/* What the import could not judge: one sentence per phase the imported file lacks. */
+static const char *cannot_judge(const struct rr_run *run, char *b, size_t len)
+{
+    b[0] = '\0';
+    if (!run->has[RR_COMPUTE])
+        rr_cat(b, len, "no compute phase: no GEMM or memory rate against nominal, no MFU");
+    if (!run->has[RR_PROBE])
+        rr_cat(b, len, "%sno topology (probe): binding, NUMA, GPU and NIC placement cannot be "
+               "checked", b[0] ? "; " : "");
+    if (!run->has[RR_TRAIN])
+        rr_cat(b, len, "%sno train phase: no step time, so no finding prices its cost in a "
+               "step and a gap between two offers cannot be attributed", b[0] ? "; " : "");
+    if (!run->link_n)
+        rr_cat(b, len, "%sno link matrix: a slow node pair cannot be named", b[0] ? "; " : "");
+    return b;
+}
+
+/* The source block of an imported file: the tool, what was and was not in its output. */
+static void print_source(FILE *o, const struct rr_report *rep, int i, enum rr_format fmt)
+{
+    const struct rr_run *run = &rep->runs[i];
+    const struct rr_source *s = &run->src;
+    char b[2048];
+    line(o, fmt, "imported from %s%s%s%s%s%s%s%s", s->tool, s->version[0] ? " " : "",
+         s->version, s->file[0] ? ", file " : "", s->file, s->command[0] ? ", run as: " : "",
+         s->command, s->device[0] ? "" : "");
+    if (s->device[0] || s->mixed)
+        line(o, fmt, "devices: %s; device spec: %s", s->mixed ? "the ranks report different "
+             "devices" : s->device, rep->res[i][RR_RES_INTRA].source);
+    if (s->listed && json_array_size(s->listed))
+        line(o, fmt, "in the input: %s", list_str(s->listed, b, sizeof b));
+    if (s->not_imported && json_array_size(s->not_imported))
+        line(o, fmt, "not imported: %s", list_str(s->not_imported, b, sizeof b));
+    if (s->truncated)
+        line(o, fmt, "the input is cut short: the rows it has are kept");
+    line(o, fmt, "%d of the tool's own figures differ from the recomputed ones by more than "
+         "rounding%s%s", s->disagreements, s->notes && json_array_size(s->notes) ? "; notes: "
+         : "", s->notes ? list_str(s->notes, b, sizeof b) : "");
+    line(o, fmt, "cannot judge without the phases the import lacks: %s.",
+         cannot_judge(run, b, sizeof b));
+}
+
 /* The run's heading, file and phases. */
 static void print_about(FILE *o, const struct rr_report *rep, int i, enum rr_format fmt)
 {
@@ -240,6 +291,8 @@ static void print_about(FILE *o, const struct rr_report *rep, int i, enum rr_for
          run->version[0] ? run->version : "?");
     line(o, fmt, "phases: %s%s%s%s%s", present[0] ? present : "none",
          missing[0] ? "; not in this file: " : "", missing, failed[0] ? "; failed: " : "", failed);
+    if (run->src.present)
+        print_source(o, rep, i, fmt);
 }
 
 /* Headline figures (train phase). */
@@ -467,6 +520,36 @@ static const char *group_detail(const struct rr_report *rep, int g, char *b, siz
     return b;
 }
 
+/* The two comm phases side by side (each a run's or an imported tool's). */
+static void print_compare_comm(FILE *o, const struct rr_report *rep, enum rr_format fmt)
+{
+    const struct rr_compare *c = &rep->cmp;
+    if (!c->ncomm) {
+        line(o, fmt, "bus bandwidth: no collective measured in both files");
+        return;
+    }
+    char a[64], b[64], r[32], m[80], sz[64], h[96];
+    heading(o, fmt, 2, "Bus bandwidth, B against A");
+    struct tab t = {.ncols = 6};
+    t.right[2] = t.right[3] = t.right[4] = t.right[5] = 1;
+    tab_row(&t, "collective", "ranks A / B", "largest common size", "A (GB/s)", "B (GB/s)",
+            "B/A there, median");
+    for (int i = 0; i < c->ncomm; i++) {
+        const struct rr_comm_cmp *x = &c->comm[i];
+        snprintf(h, sizeof h, "%d %s / %d %s", x->na, x->ga, x->nb, x->gb);
+        llmb_format_size((size_t)x->hi, sz, sizeof sz);
+        snprintf(r, sizeof r, "%.2fx", x->a_big > 0 ? x->b_big / x->a_big : NAN);
+        snprintf(m, sizeof m, "%s, %.2fx", r, x->ratio_med);
+        tab_row(&t, llmb_coll_name((enum llmb_coll)x->coll), h, sz, fnum(x->a_big, "", a, sizeof a),
+                fnum(x->b_big, "", b, sizeof b), m);
+    }
+    tab_print(o, &t, fmt);
+    line(o, fmt, "median over the %s sizes both measured; B interpolated log-log at A's sizes. "
+         "Bus bandwidth already divides out the rank count (doc/design.md, Metric "
+         "definitions), but a larger allocation crosses more links: compare offers of the same "
+         "size.", c->comm[0].npts > 1 ? "message" : "one");
+}
+
 static void print_compare(FILE *o, const struct rr_report *rep, enum rr_format fmt)
 {
     const struct rr_compare *c = &rep->cmp;
@@ -474,7 +557,11 @@ static void print_compare(FILE *o, const struct rr_report *rep, enum rr_format f
     char h[600], a[64], b[64];
     heading(o, fmt, 1, "Comparison: B against A");
     line(o, fmt, "A = %s, B = %s", A->run_id, B->run_id);
-    if (c->same_workload)
+    if (c->same_workload && (!A->has[RR_TRAIN] || !B->has[RR_TRAIN]))
+        line(o, fmt, "workload: collectives only (no train phase in %s), %d ranks each",
+             !A->has[RR_TRAIN] && !B->has[RR_TRAIN] ? "either" : !A->has[RR_TRAIN] ? "A" : "B",
+             A->nranks);
+    else if (c->same_workload)
         line(o, fmt, "workload: the same (model %s, %d layers, batch %d, seq %d, accum %d, "
              "%d ranks)", A->model[0] ? A->model : "?", A->layers, A->batch, A->seq, A->accum,
              A->nranks);
@@ -489,6 +576,7 @@ static void print_compare(FILE *o, const struct rr_report *rep, enum rr_format f
              noise ? ". The interval includes 1.00: the runs do not differ beyond their own "
                      "noise." : ".");
     }
+    print_compare_comm(o, rep, fmt);
     if (!c->have_attr) {
         line(o, fmt, "no attribution: %s", c->why_no_attr);
         return;
@@ -646,6 +734,20 @@ static json_t *run_json(const struct rr_report *rep, int i)
         json_array_append_new(res, o);
     }
     json_object_set_new(r, "resources", res);
+    if (run->src.present) {
+        const struct rr_source *s = &run->src;
+        char b[2048];
+        json_t *so = json_object();
+        json_object_set_new(so, "tool", llmb_json_str(s->tool));
+        json_object_set_new(so, "version", llmb_json_str(s->version));
+        json_object_set_new(so, "file", llmb_json_str(s->file));
+        json_object_set_new(so, "device", s->device[0] ? llmb_json_str(s->device) : json_null());
+        json_object_set_new(so, "truncated", json_boolean(s->truncated));
+        json_object_set_new(so, "disagreements", json_integer(s->disagreements));
+        json_object_set_new(so, "absent", s->absent ? json_copy(s->absent) : json_array());
+        json_object_set_new(so, "cannot_judge", llmb_json_str(cannot_judge(run, b, sizeof b)));
+        json_object_set_new(r, "source", so);
+    }
     return r;
 }
 
@@ -693,6 +795,16 @@ static json_t *attribution_json(const struct rr_compare *c)
     }
     json_object_set_new(at, "factors", fa);
     json_object_set_new(at, "unexplained", jnum(c->have_attr ? c->unexplained : NAN));
+    json_t *cm = json_array();
+    for (int i = 0; i < c->ncomm; i++) {
+        const struct rr_comm_cmp *x = &c->comm[i];
+        json_array_append_new(cm, json_pack("{s:s, s:i, s:i, s:s, s:s, s:i, s:o, s:o, s:o, s:o, s:o}",
+            "collective", llmb_coll_name((enum llmb_coll)x->coll), "ranks_a", x->na, "ranks_b",
+            x->nb, "group_a", x->ga, "group_b", x->gb, "sizes", x->npts, "min_bytes", jnum(x->lo),
+            "max_bytes", jnum(x->hi), "busbw_a_gbs", jnum(x->a_big), "busbw_b_gbs", jnum(x->b_big),
+            "ratio_median", jnum(x->ratio_med)));
+    }
+    json_object_set_new(at, "comm", cm);
     if (!c->have_attr)
         json_object_set_new(at, "why_no_attribution", llmb_json_str(c->why_no_attr));
     return at;

@@ -40,6 +40,19 @@ struct rr_sweep {
     int nranks;
     size_t npts;
     double *bytes, *busbw, *algbw, *op_med, *skew_med, *iters, *wrong;
+    double *op_min, *op_max; /* the op summary's min_s and max_s, NAN unknown */
+};
+
+/* The `source` block of a file written by llmbench-import (doc/results-schema.md, "Imported
+ * files"): what another tool measured.  The lists are borrowed from the document (arrays of
+ * strings, checked when loaded), NULL when absent. */
+struct rr_source {
+    int present;
+    char tool[32], version[64], file[256], command[256], fabric[160];
+    char device[128];       /* the device name every rank reports; "" none or mixed */
+    int mixed;              /* ranks report different device names */
+    int truncated, disagreements;
+    json_t *listed, *absent, *not_imported, *notes; /* present[], absent[], ... */
 };
 
 /* The strings of a rank are borrowed from the run's document (or its node's name), never NULL
@@ -170,6 +183,7 @@ struct rr_run {
     char mpi[160];
     json_t *env;            /* borrowed from doc, may be NULL */
     json_t *probe_warnings; /* borrowed, may be NULL */
+    struct rr_source src;   /* imported files only (src.present) */
     /* comm */
     struct rr_sweep *sweeps;
     size_t nsweeps;
@@ -329,6 +343,19 @@ struct rr_compare {
     double factor[RR_NGROUPS];      /* multiplicative factors; product = pred_b / pred_a */
     double unexplained;             /* (T_B/T_A) / (pred_b/pred_a) */
     char why_no_attr[200];
+    /* The comm phases side by side (two offers, each a run or an imported file): per
+     * collective, B's busbw over A's at the sizes both measured (B interpolated log-log at A's
+     * sizes), on the world curve (else inter, else intra) of each. */
+    int ncomm;
+    struct rr_comm_cmp {
+        int coll;                   /* enum llmb_coll */
+        int na, nb;                 /* ranks of each curve */
+        char ga[8], gb[8];          /* their groups */
+        int npts;                   /* A's sizes inside both ranges */
+        double lo, hi;              /* bytes */
+        double ratio_med;           /* median over those sizes of B / A */
+        double a_big, b_big;        /* busbw at the largest common size (hi), GB/s */
+    } comm[8];
 };
 void rr_compare_runs(const struct rr_run *a, const struct rr_run *b, struct rr_compare *c);
 /* Shapley values over n <= 8 players of v(mask): exact, all n! orderings.  phi[n]. */

@@ -85,6 +85,24 @@ static void match_device(const char *dir, unsigned vendor, unsigned device, char
     }
 }
 
+/* The device spec whose match.names lists name exactly (the name CUDA reports, as nccl-tests
+ * prints it in "Using devices"); id into buf, or "". */
+static void match_device_name(const char *dir, const char *name, char *buf, size_t len)
+{
+    static const char *const ids[] = {"h100-sxm", "a100-sxm", "mi300x"};
+    buf[0] = '\0';
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0] && !buf[0]; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s.json", dir, ids[i]);
+        json_t *o = json_load_file(path, 0, NULL);
+        size_t k;
+        json_t *x;
+        json_array_foreach(json_object_get(json_object_get(o, "match"), "names"), k, x)
+            if (json_is_string(x) && strcmp(json_string_value(x), name) == 0)
+                llmb_strlcpy(buf, ids[i], len);
+        json_decref(o);
+    }
+}
 
 #define PLATEAU_MIN_BYTES 1048576.0 /* the plateau: the largest busbw from 1 MiB up */
 
@@ -170,9 +188,19 @@ static int device_spec(const struct rr_run *run, const char *dir, const char *de
     for (int n = 0; n < run->nnodes; n++)
         if (run->nodes[n].ngpus > 0 && !gv)
             gv = run->nodes[n].gpu_vendor, gd = run->nodes[n].gpu_device;
+    char e[160];
     if (device)
         llmb_strlcpy(dev, device, 64);
-    else if (gv && gpu_backend(run)) {
+    else if (!gv && run->src.present && gpu_backend(run)) { /* imported: the named device */
+        if (run->src.device[0])
+            match_device_name(dir, run->src.device, dev, 64);
+        if (!dev[0] && run->src.device[0] && !run->src.mixed)
+            snprintf(why, 160, "no spec lists device \"%s\": kept as text, no nominal figure "
+                     "(give --device)", llmb_escape_ctl(run->src.device, e, 80));
+        else if (!dev[0])
+            snprintf(why, 160, "%s: no nominal figure (give --device)", run->src.mixed
+                     ? "the ranks report different devices" : "the input names no device");
+    } else if (gv && gpu_backend(run)) {
         match_device(dir, gv, gd, dev, 64);
         if (!dev[0])
             snprintf(why, 160, "no spec for GPU %04x:%04x (give --device)", gv, gd);
@@ -284,7 +312,12 @@ static int inter_resource(const struct rr_run *run, const char *dir, const char 
             return llmb_error("--fabric %s: no file %s/%s.json", fabric, dir, fabric);
         ie->nominal = fs.inter_busbw_gbs;
         snprintf(ie->source, sizeof ie->source, "%s: %s", fabric, fs.inter_src);
-    } else if (run->nnodes > 1)
+    } else if (run->nnodes > 1 && run->src.present)
+        snprintf(ie->source, sizeof ie->source, "none without --fabric (ib-ndr, ib-hdr, "
+                 "roce-400g, efa-p5, ...): the %s output %s%.100s, not its line rate", run->src.tool,
+                 run->src.fabric[0] ? "names the transport " : "names no network",
+                 run->src.fabric);
+    else if (run->nnodes > 1)
         snprintf(ie->source, sizeof ie->source,
                  "none without --fabric (ib-ndr, ib-hdr, roce-400g, efa-p5, ...): the probe "
                  "sees the NICs' PCIe links, not the network's line rate");
