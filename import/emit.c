@@ -33,7 +33,8 @@ void imp_init(struct llmb_imp *m)
 void imp_free(struct llmb_imp *m)
 {
     for (size_t i = 0; i < m->nsw; i++)
-        free(m->sw[i].pts);
+        if (m->sw[i])
+            free(m->sw[i]->pts), free(m->sw[i]);
     free(m->sw);
     free(m->rk);
     json_decref(m->files), json_decref(m->present), json_decref(m->absent);
@@ -74,14 +75,15 @@ struct imp_sweep *imp_sweep_new(struct llmb_imp *m, int coll, enum imp_kind kind
         imp_bad(m, line, "more than %d tables", IMP_MAX_SWEEPS);
         return NULL;
     }
-    struct imp_sweep *v = realloc(m->sw, (m->nsw + 1) * sizeof *v);
-    if (!v) {
+    struct imp_sweep **v = realloc(m->sw, (m->nsw + 1) * sizeof *v);
+    struct imp_sweep *s = v ? calloc(1, sizeof *s) : NULL;
+    if (v)
+        m->sw = v;
+    if (!s) {
         llmb_error("out of memory");
         return NULL;
     }
-    m->sw = v;
-    struct imp_sweep *s = &m->sw[m->nsw++];
-    memset(s, 0, sizeof *s);
+    m->sw[m->nsw++] = s;
     s->coll = coll;
     s->kind = kind;
     s->line = line;
@@ -180,7 +182,7 @@ static int world_of(struct llmb_imp *m, struct world *w)
     }
     w->ranks = m->ranks_given;
     for (size_t i = 0; i < m->nsw && !w->ranks; i++)
-        if (m->sw[i].kind != IMP_COLL)
+        if (m->sw[i]->kind != IMP_COLL)
             w->ranks = 2; /* point to point only: two ranks */
     if (!w->ranks)
         return imp_bad(m, 0, "the rank count is not in this output (no device list): give "
@@ -312,7 +314,7 @@ static json_t *sweeps_json(struct llmb_imp *m, const struct world *w, json_t *ch
     json_t *a = json_array();
     int dropped = 0;
     for (size_t i = 0; i < m->nsw; i++) {
-        const struct imp_sweep *s = &m->sw[i];
+        const struct imp_sweep *s = m->sw[i];
         int n = s->nranks > 0 ? s->nranks : w->ranks;
         if (n > w->ranks)
             n = w->ranks;
@@ -353,7 +355,7 @@ static json_t *sweeps_json(struct llmb_imp *m, const struct world *w, json_t *ch
                 double sum = 0, tol = 0;
                 int cnt = 0;
                 for (size_t j = 0; j < m->nsw; j++) {
-                    const struct imp_sweep *u = &m->sw[j];
+                    const struct imp_sweep *u = m->sw[j];
                     if (u->line != s->line || strcmp(u->program, s->program))
                         continue;
                     for (size_t k = 0; k < u->n; k++) {

@@ -115,25 +115,30 @@ static int row(struct llmb_imp *m, struct table *tb, char *c, const struct imp_l
     return 0;
 }
 
-/* Keep, per benchmark, the table of the most processes. */
+/* Keep, per benchmark, the table of the most processes (the first of equals). */
 static void keep_largest(struct llmb_imp *m)
 {
+    char *drop = calloc(m->nsw ? m->nsw : 1, 1);
+    if (!drop)
+        return;
+    for (size_t i = 0; i < m->nsw; i++)
+        for (size_t j = 0; j < m->nsw; j++)
+            drop[i] |= j != i && strcmp(m->sw[i]->program, m->sw[j]->program) == 0 &&
+                       (m->sw[j]->nranks > m->sw[i]->nranks ||
+                        (m->sw[j]->nranks == m->sw[i]->nranks && j < i));
     size_t w = 0;
     for (size_t i = 0; i < m->nsw; i++) {
-        int drop = 0;
-        for (size_t j = 0; j < m->nsw; j++)
-            drop |= j != i && strcmp(m->sw[i].program, m->sw[j].program) == 0 &&
-                    (m->sw[j].nranks > m->sw[i].nranks ||
-                     (m->sw[j].nranks == m->sw[i].nranks && j < i));
-        if (drop) {
+        if (drop[i]) {
             imp_note(m->skipped, "%s on %d processes (line %d): the table of more processes is "
-                     "kept", m->sw[i].program, m->sw[i].nranks, m->sw[i].line);
-            free(m->sw[i].pts);
+                     "kept", m->sw[i]->program, m->sw[i]->nranks, m->sw[i]->line);
+            free(m->sw[i]->pts);
+            free(m->sw[i]);
             continue;
         }
         m->sw[w++] = m->sw[i];
     }
     m->nsw = w;
+    free(drop);
 }
 
 int imp_imb(struct llmb_imp *m, struct imp_text *tx)
@@ -206,7 +211,7 @@ int imp_imb(struct llmb_imp *m, struct imp_text *tx)
     if (!done) {
         m->truncated = 1;
         if (m->nsw)
-            m->sw[m->nsw - 1].truncated = 1;
+            m->sw[m->nsw - 1]->truncated = 1;
         imp_note(m->notes, "the output ends before \"All processes entering MPI_Finalize\": "
                  "cut short; the rows read are kept");
     }

@@ -115,7 +115,7 @@ struct llmb_imp {
     char fabric[160];       /* NCCL's network transport as its INFO lines name it */
     int ranks_given, nodes_given; /* --ranks, --nodes (0: not given) */
     int coll_given;         /* --collective (enum llmb_coll), -1 not given */
-    struct imp_sweep *sw;
+    struct imp_sweep **sw;  /* each allocated on its own: a parser's pointer stays valid */
     size_t nsw;
     struct imp_rank *rk;
     size_t nrk;

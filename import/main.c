@@ -32,23 +32,6 @@ static void usage(FILE *o)
             "  --help, --version\n");
 }
 
-const char *imp_detect(const struct imp_text *t)
-{
-    for (size_t i = 0; i < t->n; i++) {
-        const char *c = t->v[i].text;
-        if (strstr(c, "# OSU "))
-            return "osu";
-        if (strstr(c, "# Benchmarking ") || strstr(c, "Intel(R) MPI Benchmarks") ||
-            strstr(c, "#processes = "))
-            return "imb";
-        if (strstr(c, "nccl-tests") || strstr(c, "Collective test starting") ||
-            strstr(c, "Avg bus bandwidth") || (strstr(c, "busbw") && strstr(c, "algbw")) ||
-            (strstr(c, "nThread") && strstr(c, "nGpus")))
-            return "nccl-tests";
-    }
-    return NULL;
-}
-
 struct opts {
     const char *out, *run_id, *tool;
     long ranks, nodes;
@@ -197,7 +180,7 @@ int main(int argc, char **argv)
     if (status == LLMB_OK) {
         size_t pts = 0;
         for (size_t i = 0; i < m.nsw; i++)
-            pts += m.sw[i].n;
+            pts += m.sw[i]->n;
         printf("llmbench-import: wrote %s: %s%s%s, %zu tables, %zu rows%s, in %.1f ms\n", o.out,
                m.tool, m.version[0] ? " " : "", m.version, m.nsw, pts,
                m.truncated ? " (input cut short: see source.notes)" : "",

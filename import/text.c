@@ -195,3 +195,20 @@ int imp_number(const char *s, double *v, double *half)
     }
     return 0;
 }
+
+const char *imp_detect(const struct imp_text *t)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        const char *c = t->v[i].text;
+        if (strstr(c, "# OSU "))
+            return "osu";
+        if (strstr(c, "# Benchmarking ") || strstr(c, "Intel(R) MPI Benchmarks") ||
+            strstr(c, "#processes = "))
+            return "imb";
+        if (strstr(c, "nccl-tests") || strstr(c, "Collective test starting") ||
+            strstr(c, "Avg bus bandwidth") || (strstr(c, "busbw") && strstr(c, "algbw")) ||
+            (strstr(c, "nThread") && strstr(c, "nGpus")))
+            return "nccl-tests";
+    }
+    return NULL;
+}
