@@ -14,7 +14,7 @@ dist_man1_MANS += doc/llmbench-import.1
 # the import -> report round trip and two offers compared; the text layer's unit test
 dist_check_SCRIPTS += tests/import/import.sh
 TESTS += tests/import/import.sh
-EXTRA_DIST += tests/import/samples/README.md tests/import/samples/nccl-8xh100-srun.log \
+EXTRA_DIST += tests/import/make_samples.py tests/import/samples/README.md tests/import/samples/nccl-8xh100-srun.log \
 	tests/import/samples/nccl-old-tagged-cut.log tests/import/samples/nccl-8xh100.json \
 	tests/import/samples/nccl-bad-row.log tests/import/samples/osu-collectives-8r2n.txt \
 	tests/import/samples/osu-pt2pt-2n.txt tests/import/samples/imb-mpi1-4r2n.txt

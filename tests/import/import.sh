@@ -9,7 +9,7 @@ I=${LLMBENCH_IMPORT:-$top_builddir/llmbench-import}
 R=${LLMBENCH_REPORT:-$top_builddir/llmbench-report}
 PY=${PYTHON3:-python3}
 S=$top_srcdir/tests/import/samples
-tap_plan 19
+tap_plan 20
 t=$(tap_tmpdir)
 trap 'rm -rf "$t"' EXIT
 
@@ -42,6 +42,13 @@ assert s["disagreements"] == 0 and all(a["agree"] for a in s["averages"]) and le
 p = sw[0]["points"][-1]
 assert p["bytes"] == 268435456 and abs(p["busbw_gbs"] - p["tool"]["busbw_gbs"]) < 0.01 and p["iters"] == 20, p
 assert not s["truncated"] and any("compute phase" in x for x in s["absent"])'
+
+sed 's/^\([0-9]*: \)#/\1/' "$S/nccl-8xh100-srun.log" > "$t/nohash.log"
+imp nh "$t/nohash.log"
+tap_check "the same log without the leading '#': the same sweeps and averages" py "$t/nh.json" '
+a = json.load(open(sys.argv[1].replace("nh.json", "a.json")))
+key = lambda x: [(w["collective"], w["placement"], [(p["bytes"], p["busbw_gbs"]) for p in w["points"]]) for w in x["phases"]["comm"]["sweeps"]]
+assert key(d) == key(a) and d["source"]["averages"] == a["source"]["averages"] and d["world"] == a["world"]'
 
 imp b "$S/nccl-old-tagged-cut.log"
 bad_ok=$(grep -c "give --collective" "$t/err.txt")
