@@ -87,6 +87,7 @@ struct imp_sweep *imp_sweep_new(struct llmb_imp *m, int coll, enum imp_kind kind
     s->coll = coll;
     s->kind = kind;
     s->line = line;
+    s->file = m->file;
     s->tool_avg_busbw = s->tool_avg_half = NAN;
     llmb_strlcpy(s->program, program, sizeof s->program);
     return s;
@@ -217,12 +218,20 @@ static int differs(double ours, double rel, double tool, double half)
     return fabs(ours - tool) > half + fabs(ours) * rel + 1e-12 * fabs(tool);
 }
 
-/* One point of sweep s (n ranks) as JSON; NULL when it has no bandwidth (size 0, time 0). */
-static json_t *point_json(struct llmb_imp *m, const struct imp_sweep *s, const struct imp_point *p,
-                          int n, int *disagree, double *busbw)
+/* One point of sweep s (n ranks) as JSON into *out: 0, 1 when it has no bandwidth (size 0,
+ * time 0), -1 after one line (a size or count beyond what the schema holds). */
+static int point_json(struct llmb_imp *m, const struct imp_sweep *s, const struct imp_point *p,
+                      int n, int *disagree, double *busbw, json_t **out)
 {
     enum llmb_coll c = (enum llmb_coll)s->coll;
     double S = s->osu_sizes ? p->size * n : p->size;
+    const struct llmb_imp at = {.file = s->file};
+    if (!(S <= IMP_MAX_BYTES) || !(p->size >= 0))
+        return imp_bad(&at, p->line, "size %.0f bytes (%.3g as S): beyond the 2^53 bytes a "
+                       "results file holds", p->size, S);
+    if (p->iters > IMP_MAX_COUNT || p->wrong > IMP_MAX_COUNT || p->iters < 0 || p->wrong < 0)
+        return imp_bad(&at, p->line, "iterations %.3g, wrong elements %.3g: beyond %.0e",
+                       p->iters, p->wrong, IMP_MAX_COUNT);
     double osu = s->osu_sizes ? p->size : (double)llmb_coll_osu_bytes(c, (size_t)p->size, n);
     double t = p->time_s, rel = p->time_s > 0 ? p->time_half / p->time_s : 0;
     const char *how = "the tool's average time per operation";
@@ -236,7 +245,7 @@ static json_t *point_json(struct llmb_imp *m, const struct imp_sweep *s, const s
         how = "the tool's one-way latency (half the round trip)";
     }
     if (!(S > 0) || !(t > 0))
-        return NULL;
+        return 1;
     double alg = S / t / 1e9, bus = alg * llmb_busbw_factor(c, n);
     int wrong = p->wrong > 0 || p->validation_failed;
     *busbw = wrong ? 0.0 : bus;
@@ -304,7 +313,8 @@ static json_t *point_json(struct llmb_imp *m, const struct imp_sweep *s, const s
             imp_note(m->notes, "%s line %d: %s", s->program, p->line, why);
     }
     json_object_set_new(o, "line", json_integer(p->line));
-    return o;
+    *out = o;
+    return 0;
 }
 
 /* The sweeps of the comm phase; the averages nccl-tests printed are checked into checks. */
@@ -337,8 +347,15 @@ static json_t *sweeps_json(struct llmb_imp *m, const struct world *w, json_t *ch
             json_object_set_new(o, "truncated", json_true());
         for (size_t k = 0; k < s->n; k++) {
             double bus;
-            json_t *p = point_json(m, s, &s->pts[k], n, disagree, &bus);
-            if (!p) {
+            json_t *p = NULL;
+            int rc = point_json(m, s, &s->pts[k], n, disagree, &bus, &p);
+            if (rc < 0) {
+                json_decref(pts);
+                json_decref(o);
+                json_decref(a);
+                return NULL;
+            }
+            if (rc == 1) {
                 dropped++;
                 continue;
             }
@@ -451,6 +468,12 @@ json_t *imp_emit(struct llmb_imp *m, const char *run_id, json_t *argv)
     json_int_t wrong = 0;
     json_t *checks = json_array();
     json_t *sweeps = sweeps_json(m, &w, checks, &disagree, &wrong);
+    if (!sweeps) {
+        json_decref(checks);
+        free(w.rank_node);
+        json_decref(w.names);
+        return NULL;
+    }
     json_t *doc = json_object(), *world = json_object(), *rn = json_array(), *rpn = json_array();
     json_object_set_new(doc, "schema", json_string(LLMB_SCHEMA));
     json_object_set_new(doc, "run_id", llmb_json_str(run_id));

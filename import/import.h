@@ -25,6 +25,8 @@
 #define IMP_MAX_SWEEPS 256
 #define IMP_MAX_POINTS 1024   /* per sweep, as the reporter reads them */
 #define IMP_MAX_RANKS 1000000
+#define IMP_MAX_BYTES 9007199254740992.0 /* S: 2^53, as the reporter reads it */
+#define IMP_MAX_COUNT 1e15    /* iterations, wrong elements */
 
 /* ---- text.c ---- */
 struct imp_line {
@@ -87,6 +89,7 @@ struct imp_sweep {
     int osu_sizes;          /* sizes are the OSU / IMB per-rank chunk (S/n) */
     char placement[4];      /* out, in */
     char program[64];       /* all_reduce_perf, osu_allreduce, IMB-MPI1 Allreduce */
+    const char *file;       /* the input it came from (messages) */
     char type[16];          /* float, ... ("" unknown) */
     int nranks;             /* 0: the whole world */
     int line;               /* where its table starts */

@@ -18,6 +18,7 @@
  * Part of llmbench-import (import/import.h). */
 #include "import.h"
 
+#include "error.h"
 #include "metrics.h"
 #include "util.h"
 
@@ -75,6 +76,50 @@ static int nccl_info(struct llmb_imp *m, const char *s)
         snprintf(m->fabric, sizeof m->fabric, "%s (NCCL: %.120s)", net, u);
     }
     return 1;
+}
+
+/* Where NCCL's "HOST:PID:TID [DEV] NCCL INFO" prefix starts in line s (p: its "NCCL INFO"):
+ * the text before it is a part of a row that nccl-tests printed before NCCL's line came
+ * ("    1024   256  float  sum  -1gpu01:42:43 [0] NCCL INFO ...").  The host is one the
+ * device list names when one matches, else the run of host-name characters before ":PID:TID",
+ * less a leading number (the root column "-1" printed just before it). */
+static size_t info_start(const struct llmb_imp *m, const char *s, const char *p)
+{
+    size_t best = (size_t)(p - s);
+    for (size_t i = 0; i < m->nrk; i++) {
+        size_t hl = strlen(m->rk[i].host);
+        for (const char *h = s; hl && (h = strstr(h, m->rk[i].host)) && h < p; h++)
+            if (h[hl] == ':' && (size_t)(h - s) < best)
+                best = (size_t)(h - s);
+    }
+    if (best < (size_t)(p - s))
+        return best;
+    const char *q = p;
+    while (q > s && q[-1] == ' ')
+        q--;
+    if (q > s && q[-1] == ']') /* "[DEV]" */
+        while (q > s && q[-1] != '[')
+            q--;
+    if (q > s)
+        q--;
+    while (q > s && q[-1] == ' ')
+        q--;
+    for (int colons = 0; q > s && colons < 2 && (isdigit((unsigned char)q[-1]) || q[-1] == ':');)
+        colons += *--q == ':';
+    while (q > s && (isalnum((unsigned char)q[-1]) || q[-1] == '.' || q[-1] == '-' ||
+                     q[-1] == '_'))
+        q--;
+    if (q == s)
+        return 0; /* NCCL's line alone */
+    /* glued to a row's part, which ends with the root column's number: "-1gpu01:..." */
+    const char *r = q + (*q == '-');
+    if (isdigit((unsigned char)*r)) {
+        while (isdigit((unsigned char)*r))
+            r++;
+        if (isalpha((unsigned char)*r))
+            return (size_t)(r - s);
+    }
+    return (size_t)(q - s);
 }
 
 /* ---------------------------------------------------------------- text */
@@ -289,83 +334,126 @@ static double header_iters(const char *c)
     return NAN;
 }
 
+/* One line of nccl-tests' output (a row made whole) into the test t; *devices: inside the
+ * "Using devices" block.  0, or -1 after one line. */
+static int line_of(struct llmb_imp *m, struct test *t, const struct imp_line *l, int *devices)
+{
+    char *c = l->text;
+    while (*c == ' ')
+        c++;
+    int hash = *c == '#';
+    while (*c == '#' || *c == ' ')
+        c++;
+    if (imp_starts(c, "nccl-tests version ")) {
+        sscanf(c + 19, "%63s", m->version);
+    } else if (imp_starts(c, "Collective test starting:") || imp_starts(c, "nThread ")) {
+        int starting = imp_starts(c, "Collective");
+        if (starting || t->nrows > 0 || t->footer || (t->line && !t->program[0] && t->lead)) {
+            test_end(m, t, "another test starts");
+            test_reset(t, l->no);
+        }
+        if (!t->line)
+            t->line = l->no;
+        if (starting) {
+            const char *p = c + 25;
+            while (*p == ' ')
+                p++;
+            llmb_strlcpy(t->program, p, sizeof t->program);
+            t->prog = program_of(p);
+            if (t->prog < 0)
+                return imp_bad(m, l->no, "unknown nccl-tests program \"%.60s\"", p);
+        } else {
+            t->iters = header_iters(c);
+            if (!m->command[0])
+                snprintf(m->command, sizeof m->command, "%s", c);
+        }
+        *devices = 0;
+    } else if (imp_starts(c, "Using devices")) {
+        *devices = 1;
+    } else if (*devices && imp_starts(c, "Rank ")) {
+        return device_line(m, t, c, l->no);
+    } else if ((strstr(c, "size") && strstr(c, "count") && strstr(c, "busbw")) ||
+               strstr(c, "(elements)") || strstr(c, "out-of-place")) {
+        *devices = 0;
+        if (strstr(c, "busbw"))
+            return header_line(m, t, c, l->no);
+    } else if (imp_starts(c, "Avg bus bandwidth")) {
+        const char *p = strchr(c, ':');
+        char num[64] = "";
+        if (!p || sscanf(p + 1, "%63s", num) != 1 || imp_number(num, &t->avg, &t->avg_half) < 0)
+            return imp_bad(m, l->no, "\"Avg bus bandwidth\" without a number");
+        t->footer = 1;
+    } else if (imp_starts(c, "Out of bounds values") && strstr(c, "FAILED")) {
+        imp_note(m->notes, "line %d: nccl-tests reports out-of-bounds values (FAILED)", l->no);
+    } else if (imp_starts(c, "error:") && hash) {
+        imp_note(m->notes, "line %d: nccl-tests %.200s", l->no, c);
+    } else if (!hash && isdigit((unsigned char)*c) && t->lead > 0) {
+        int rc = data_row(m, t, c, l);
+        if (rc < 0)
+            return -1;
+        if (rc == 1) {
+            m->truncated = 1;
+            imp_note(m->notes, "line %d: the last row is cut short (the output ends inside it): "
+                     "dropped", l->no);
+        }
+    } else if (!hash && isdigit((unsigned char)*c)) {
+        return imp_bad(m, l->no, "a table row before any table header");
+    }
+    return 0;
+}
+
 int imp_nccl_text(struct llmb_imp *m, struct imp_text *tx)
 {
     struct test t;
     test_reset(&t, 0);
-    int devices = 0;
+    int devices = 0, split = 0;
+    char pending[1024] = "";
+    size_t plen = 0;
     for (size_t i = 0; i < tx->n; i++) {
         const struct imp_line *l = &tx->v[i];
         char *c = l->text;
         if (l->rank > 0)
             continue; /* nccl-tests prints on rank 0; other ranks' lines are NCCL's */
-        if (nccl_info(m, c))
+        const char *info = strstr(c, "NCCL INFO");
+        if (!info)
+            info = strstr(c, "NCCL WARN");
+        if (info) {
+            /* a row nccl-tests printed in parts, NCCL's line between them: keep its part */
+            size_t k = info_start(m, c, info);
+            if (k > strspn(c, " ") && plen + k + 2 < sizeof pending) {
+                snprintf(pending + plen, sizeof pending - plen, "%.*s ", (int)k, c);
+                plen = strlen(pending);
+                split++;
+            }
+            nccl_info(m, c);
             continue;
-        while (*c == ' ')
-            c++;
-        int hash = *c == '#';
-        while (*c == '#' || *c == ' ')
-            c++;
-        if (imp_starts(c, "nccl-tests version ")) {
-            sscanf(c + 19, "%63s", m->version);
-        } else if (imp_starts(c, "Collective test starting:") || imp_starts(c, "nThread ")) {
-            int starting = imp_starts(c, "Collective");
-            if (starting || t.nrows > 0 || t.footer || (t.line && !t.program[0] && t.lead)) {
-                test_end(m, &t, "another test starts");
-                test_reset(&t, l->no);
-            }
-            if (!t.line)
-                t.line = l->no;
-            if (starting) {
-                const char *p = c + 25;
-                while (*p == ' ')
-                    p++;
-                llmb_strlcpy(t.program, p, sizeof t.program);
-                t.prog = program_of(p);
-                if (t.prog < 0)
-                    return imp_bad(m, l->no, "unknown nccl-tests program \"%.60s\"", p);
-            } else {
-                t.iters = header_iters(c);
-                if (!m->command[0])
-                    snprintf(m->command, sizeof m->command, "%s", c);
-            }
-            devices = 0;
-        } else if (imp_starts(c, "Using devices")) {
-            devices = 1;
-        } else if (devices && imp_starts(c, "Rank ")) {
-            if (device_line(m, &t, c, l->no) < 0)
-                return -1;
-        } else if ((strstr(c, "size") && strstr(c, "count") && strstr(c, "busbw")) ||
-                   strstr(c, "(elements)") || strstr(c, "out-of-place")) {
-            devices = 0;
-            if (strstr(c, "busbw") && header_line(m, &t, c, l->no) < 0)
-                return -1;
-        } else if (imp_starts(c, "Avg bus bandwidth")) {
-            const char *p = strchr(c, ':');
-            char num[64] = "";
-            if (!p || sscanf(p + 1, "%63s", num) != 1 ||
-                imp_number(num, &t.avg, &t.avg_half) < 0)
-                return imp_bad(m, l->no, "\"Avg bus bandwidth\" without a number");
-            t.footer = 1;
-        } else if (imp_starts(c, "Out of bounds values") && strstr(c, "FAILED")) {
-            imp_note(m->notes, "line %d: nccl-tests reports out-of-bounds values (FAILED)",
-                     l->no);
-        } else if (imp_starts(c, "error:") && hash) {
-            imp_note(m->notes, "line %d: nccl-tests %.200s", l->no, c);
-        } else if (!hash && isdigit((unsigned char)*c) && t.lead > 0) {
-            int rc = data_row(m, &t, c, l);
-            if (rc < 0)
-                return -1;
-            if (rc == 1) {
-                m->truncated = 1;
-                imp_note(m->notes, "line %d: the last row is cut short (the output ends inside "
-                         "it): dropped", l->no);
-            }
-        } else if (!hash && isdigit((unsigned char)*c)) {
-            return imp_bad(m, l->no, "a table row before any table header");
         }
+        int rc;
+        if (plen) { /* the rest of a row whose start came before an NCCL line */
+            size_t n = plen + strlen(c) + 1;
+            char *joined = malloc(n);
+            if (!joined)
+                return llmb_error("out of memory");
+            snprintf(joined, n, "%s%s", pending, c);
+            struct imp_line jl = *l;
+            jl.text = joined;
+            rc = line_of(m, &t, &jl, &devices);
+            free(joined);
+            plen = 0, pending[0] = '\0';
+        } else {
+            rc = line_of(m, &t, l, &devices);
+        }
+        if (rc < 0)
+            return -1;
+    }
+    if (plen) {
+        m->truncated = 1;
+        imp_note(m->notes, "the output ends inside a row (\"%.60s\"): dropped", pending);
     }
     test_end(m, &t, "the output ends");
+    if (split)
+        imp_note(m->notes, "%d rows printed in parts with NCCL lines between them: joined",
+                 split);
     imp_note(m->present, "nccl-tests tables (time, algbw, busbw per size, out-of-place and "
              "in-place)");
     if (m->nrk)

@@ -9,7 +9,7 @@ I=${LLMBENCH_IMPORT:-$top_builddir/llmbench-import}
 R=${LLMBENCH_REPORT:-$top_builddir/llmbench-report}
 PY=${PYTHON3:-python3}
 S=$top_srcdir/tests/import/samples
-tap_plan 20
+tap_plan 21
 t=$(tap_tmpdir)
 trap 'rm -rf "$t"' EXIT
 
@@ -31,7 +31,7 @@ n=$(ldd "$I" | grep -c mpi)
 tap_check "llmbench-import links no MPI library" [ "$n" -eq 0 ]
 
 imp a "$S/nccl-8xh100-srun.log"
-tap_check "nccl-tests, srun --label, NCCL INFO lines, two tests in one log: imported" sh -c "[ $rc -eq 0 ]" &&
+tap_check "nccl-tests, srun --label, NCCL INFO lines (one inside a row), two tests in one log: imported" sh -c "[ $rc -eq 0 ]" &&
 tap_check "... 8 ranks on one host, H100 named, 4 sweeps of 19 sizes, averages agree, no disagreement" py "$t/a.json" '
 s = d["source"]; w = d["world"]; sw = d["phases"]["comm"]["sweeps"]
 assert w["ranks"] == 8 and w["nodes"] == 1 and w["node_names"] == ["gpu-a01"], w
@@ -41,7 +41,8 @@ assert [(x["collective"], x["placement"], len(x["points"])) for x in sw] == [("a
 assert s["disagreements"] == 0 and all(a["agree"] for a in s["averages"]) and len(s["averages"]) == 2, s
 p = sw[0]["points"][-1]
 assert p["bytes"] == 268435456 and abs(p["busbw_gbs"] - p["tool"]["busbw_gbs"]) < 0.01 and p["iters"] == 20, p
-assert not s["truncated"] and any("compute phase" in x for x in s["absent"])'
+assert not s["truncated"] and any("compute phase" in x for x in s["absent"])
+assert sw[0]["points"][0]["bytes"] == 1024 and any("1 rows printed in parts with NCCL lines between them" in n for n in s["notes"]), s["notes"]'
 
 sed 's/^\([0-9]*: \)#/\1/' "$S/nccl-8xh100-srun.log" > "$t/nohash.log"
 imp nh "$t/nohash.log"
@@ -102,8 +103,10 @@ s = d["source"]
 assert s["disagreements"] == 1 and any("207.6 printed" in n for n in s["notes"]), s["notes"]'
 
 # bad input
-tap_check "a garbled number inside a table: file:line, status 2, nothing written" bad "nccl-bad-row.log:31" 'bandwidth.*7\.1O' "$S/nccl-bad-row.log"
+tap_check "a garbled number inside a table: file:line, status 2, nothing written" bad "nccl-bad-row.log:32" 'bandwidth.*7\.1O' "$S/nccl-bad-row.log"
 tap_check "OSU without --ranks: the rank count is asked for, status 2" bad "osu-collectives-8r2n.txt" "give --ranks" "$S/osu-collectives-8r2n.txt"
+printf '# OSU MPI Allreduce Latency Test v7.3\n# Size       Avg Latency(us)\n4   1.50\n99999999999999999999   2.00\n' > "$t/huge.txt"
+tap_check "a size beyond what a results file holds: file:line, status 2" bad "huge.txt:4" "beyond the 2^53 bytes" --ranks 4 --nodes 1 "$t/huge.txt"
 printf 'hello\nworld\n' > "$t/text.txt"
 tap_check "not a tool's output: one line, status 2" bad "text.txt" "not an nccl-tests, OSU or IMB-MPI1 output" "$t/text.txt"
 
@@ -160,7 +163,7 @@ put("min", lambda x: x["phases"]["comm"]["sweeps"][0]["points"][2]["op"].__setit
 put("ctl", lambda x: x["source"].__setitem__("device_names", ["NVIDIA \u001b[31mH100\n"]))
 PY
 hostile_ok() {
-    for c in "tool:source.tool" "notes:source.notes\\[1\\]" "trunc:source.truncated" \
+    for c in "tool:source.tool" "notes:source.notes\\[[0-9]*\\]" "trunc:source.truncated" \
              "names:source.device_names" "min:phases.comm.sweeps\\[0\\].points\\[2\\].op.min_s"; do
         f=${c%%:*}; p=${c#*:}
         "$R" --no-plots "$t/h/$f.json" > "$t/o.txt" 2> "$t/err.txt"; st=$?

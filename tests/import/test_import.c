@@ -125,12 +125,45 @@ static void test_disagree(void **state)
     llmb_error_capture(NULL, 0);
 }
 
+/* A row printed in two parts with NCCL's INFO line glued between them (no device list: the
+ * host is found by its shape) is joined; NCCL's line is not a row. */
+static void test_split_row(void **state)
+{
+    (void)state;
+    struct imp_text t;
+    char path[64], errbuf[512];
+    llmb_error_capture(errbuf, sizeof errbuf);
+    read_lines("# Collective test starting: all_reduce_perf\n"
+               "# nThread 1 nGpus 1 minBytes 1024 maxBytes 2048 step: 2(factor) warmup iters: 5 "
+               "iters: 20 agg iters: 1 validation: 1 graph: 0\n"
+               "#  size count type redop root time algbw busbw #wrong time algbw busbw #wrong\n"
+               "   1024   256  float  sum  -1node-7:42:43 [0] NCCL INFO Channel 00/02 : 0 1\n"
+               "   10.00  0.10  0.15  0   10.00  0.10  0.15  0\n"
+               "2048 512 float sum -1 20.00 0.10 0.15 0 20.00 0.10 0.15 0\n"
+               "# Avg bus bandwidth : 0.15\n", &t, path);
+    struct llmb_imp m;
+    imp_init(&m);
+    m.file = path;
+    assert_int_equal(imp_nccl_text(&m, &t), 0);
+    assert_int_equal(m.nsw, 2);
+    assert_int_equal(m.sw[0]->n, 2);
+    assert_true(m.sw[0]->pts[0].size == 1024 && fabs(m.sw[0]->pts[0].time_s - 10e-6) < 1e-12);
+    assert_true(m.sw[1]->pts[1].size == 2048 && m.sw[1]->pts[1].iters == 20);
+    assert_int_equal(m.info_lines, 1);
+    assert_false(m.truncated);
+    imp_free(&m);
+    imp_text_free(&t);
+    unlink(path);
+    llmb_error_capture(NULL, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_prefixes),
         cmocka_unit_test(test_numbers),
         cmocka_unit_test(test_disagree),
+        cmocka_unit_test(test_split_row),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
