@@ -48,19 +48,45 @@ int llmb_mkdir_p(const char *dir)
     return llmb_mkdir_p_why(dir, why, sizeof why) < 0 ? llmb_error("%s", why) : 0;
 }
 
-static int dump_cb(const char *buffer, size_t size, void *data)
+/* The document goes out through a buffer: jansson hands the callback a few bytes at a time
+ * (a 1.3 MB file was 490,000 write(2) calls, 2.5 s on tmpfs). */
+struct dump_buf {
+    int fd;
+    size_t n;
+    char b[1 << 16];
+};
+
+static int write_all(int fd, const char *p, size_t size)
 {
-    int fd = *(int *)data;
     while (size > 0) {
-        ssize_t w = write(fd, buffer, size);
+        ssize_t w = write(fd, p, size);
         if (w < 0) {
             if (errno == EINTR)
                 continue;
             return -1;
         }
-        buffer += w;
+        p += w;
         size -= (size_t)w;
     }
+    return 0;
+}
+
+static int dump_flush(struct dump_buf *d)
+{
+    int rc = write_all(d->fd, d->b, d->n);
+    d->n = 0;
+    return rc;
+}
+
+static int dump_cb(const char *buffer, size_t size, void *data)
+{
+    struct dump_buf *d = data;
+    if (d->n + size > sizeof d->b && dump_flush(d) < 0)
+        return -1;
+    if (size > sizeof d->b)
+        return write_all(d->fd, buffer, size);
+    memcpy(d->b + d->n, buffer, size);
+    d->n += size;
     return 0;
 }
 
@@ -109,16 +135,22 @@ int llmb_results_write(const json_t *doc, const char *dir, const char *name, int
      * its checksum last */
     char hex[17];
     json_t *out = json_copy((json_t *)doc);
-    int rc = out && doc_checksum(doc, hex) == 0 ? 0 : -1;
+    struct dump_buf *buf = malloc(sizeof *buf);
+    int rc = out && buf && doc_checksum(doc, hex) == 0 ? 0 : -1;
+    if (buf)
+        buf->fd = fd, buf->n = 0;
+    else
+        errno = ENOMEM;
     if (rc == 0)
         rc = json_object_set_new(out, "checksum", json_pack("{s:s, s:s}", "algorithm",
                                  LLMB_CHECKSUM_ALGORITHM, "value", hex));
     if (rc == 0)
-        rc = json_dump_callback(out, dump_cb, &fd, LLMB_DUMP_FLAGS);
+        rc = json_dump_callback(out, dump_cb, buf, LLMB_DUMP_FLAGS);
     json_decref(out);
-    if (rc == 0 && dump_cb("\n", 1, &fd) < 0)
+    if (rc == 0 && (dump_cb("\n", 1, buf) < 0 || dump_flush(buf) < 0))
         rc = -1;
     int saved = errno;
+    free(buf);
     if (rc == 0 && fsync(fd) < 0) {
         rc = -1;
         saved = errno;
