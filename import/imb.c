@@ -146,7 +146,7 @@ int imp_imb(struct llmb_imp *m, struct imp_text *tx)
     struct table tb;
     memset(&tb, 0, sizeof tb);
     tb.bi = -1;
-    int done = 0, bench = 0, world = 0;
+    int done = 0, bench = 0, world = 0, calling = 0;
     for (size_t i = 0; i < tx->n; i++) {
         const struct imp_line *l = &tx->v[i];
         char *c = l->text;
@@ -155,6 +155,12 @@ int imp_imb(struct llmb_imp *m, struct imp_text *tx)
         const char *v;
         if ((v = strstr(c, "MPI Benchmarks ")) && c[0] == '#' && !m->version[0]) {
             sscanf(v + 15, "%63[^,]", m->version);
+        } else if (imp_starts(c, "# Calling sequence was:")) {
+            calling = 1;
+        } else if (calling && imp_starts(c, "# ") && c[2]) {
+            if (!m->command[0])
+                snprintf(m->command, sizeof m->command, "%s", c + 2);
+            calling = 0;
         } else if (imp_starts(c, "# Benchmarking ")) {
             memset(&tb, 0, sizeof tb);
             tb.bi = -1;
@@ -222,6 +228,6 @@ int imp_imb(struct llmb_imp *m, struct imp_text *tx)
              "repetitions per size");
     imp_note(m->absent, "hosts and devices (IMB prints none: nodes from --nodes)");
     if (!m->command[0])
-        snprintf(m->command, sizeof m->command, "IMB-MPI1");
+        imp_note(m->absent, "the command line (no \"Calling sequence was\" lines)");
     return 0;
 }

@@ -204,8 +204,6 @@ int imp_osu(struct llmb_imp *m, struct imp_text *tx)
             if (strstr(c, "MPI-CUDA") || strstr(c, "MPI-ROCM") || strstr(c, "MPI-ROCm"))
                 imp_note(m->notes, "line %d: buffers on the GPU (%s)", l->no,
                          strstr(c, "CUDA") ? "MPI-CUDA" : "MPI-ROCM");
-            if (!m->command[0])
-                snprintf(m->command, sizeof m->command, "%s", program_name(coll, kind));
         } else if (imp_starts(c, "# Size")) {
             if (!titles)
                 return imp_bad(m, l->no, "an OSU table header before any \"# OSU\" title");
@@ -238,5 +236,6 @@ int imp_osu(struct llmb_imp *m, struct imp_text *tx)
     if (plain)
         imp_note(m->absent, "iterations and the spread over ranks (a collective run without -f)");
     imp_note(m->absent, "ranks, hosts and devices (OSU prints none: from --ranks and --nodes)");
+    imp_note(m->absent, "the command line (OSU prints none)");
     return 0;
 }

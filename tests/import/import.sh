@@ -9,7 +9,7 @@ I=${LLMBENCH_IMPORT:-$top_builddir/llmbench-import}
 R=${LLMBENCH_REPORT:-$top_builddir/llmbench-report}
 PY=${PYTHON3:-python3}
 S=$top_srcdir/tests/import/samples
-tap_plan 21
+tap_plan 22
 t=$(tap_tmpdir)
 trap 'rm -rf "$t"' EXIT
 
@@ -76,7 +76,7 @@ ag = sw["allgather"]["points"][3]; ar = sw["allreduce"]["points"][3]
 assert ag["osu_bytes"] == 8 and ag["bytes"] == 64 and ar["bytes"] == ar["osu_bytes"] == 8, (ag, ar)
 assert abs(ag["busbw_gbs"] - 64 / ag["op"]["mean_s"] / 1e9 * 7 / 8) < 1e-9 * ag["busbw_gbs"] + 1e-12, ag
 assert sw["allreduce"]["points"][-1]["iters"] == 3 and "min_s" in sw["allreduce"]["points"][-1]["op"]
-assert sw["allgather"]["points"][0]["iters"] is None
+assert sw["allgather"]["points"][0]["iters"] is None and d["source"]["command_line"] is None
 assert any("Non-blocking" in x for x in d["source"]["not_imported"]) and d["world"]["node_names"] == ["node0", "node1"]'
 
 imp e --nodes 2 "$S/osu-pt2pt-2n.txt"
@@ -92,6 +92,7 @@ tap_check "IMB-MPI1: the 4-process Allreduce kept (2 processes named), Barrier n
 s = d["source"]; sw = d["phases"]["comm"]["sweeps"]
 assert [x["program"] for x in sw] == ["IMB-MPI1 PingPong", "IMB-MPI1 Sendrecv", "IMB-MPI1 Allreduce", "IMB-MPI1 Allgather"], sw
 assert sw[2]["nranks"] == 4 and d["world"]["ranks"] == 4 and s["disagreements"] == 0, s["notes"]
+assert s["command_line"] == "./IMB-MPI1 PingPong Sendrecv Allreduce Allgather Barrier -npmin 2", s
 assert any("2 processes" in x for x in s["not_imported"]) and any("Barrier" in x for x in s["not_imported"])
 assert sw[3]["points"][0]["bytes"] == 4 * sw[3]["points"][0]["osu_bytes"]'
 
@@ -135,6 +136,11 @@ tap_check "report of a V100 log: the device kept as text, no nominal figure, the
 tap_check "report of OSU -f: stats.unreliable names the few iterations and the rank spread" py "$t/rd.json" '
 f = [x for x in d["findings"] if x["id"] == "stats.unreliable"][0]
 assert "fewer than 5 iterations" in f["evidence"] and "more than 2x the fastest" in f["evidence"], f'
+
+"$R" --no-plots --format json --fabric ib-ndr "$t/d.json" > "$t/rdf.json" 2> "$t/err.txt"
+tap_check "OSU on 2 nodes with --fabric ib-ndr: inter-node busbw critical against 50 GB/s" py "$t/rdf.json" '
+f = [x for x in d["findings"] if x["id"] == "comm.busbw_below_nominal"][0]
+assert f["severity"] == "critical" and "inter-node busbw 8.97 GB/s" in f["evidence"] and "of the nominal 50 GB/s (ib-ndr" in f["evidence"], f'
 
 # two offers: a vendor nccl-tests log against another nccl-tests JSON; an OSU import against a full llmbench run
 "$R" --no-plots --format json "$t/a.json" "$t/c.json" > "$t/ab.json" 2> "$t/err.txt"
