@@ -120,8 +120,13 @@ struct imp_point *imp_point_new(struct llmb_imp *m, struct imp_sweep *s, int lin
 int imp_rank_add(struct llmb_imp *m, const struct imp_rank *r)
 {
     for (size_t i = 0; i < m->nrk; i++)
-        if (m->rk[i].rank == r->rank)
+        if (m->rk[i].rank == r->rank) {
+            if (strcmp(m->rk[i].host, r->host) || strcmp(m->rk[i].name, r->name))
+                imp_note(m->notes, "rank %d is %s on %s in one device list and %s on %s in "
+                         "another: the first is kept", r->rank, m->rk[i].name, m->rk[i].host,
+                         r->name, r->host);
             return 0;
+        }
     if (m->nrk >= IMP_MAX_RANKS)
         return llmb_error("%s: more than %d ranks", m->file, IMP_MAX_RANKS);
     struct imp_rank *v = realloc(m->rk, (m->nrk + 1) * sizeof *v);

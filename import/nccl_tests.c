@@ -258,6 +258,7 @@ static int test_sweeps(struct llmb_imp *m, struct test *t, const char *type, int
             return -1;
         strcpy(t->s[k]->placement, k ? "in" : "out");
         llmb_strlcpy(t->s[k]->type, type, sizeof t->s[k]->type);
+        t->s[k]->nranks = t->ndev; /* this test's devices (0: the world) */
     }
     return 0;
 }
