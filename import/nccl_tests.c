@@ -453,8 +453,8 @@ int imp_nccl_text(struct llmb_imp *m, struct imp_text *tx)
     }
     test_end(m, &t, "the output ends");
     if (split)
-        imp_note(m->notes, "%d rows printed in parts with NCCL lines between them: joined",
-                 split);
+        imp_note(m->notes, "%d row%s printed in parts with NCCL lines between them: joined",
+                 split, split > 1 ? "s" : "");
     imp_note(m->present, "nccl-tests tables (time, algbw, busbw per size, out-of-place and "
              "in-place)");
     if (m->nrk)

@@ -42,7 +42,7 @@ assert s["disagreements"] == 0 and all(a["agree"] for a in s["averages"]) and le
 p = sw[0]["points"][-1]
 assert p["bytes"] == 268435456 and abs(p["busbw_gbs"] - p["tool"]["busbw_gbs"]) < 0.01 and p["iters"] == 20, p
 assert not s["truncated"] and any("compute phase" in x for x in s["absent"])
-assert sw[0]["points"][0]["bytes"] == 1024 and any("1 rows printed in parts with NCCL lines between them" in n for n in s["notes"]), s["notes"]'
+assert sw[0]["points"][0]["bytes"] == 1024 and any("1 row printed in parts with NCCL lines between them" in n for n in s["notes"]), s["notes"]'
 
 sed 's/^\([0-9]*: \)#/\1/' "$S/nccl-8xh100-srun.log" > "$t/nohash.log"
 imp nh "$t/nohash.log"
