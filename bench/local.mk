@@ -21,7 +21,7 @@ nodist_llmbench_SOURCES = llmb_version.h
 if HAVE_CUDA
 llmbench_LDADD += libllmb_probe_cuda.a $(CUDA_LDFLAGS) $(NCCL_LDFLAGS) $(NCCL_LIBS) $(CUDA_LIBS)
 endif
-llmbench_LDADD += libllmb_coll.a libllmb_kernels.a libllmb_cluster.a libllmb.a $(HWLOC_LIBS) \
+llmbench_LDADD += $(LLMB_COLL_LIBS) libllmb_kernels.a libllmb_cluster.a libllmb.a $(HWLOC_LIBS) \
 	$(JANSSON_LIBS) $(BLAS_LIBS) -lm
 
 # The version: git describe when built from a git checkout, else the package version.
