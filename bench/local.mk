@@ -15,7 +15,8 @@ llmbench_SOURCES += \
 	bench/phase_compute.c \
 	bench/phase_comm.c bench/comm.h bench/comm_analyze.c bench/comm_links.c \
 	bench/comm_pattern.c \
-	bench/phase_train.c bench/train.h bench/train_comm.c bench/train_summary.c
+	bench/phase_train.c bench/train.h bench/train_comm.c bench/train_summary.c \
+	bench/gpu_telemetry.c bench/gpu_telemetry.h
 nodist_llmbench_SOURCES = llmb_version.h
 # the libraries of the layers below, each after its users: bench -> coll, kernels, cluster -> lib
 if HAVE_CUDA
