@@ -24,7 +24,9 @@ endif
 nobase_dist_pkgdata_DATA += cluster/specs/h100-sxm.json cluster/specs/a100-sxm.json \
 	cluster/specs/mi300x.json cluster/specs/ib-ndr.json cluster/specs/ib-hdr.json \
 	cluster/specs/roce-400g.json cluster/specs/efa-p5.json cluster/specs/efa-p4d.json \
-	cluster/specs/cpu.json
+	cluster/specs/cpu.json cluster/specs/h200.json cluster/specs/gh200.json \
+	cluster/specs/b200.json cluster/specs/l40s.json cluster/specs/a100-pcie.json \
+	cluster/specs/h100-pcie.json
 EXTRA_DIST += cluster/specs/README.md
 
 # NVML telemetry (cluster/nvml.c, dlopen()ed at run time: no build dependency) against a
