@@ -108,6 +108,11 @@ struct llmb_coll_backend {
      * backend works on MPI communicators directly.  0 or a backend error code. */
     int (*comm_init)(struct llmb_coll_comm *c);
     void (*comm_free)(struct llmb_coll_comm *c);
+    /* Device time of the last blocking run on c (seconds), from events recorded around it on
+     * the backend's stream: from the moment the stream reached it (after the work queued
+     * before it) to its completion, peers' lateness included.  NAN when unknown.  NULL for
+     * backends without a device (MPI). */
+    double (*device_seconds)(const struct llmb_coll_comm *c);
 };
 
 /* Wrap an MPI communicator for backend b: rank, size and the backend's own communicator.

@@ -12,6 +12,7 @@
  * documented way out is to poll the communicator's asynchronous error and abort it. */
 #include "config.h"
 
+#include <math.h>
 #include <sched.h>
 #include <stdlib.h>
 
@@ -56,6 +57,10 @@ static void comm_free(struct llmb_coll_comm *c)
         ncclCommDestroy(nc->comm);
     if (nc->ready)
         cudaEventDestroy(nc->ready);
+    if (nc->t0)
+        cudaEventDestroy(nc->t0);
+    if (nc->t1)
+        cudaEventDestroy(nc->t1);
     if (nc->stream)
         cudaStreamDestroy(nc->stream);
     free(nc);
@@ -87,8 +92,10 @@ static int comm_init(struct llmb_coll_comm *c)
         mine = llmb_error("nccl: out of memory");
     else if ((ce = cudaStreamCreateWithFlags(&nc->stream, cudaStreamNonBlocking)) != cudaSuccess)
         mine = cuda_failed("cudaStreamCreateWithFlags", ce);
-    else if ((ce = cudaEventCreateWithFlags(&nc->ready, cudaEventDisableTiming)) != cudaSuccess)
-        mine = cuda_failed("cudaEventCreateWithFlags", ce);
+    else if ((ce = cudaEventCreateWithFlags(&nc->ready, cudaEventDisableTiming)) != cudaSuccess ||
+             (ce = cudaEventCreate(&nc->t0)) != cudaSuccess ||
+             (ce = cudaEventCreate(&nc->t1)) != cudaSuccess)
+        mine = cuda_failed("cudaEventCreate", ce);
     else if ((nr = ncclCommInitRank(&nc->comm, c->n, boot.id, c->rank)) != ncclSuccess)
         mine = nccl_failed("ncclCommInitRank", nr, NULL);
     c->backend = nc;
@@ -149,14 +156,28 @@ static cudaError_t event_query(void *e) { return cudaEventQuery((cudaEvent_t)e);
 int llmb_nccl_run(llmb_nccl_enqueue_fn enqueue, const struct llmb_coll_args *a,
                   const struct llmb_coll_comm *c)
 {
-    const struct llmb_nccl_comm *nc = c->backend;
+    struct llmb_nccl_comm *nc = c->backend;
+    nc->timed = 0;
     int rc = after_compute(nc);
     if (rc)
         return rc;
+    cudaEventRecord(nc->t0, nc->stream);
     ncclResult_t r = enqueue(a, c, nc);
     if (r != ncclSuccess)
         return nccl_failed("enqueue", r, nc->comm);
-    return poll_done(stream_query, nc->stream, nc->comm);
+    cudaEventRecord(nc->t1, nc->stream);
+    rc = poll_done(stream_query, nc->stream, nc->comm);
+    nc->timed = rc == 0;
+    return rc;
+}
+
+static double device_seconds(const struct llmb_coll_comm *c)
+{
+    const struct llmb_nccl_comm *nc = c->backend;
+    float ms = 0;
+    if (!nc || !nc->timed || cudaEventElapsedTime(&ms, nc->t0, nc->t1) != cudaSuccess)
+        return NAN;
+    return 1e-3 * ms;
 }
 
 int llmb_nccl_start(llmb_nccl_enqueue_fn enqueue, const struct llmb_coll_args *a,
@@ -238,5 +259,5 @@ static int nccl_wait(struct llmb_coll_req *r, int n)
 
 const struct llmb_coll_backend llmb_coll_nccl = {
     .name = "nccl", .test = nccl_test, .wait = nccl_wait, .comm_init = comm_init,
-    .comm_free = comm_free,
+    .comm_free = comm_free, .device_seconds = device_seconds,
 };

@@ -16,6 +16,8 @@ struct llmb_nccl_comm {
     ncclComm_t comm;
     cudaStream_t stream;     /* the collectives' stream (cudaStreamNonBlocking) */
     cudaEvent_t ready;       /* recorded on the compute stream before each operation */
+    cudaEvent_t t0, t1;      /* timing events around the last blocking run */
+    int timed;               /* t0 and t1 hold a completed run */
 };
 
 /* Queue one operation of a collective on nc->stream (ncclGroupStart/End around several calls
