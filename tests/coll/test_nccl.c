@@ -159,7 +159,7 @@ int main(int argc, char **argv)
         llmb_coll_sums(tab, c.n, sum);
         const size_t sizes[] = {4, 4 * 3 * 7, 4 * 1000 + 4, (size_t)1 << 20};
         if (me == 0)
-            printf("1..%d\n# %d ranks on GPUs\n", 1 + LLMB_COLL_COUNT * 3 + 2, c.n);
+            printf("1..%d\n# %d ranks on GPUs\n", 1 + LLMB_COLL_COUNT * 3 + 3, c.n);
         int count = 0;
         for (int i = 0; llmb_coll_registry[i]; i++)
             count += strcmp(llmb_coll_registry[i]->backend, "nccl") == 0;
@@ -182,6 +182,10 @@ int main(int argc, char **argv)
             tap(im->coll == LLMB_COLL_BROADCAST || c.n < 2 || seen > 0,
                 "a corrupted contribution is counted (broadcast, one rank: not applicable)", name);
         }
+        /* the device time of the last blocking run (CUDA events on the collectives' stream) */
+        one(llmb_coll_find(LLMB_COLL_ALLREDUCE, "nccl"), &c, (size_t)1 << 20, 0, 0, 0, tab, sum);
+        double ds = llmb_coll_nccl.device_seconds(&c);
+        tap(ds > 0 && ds < 10, "device time of a blocking 1 MiB run is measured", "allreduce");
         tap(uneven(&c, 1000003, 0) == 0, "+ allgather in uneven chunks (run)", "reduce_scatter");
         tap(uneven(&c, 1000003, 1) == 0, "+ allgather in uneven chunks (start/wait)", "reduce_scatter");
         llmb_coll_comm_close(&llmb_coll_nccl, &c);
