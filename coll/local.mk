@@ -29,7 +29,7 @@ endif
 # tests: the NCCL lines on device memory under mpirun (skipped without a CUDA device)
 if HAVE_NCCL
 check_PROGRAMS += tests/coll/test_nccl
-tests_coll_test_nccl_SOURCES = tests/coll/test_nccl.c
+tests_coll_test_nccl_SOURCES = tests/coll/test_nccl.c tests/comm/coll_cases.c tests/comm/coll_cases.h
 tests_coll_test_nccl_CPPFLAGS = $(AM_CPPFLAGS) $(CUDA_CPPFLAGS)
 tests_coll_test_nccl_LDADD = $(LLMB_COLL_LIBS) libllmb.a $(JANSSON_LIBS) -lm
 dist_check_SCRIPTS += tests/coll/nccl.sh

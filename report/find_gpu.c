@@ -173,17 +173,30 @@ void rr_eval_gpu_clock(const struct rr_find_ctx *cx, const struct rr_finding_def
 
 /* ---------------------------------------------------------------- pcie.degraded */
 
-struct link_acc {
+/* A finding that names each rank once (a rank is sampled in two phases). */
+struct rank_acc {
     const struct rr_find_ctx *cx;
     const struct rr_finding_def *def;
     struct rr_finding *f;
-    char *done;                 /* per rank: already named (a rank is sampled in two phases) */
+    char *done;                 /* per rank: already named */
 };
+
+/* Run fn (its arg a struct rank_acc) on every rank's telemetry; the finding it made, or NULL. */
+static struct rr_finding *per_rank(const struct rr_find_ctx *cx, const struct rr_finding_def *def,
+                                   void (*fn)(void *arg, int rank, const char *phase, json_t *rk))
+{
+    struct rank_acc a = {cx, def, NULL, calloc((size_t)(cx->run->nranks > 0 ? cx->run->nranks : 1), 1)};
+    if (!a.done)
+        return NULL;
+    each_rank(cx->run, fn, &a);
+    free(a.done);
+    return a.f;
+}
 
 /* Degraded: below its maximum generation or width in every sample under load that reads both. */
 static void link_rank(void *arg, int r, const char *phase, json_t *rk)
 {
-    struct link_acc *a = arg;
+    struct rank_acc *a = arg;
     size_t i;
     json_t *s;
     int n = 0, below = 0;
@@ -213,17 +226,13 @@ static void link_rank(void *arg, int r, const char *phase, json_t *rk)
 
 void rr_eval_pcie_degraded(const struct rr_find_ctx *cx, const struct rr_finding_def *def)
 {
-    struct link_acc a = {cx, def, NULL, calloc((size_t)(cx->run->nranks > 0 ? cx->run->nranks : 1), 1)};
-    if (!a.done)
+    struct rr_finding *f = per_rank(cx, def, link_rank);
+    if (!f)
         return;
-    each_rank(cx->run, link_rank, &a);
-    free(a.done);
-    if (!a.f)
-        return;
-    rr_cat(a.f->evidence, sizeof a.f->evidence, "; not priced: the traffic the step sends over "
+    rr_cat(f->evidence, sizeof f->evidence, "; not priced: the traffic the step sends over "
            "this link (host copies, a NIC without a direct path) is not measured apart; the NICs' "
            "links are not checked (the probe records their current rate, not their maximum)");
-    snprintf(a.f->remedy, sizeof a.f->remedy,
+    snprintf(f->remedy, sizeof f->remedy,
              "reseat the card or riser, check the slot's BIOS setting (link speed forced lower) "
              "and lspci -vv (LnkSta against LnkCap); a width below the maximum is never a power "
              "saving state");
@@ -231,16 +240,9 @@ void rr_eval_pcie_degraded(const struct rr_find_ctx *cx, const struct rr_finding
 
 /* ---------------------------------------------------------------- gpu.ecc_errors */
 
-struct ecc_acc {
-    const struct rr_find_ctx *cx;
-    const struct rr_finding_def *def;
-    struct rr_finding *f;
-    char *done;
-};
-
 static void ecc_rank(void *arg, int r, const char *phase, json_t *rk)
 {
-    struct ecc_acc *a = arg;
+    struct rank_acc *a = arg;
     json_t *v = json_object_get(rk, "samples"), *first = json_array_get(v, 0),
            *last = json_array_get(v, json_array_size(v) - 1);
     if (a->done[r] || !last)
@@ -272,16 +274,12 @@ static void ecc_rank(void *arg, int r, const char *phase, json_t *rk)
 
 void rr_eval_gpu_ecc(const struct rr_find_ctx *cx, const struct rr_finding_def *def)
 {
-    struct ecc_acc a = {cx, def, NULL, calloc((size_t)(cx->run->nranks > 0 ? cx->run->nranks : 1), 1)};
-    if (!a.done)
+    struct rr_finding *f = per_rank(cx, def, ecc_rank);
+    if (!f)
         return;
-    each_rank(cx->run, ecc_rank, &a);
-    free(a.done);
-    if (!a.f)
-        return;
-    rr_cat(a.f->evidence, sizeof a.f->evidence, "; not priced: an uncorrectable error stops a "
+    rr_cat(f->evidence, sizeof f->evidence, "; not priced: an uncorrectable error stops a "
            "job or corrupts it, it does not slow it down by an amount this file shows");
-    snprintf(a.f->remedy, sizeof a.f->remedy,
+    snprintf(f->remedy, sizeof f->remedy,
              "nvidia-smi -q -d ECC,ROW_REMAPPER on the node; a pending remap needs a GPU reset "
              "(drain the node first); a failed remap or errors rising during the run: take the "
              "GPU out of service (RMA)");
