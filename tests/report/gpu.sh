@@ -3,8 +3,9 @@
 # H200 run raises no GPU cause (an idle sample, a power-capped one at 98% of the clock and a
 # short PCIe dip are normal); each planted cause raises its finding with its evidence: a
 # throttled clock (reasons decoded, priced from the train phase), a degraded PCIe link, ECC
-# errors, a slow memory; the GEMM nominal follows the precision; no NVML and hostile telemetry
-# are read without a finding or an error.
+# errors, a slow memory; the GEMM nominal follows the run's precision
+# (phases.train.peak_precision); no NVML and hostile telemetry are read without a finding or an
+# error.
 . "$top_srcdir/tests/tap.sh"
 R=${LLMBENCH_REPORT:-$top_builddir/llmbench-report}
 PY=${PYTHON3:-python3}
@@ -33,7 +34,7 @@ run() { # description fixture
 
 CHECK='assert not gpu, gpu
 assert not [x for x in f if x["severity"] != "info"], f
-assert res["GEMM"]["nominal"] == 67000 and "h200, dense fp32" in res["GEMM"]["nominal_source"], res["GEMM"]
+assert res["GEMM"]["nominal"] == 67000 and "h200: fp32 peak" in res["GEMM"]["nominal_source"], res["GEMM"]
 assert res["memory"]["nominal"] == 4800, res["memory"]'
 run "clean H200 run: no GPU cause invented (idle sample, power cap at 98% of the clock, a 2-sample PCIe dip), fp32 and HBM nominals" gpu-clean
 
@@ -67,9 +68,9 @@ assert "31% of the nominal 4800 GB/s" in m[0]["evidence"], m
 assert len(gpu) == 1, gpu'
 run "slow memory: compute.memory_below_nominal at 31% of the H200 HBM figure" gpu-slow-mem
 
-CHECK='assert res["GEMM"]["nominal"] == 989500 and "dense bf16" in res["GEMM"]["nominal_source"], res["GEMM"]
+CHECK='assert res["GEMM"]["nominal"] == 989500 and "h200: bf16 peak" in res["GEMM"]["nominal_source"], res["GEMM"]
 assert not gpu, gpu'
-run "bf16 GEMM: held to the dense BF16 peak (81%: no finding)" gpu-bf16
+run "bf16 run: held to the dense BF16 peak (81%: no finding)" gpu-bf16
 
 CHECK='assert not gpu, gpu'
 run "no NVML on any rank: states only, no GPU finding" gpu-no-nvml

@@ -52,13 +52,12 @@ def telemetry(ranks, samples_of):
                        "samples": samples_of(r)} for r in range(ranks)]}
 
 
-def gpu_run(run_id, samples_of=healthy, gemm=60000.0, triad=4300.0, precision=None):
+def gpu_run(run_id, samples_of=healthy, gemm=60000.0, triad=4300.0, precision="fp32"):
     d = make_run(run_id, ranks=4, nodes=2, seed=21, backend="cuda", gpus=H200, intra_gbs=400.0)
     for rk in d["phases"]["compute"]["ranks"]:
         rk["measured_peak_gflops"] = gemm
         rk["stream_triad_gbs"] = triad
-    if precision:
-        d["phases"]["compute"]["gemm_precision"] = precision
+    d["phases"]["train"]["peak_precision"] = precision  # the arithmetic the backend ran in
     for p in ("compute", "train"):
         d["phases"][p]["gpu_telemetry"] = telemetry(4, samples_of)
     return d
