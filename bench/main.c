@@ -14,6 +14,7 @@
 
 #include "cluster/machine.h"
 #include "error.h"
+#include "gpu_telemetry.h"
 #include "interrupt.h"
 #include "kernels/plan.h"
 #include "llmbench.h"
@@ -244,7 +245,9 @@ static int run(struct llmb_ctx *ctx)
             continue;
         json_t *out = json_object();
         double t0 = MPI_Wtime();
+        struct llmb_gpu_mon *mon = llmb_gpu_mon_start(ctx, p->name);
         int prc = p->run(ctx, out);
+        llmb_gpu_mon_finish(ctx, p->name, mon, out);
         int worst = 0;
         MPI_Allreduce(&prc, &worst, 1, MPI_INT, MPI_MAX, ctx->world);
         if (ctx->rank == 0) {

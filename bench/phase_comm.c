@@ -269,12 +269,14 @@ static json_t *run_point(struct phase *ph, const struct group *g, const struct l
     if (iters < opt->min_iters) /* --min-iters above the cap wins */
         iters = opt->min_iters;
 
-    double *ae = malloc((size_t)2 * iters * sizeof *ae);
+    /* with a device backend, also the device time of each operation (its stream's events) */
+    double (*device_s)(const struct llmb_coll_comm *) = be->coll->device_seconds;
+    double *ae = malloc((size_t)(device_s ? 3 : 2) * iters * sizeof *ae), dev_median = NAN;
     if (!ae)
         llmb_abort(LLMB_EFAIL, "out of memory for %d samples", iters);
     if (g->member) {
         const struct llmb_coll_comm *c = &g->comm;
-        double *a = ae, *e = ae + iters;
+        double *a = ae, *e = ae + iters, *dv = ae + 2 * iters;
         for (int k = 0; k < iters; k++) {
             MPI_Barrier(c->mpi); /* untimed */
             if (delay)
@@ -282,10 +284,21 @@ static json_t *run_point(struct phase *ph, const struct group *g, const struct l
             a[k] = llmb_now_s();
             im->run(&args, c);
             e[k] = llmb_now_s();
+            if (device_s)
+                dv[k] = device_s(c);
         }
         for (int k = 0; k < 2 * iters; k++)
             ae[k] += ph->clock.offset_s;
+        size_t nd = 0;
+        for (int k = 0; device_s && k < iters; k++)
+            if (isfinite(dv[k]))
+                dv[nd++] = dv[k];
+        if (nd)
+            dev_median = llmb_percentile(dv, nd, 0.5);
     }
+    double *dev_all = device_s && ctx->rank == 0 ? malloc((size_t)ctx->size * sizeof *dev_all) : NULL;
+    if (device_s)
+        MPI_Gather(&dev_median, 1, MPI_DOUBLE, dev_all, 1, MPI_DOUBLE, 0, ctx->world);
     /* Gather to rank 0 (world): members send 2*iters values. */
     int *counts = NULL, *displs = NULL;
     double *all = NULL;
@@ -315,7 +328,15 @@ static json_t *run_point(struct phase *ph, const struct group *g, const struct l
         size_t total = llmb_coll_counts(im->coll, bytes, sizeof(float), g->nranks, NULL, NULL);
         count = total / sizeof(float);
         pt = llmb_comm_analyze(ph, g, im->coll, total, count, iters, all, colors, wsum, op_median, skew_median);
+        if (dev_all) { /* each member's median device time; null for the other ranks */
+            json_t *dm = json_array();
+            for (int r = 0; r < ctx->size; r++)
+                json_array_append_new(dm, colors[r] >= 0 && isfinite(dev_all[r]) ? json_real(dev_all[r])
+                                                                                  : json_null());
+            json_object_set_new(pt, "device_median_s", dm);
+        }
     }
+    free(dev_all);
     free(counts);
     free(displs);
     free(all);

@@ -14,7 +14,21 @@
     X(allgather_mpi)                                                                           \
     X(alltoall_mpi)                                                                            \
     X(broadcast_mpi)                                                                           \
-    X(sendrecv_mpi)
+    X(sendrecv_mpi)                                                                            \
+    LLMB_COLL_IMPLS_NCCL(X)
+
+/* The NCCL lines: compiled in when coll/local.mk builds coll/nccl*.c (configure found NCCL). */
+#ifdef LLMB_COLL_NCCL
+#define LLMB_COLL_IMPLS_NCCL(X)                                                                \
+    X(allreduce_nccl)                                                                          \
+    X(reduce_scatter_nccl)                                                                     \
+    X(allgather_nccl)                                                                          \
+    X(alltoall_nccl)                                                                           \
+    X(broadcast_nccl)                                                                          \
+    X(sendrecv_nccl)
+#else
+#define LLMB_COLL_IMPLS_NCCL(X)
+#endif
 
 #define LLMB_COLL_DECL(impl) extern const struct llmb_coll_impl llmb_coll_##impl;
 LLMB_COLL_IMPLS(LLMB_COLL_DECL)
@@ -165,4 +179,57 @@ int llmb_round_robin_partner(int t, int i, int m)
     else
         p = ((2 * t - i) % ring + ring) % ring; /* i + p = 2t (mod ring) */
     return p >= m ? -1 : p;
+}
+
+/* ---- per-collective verification: the init and check of every backend's table (coll.h) */
+
+void llmb_coll_allreduce_init(float *send, size_t ns, float *recv, size_t nr, int in_place,
+                              const struct llmb_coll_data *d)
+{
+    if (in_place) {
+        llmb_coll_fill(recv, nr, d->rank, 0, d);
+    } else {
+        llmb_coll_fill(send, ns, d->rank, 0, d);
+        llmb_coll_poison(recv, nr);
+    }
+}
+
+long long llmb_coll_allreduce_check(const float *recv, size_t nr, const struct llmb_coll_data *d)
+{
+    return llmb_coll_check_sums(recv, nr, 0, d);
+}
+
+long long llmb_coll_reduce_scatter_check(const float *recv, size_t nr,
+                                         const struct llmb_coll_data *d)
+{
+    return llmb_coll_check_sums(recv, nr, (size_t)d->rank * nr, d);
+}
+
+long long llmb_coll_allgather_check(const float *recv, size_t nr, const struct llmb_coll_data *d)
+{
+    return llmb_coll_check_blocks(recv, nr, 0, d);
+}
+
+long long llmb_coll_alltoall_check(const float *recv, size_t nr, const struct llmb_coll_data *d)
+{
+    return llmb_coll_check_blocks(recv, nr, (size_t)d->rank * (nr / (size_t)d->n), d);
+}
+
+void llmb_coll_broadcast_init(float *send, size_t ns, float *recv, size_t nr, int in_place,
+                              const struct llmb_coll_data *d)
+{
+    if (d->rank == 0)
+        llmb_coll_fill(recv, nr, 0, 0, d);
+    else
+        llmb_coll_poison(recv, nr);
+}
+
+long long llmb_coll_broadcast_check(const float *recv, size_t nr, const struct llmb_coll_data *d)
+{
+    return llmb_coll_check_values(recv, nr, 0, 0, d);
+}
+
+long long llmb_coll_sendrecv_check(const float *recv, size_t nr, const struct llmb_coll_data *d)
+{
+    return llmb_coll_check_values(recv, nr, (d->rank + d->n - 1) % d->n, 0, d);
 }

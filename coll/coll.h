@@ -47,7 +47,7 @@ struct llmb_coll_data {
 struct llmb_coll_comm {
     MPI_Comm mpi;
     int rank, n;             /* this rank in it, its size */
-    void *backend;           /* backend communicator (NCCL: ncclComm_t), NULL for MPI */
+    void *backend;           /* backend communicator (NCCL: coll/nccl_backend.h), NULL for MPI */
 };
 
 /* One operation's buffers, in the kernel backend's memory.  Sizes as llmb_coll_counts() gives
@@ -68,7 +68,8 @@ struct llmb_coll_args {
 struct llmb_coll_req {
     MPI_Request mpi[2];      /* MPI: the operation's requests (sendrecv needs two) */
     int nmpi;
-    void *dev;               /* device backends: the completion event */
+    void *dev;               /* device backends: the operation in flight (NCCL: its completion
+                              * event and communicator, coll/nccl.c) */
     int done;                /* set by the backend's test or wait once it has completed */
 };
 
@@ -107,6 +108,11 @@ struct llmb_coll_backend {
      * backend works on MPI communicators directly.  0 or a backend error code. */
     int (*comm_init)(struct llmb_coll_comm *c);
     void (*comm_free)(struct llmb_coll_comm *c);
+    /* Device time of the last blocking run on c (seconds), from events recorded around it on
+     * the backend's stream: from the moment the stream reached it (after the work queued
+     * before it) to its completion, peers' lateness included.  NAN when unknown.  NULL for
+     * backends without a device (MPI). */
+    double (*device_seconds)(const struct llmb_coll_comm *c);
 };
 
 /* Wrap an MPI communicator for backend b: rank, size and the backend's own communicator.
@@ -116,6 +122,21 @@ int llmb_coll_comm_open(const struct llmb_coll_backend *b, MPI_Comm mpi,
 void llmb_coll_comm_close(const struct llmb_coll_backend *b, struct llmb_coll_comm *c);
 
 extern const struct llmb_coll_backend llmb_coll_mpi;
+
+/* The NCCL backend (coll/nccl.c; built with NCCL only: configure's HAVE_NCCL, and its lines in
+ * the registry only then).  Buffers are device memory of the current CUDA device, which the
+ * kernel backend selects before any communicator is opened.  comm_init makes one ncclComm_t and
+ * one CUDA stream (non-blocking) per communicator from a unique id broadcast over c->mpi.  Every
+ * operation is ordered after the work queued so far on the compute stream (an event recorded
+ * there and waited for on the collectives' stream), then enqueued on the collectives' stream:
+ * run waits for it, start records a completion event that test (cudaEventQuery) and wait
+ * (polled, with ncclCommGetAsyncError, so that a failed peer gives an error, not a hang)
+ * complete.  Errors: the NCCL or CUDA error code, with one line from llmb_error naming it. */
+extern const struct llmb_coll_backend llmb_coll_nccl;
+
+/* The CUDA stream (a cudaStream_t) the kernel backend computes on; NULL, the default, is the
+ * legacy default stream.  Set once, before the first operation. */
+void llmb_coll_nccl_set_compute_stream(void *stream);
 
 /* An empty request (nothing in flight): test and wait return at once. */
 void llmb_coll_req_init(struct llmb_coll_req *r);
@@ -143,6 +164,26 @@ long long llmb_coll_check_sums(const float *x, size_t count, size_t first,
  * pairs players disjointly; over all rounds every pair meets exactly once. */
 int llmb_round_robin_rounds(int m);
 int llmb_round_robin_partner(int t, int i, int m);
+
+/* The init and check of each collective, shared by every backend's table: what the
+ * collective leaves where (S as in lib/metrics.h):
+ *   allreduce       every rank: the element-wise sum of the buffer (in place: input in recv)
+ *   reduce_scatter  rank q: chunk q (S/n) of the element-wise sum of the send buffers
+ *   allgather       every rank: chunk r (S/n) of rank r's data at block r
+ *   alltoall        rank r: block r of every rank q's send buffer, at block q
+ *   broadcast       every rank: root 0's buffer (one buffer, recv; the root's data is in it)
+ *   sendrecv        rank r: the buffer of rank r-1 (mod n) */
+void llmb_coll_allreduce_init(float *send, size_t ns, float *recv, size_t nr, int in_place,
+                              const struct llmb_coll_data *d);
+void llmb_coll_broadcast_init(float *send, size_t ns, float *recv, size_t nr, int in_place,
+                              const struct llmb_coll_data *d);
+long long llmb_coll_allreduce_check(const float *recv, size_t nr, const struct llmb_coll_data *d);
+long long llmb_coll_reduce_scatter_check(const float *recv, size_t nr,
+                                         const struct llmb_coll_data *d);
+long long llmb_coll_allgather_check(const float *recv, size_t nr, const struct llmb_coll_data *d);
+long long llmb_coll_alltoall_check(const float *recv, size_t nr, const struct llmb_coll_data *d);
+long long llmb_coll_broadcast_check(const float *recv, size_t nr, const struct llmb_coll_data *d);
+long long llmb_coll_sendrecv_check(const float *recv, size_t nr, const struct llmb_coll_data *d);
 
 /* x[k] = NaN. */
 void llmb_coll_poison(float *x, size_t count);

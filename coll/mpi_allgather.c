@@ -1,11 +1,6 @@
 /* allgather, MPI backend.  S = the total receive buffer; rank r contributes chunk r (S/n). */
 #include "coll.h"
 
-static long long check(const float *recv, size_t nr, const struct llmb_coll_data *d)
-{
-    return llmb_coll_check_blocks(recv, nr, 0, d);
-}
-
 static int run(const struct llmb_coll_args *a, const struct llmb_coll_comm *c)
 {
     if (a->counts)
@@ -30,5 +25,5 @@ static int start(const struct llmb_coll_args *a, const struct llmb_coll_comm *c,
 
 const struct llmb_coll_impl llmb_coll_allgather_mpi = {
     .coll = LLMB_COLL_ALLGATHER, .backend = "mpi", .in_place = 0, .root = "",
-    .init = llmb_coll_init_send, .check = check, .run = run, .start = start,
+    .init = llmb_coll_init_send, .check = llmb_coll_allgather_check, .run = run, .start = start,
 };

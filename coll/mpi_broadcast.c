@@ -3,20 +3,6 @@
  * rank other than the root does not reach anyone (nothing of it is sent). */
 #include "coll.h"
 
-static void init(float *send, size_t ns, float *recv, size_t nr, int in_place,
-                 const struct llmb_coll_data *d)
-{
-    if (d->rank == 0)
-        llmb_coll_fill(recv, nr, 0, 0, d);
-    else
-        llmb_coll_poison(recv, nr);
-}
-
-static long long check(const float *recv, size_t nr, const struct llmb_coll_data *d)
-{
-    return llmb_coll_check_values(recv, nr, 0, 0, d);
-}
-
 static int run(const struct llmb_coll_args *a, const struct llmb_coll_comm *c)
 {
     return MPI_Bcast(a->recv, (int)a->recv_elems, MPI_FLOAT, 0, c->mpi);
@@ -31,5 +17,5 @@ static int start(const struct llmb_coll_args *a, const struct llmb_coll_comm *c,
 
 const struct llmb_coll_impl llmb_coll_broadcast_mpi = {
     .coll = LLMB_COLL_BROADCAST, .backend = "mpi", .in_place = 0, .root = "root 0",
-    .init = init, .check = check, .run = run, .start = start,
+    .init = llmb_coll_broadcast_init, .check = llmb_coll_broadcast_check, .run = run, .start = start,
 };

@@ -2,11 +2,6 @@
  * (S/n) of the element-wise sum. */
 #include "coll.h"
 
-static long long check(const float *recv, size_t nr, const struct llmb_coll_data *d)
-{
-    return llmb_coll_check_sums(recv, nr, (size_t)d->rank * nr, d);
-}
-
 static int run(const struct llmb_coll_args *a, const struct llmb_coll_comm *c)
 {
     if (a->counts)
@@ -28,5 +23,5 @@ static int start(const struct llmb_coll_args *a, const struct llmb_coll_comm *c,
 
 const struct llmb_coll_impl llmb_coll_reduce_scatter_mpi = {
     .coll = LLMB_COLL_REDUCE_SCATTER, .backend = "mpi", .in_place = 0, .root = "",
-    .init = llmb_coll_init_send, .check = check, .run = run, .start = start,
+    .init = llmb_coll_init_send, .check = llmb_coll_reduce_scatter_check, .run = run, .start = start,
 };

@@ -2,11 +2,6 @@
  * r-1 (mod n) at the same time. */
 #include "coll.h"
 
-static long long check(const float *recv, size_t nr, const struct llmb_coll_data *d)
-{
-    return llmb_coll_check_values(recv, nr, (d->rank + d->n - 1) % d->n, 0, d);
-}
-
 #define TAG 7302
 
 static int run(const struct llmb_coll_args *a, const struct llmb_coll_comm *c)
@@ -32,5 +27,5 @@ static int start(const struct llmb_coll_args *a, const struct llmb_coll_comm *c,
 
 const struct llmb_coll_impl llmb_coll_sendrecv_mpi = {
     .coll = LLMB_COLL_SENDRECV, .backend = "mpi", .in_place = 0, .root = "",
-    .init = llmb_coll_init_send, .check = check, .run = run, .start = start,
+    .init = llmb_coll_init_send, .check = llmb_coll_sendrecv_check, .run = run, .start = start,
 };

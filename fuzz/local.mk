@@ -25,7 +25,7 @@ fuzz_replay_report_CPPFLAGS = $(AM_CPPFLAGS) \
 fuzz_replay_report_LDADD = libllmb_report.a libllmb.a $(JANSSON_LIBS) -lm
 fuzz_replay_report_LINK = $(PLAIN_CC) $(AM_CFLAGS) $(CFLAGS) $(AM_LDFLAGS) $(LDFLAGS) -o $@
 fuzz_replay_options_SOURCES = fuzz/fuzz_options.c fuzz/replay.c bench/options.c bench/backend.c
-fuzz_replay_options_LDADD = libllmb_coll.a libllmb_kernels.a libllmb_cluster.a libllmb.a \
+fuzz_replay_options_LDADD = $(LLMB_COLL_LIBS) libllmb_kernels.a libllmb_cluster.a libllmb.a \
 	$(HWLOC_LIBS) $(JANSSON_LIBS) $(BLAS_LIBS) -lm
 EXTRA_DIST += tests/fuzz/crashes tests/fuzz/known-bugs
 

@@ -1,4 +1,5 @@
-/* Findings on the machines and their compute (doc/findings.md): clock.throttled,
+/* Findings on the machines and their compute (doc/findings.md): clock.throttled (CPU clocks;
+ * the GPUs' in find_gpu.c),
  * machine.loaded, compute.rank_outlier, compute.gemm_below_nominal.  Their rows are in the table
  * of report/findings.c. */
 #include "findings.h"
@@ -45,6 +46,7 @@ static double clock_lost(const struct rr_run *run, int worst, double phi_worst)
 
 void rr_eval_clock(const struct rr_find_ctx *cx, const struct rr_finding_def *def)
 {
+    rr_eval_gpu_clock(cx, def); /* the GPUs' clocks: their own finding (find_gpu.c) */
     const struct rr_run *run = cx->run;
     struct rr_finding *f = NULL;
     int worst = -1;

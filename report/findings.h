@@ -10,6 +10,8 @@
  *   find_env.c      env.override, stats.unreliable
  *   find_cliff.c    comm.size_cliff
  *   find_cores.c    machine.oversubscribed, binding.idle_cores
+ *   find_gpu.c      clock.throttled (GPUs, from rr_eval_clock), pcie.degraded, gpu.ecc_errors,
+ *                   compute.memory_below_nominal
  * Only report/findings.c and report/find_*.c include this file. */
 #ifndef LLMB_REPORT_FINDINGS_H
 #define LLMB_REPORT_FINDINGS_H
@@ -30,6 +32,8 @@
 #define RR_GEMM_CRIT 0.25
 #define RR_OUTLIER_Z 3.5       /* robust z-score (median/MAD) */
 #define RR_OUTLIER_REL 0.10    /* and at least 10% from the median */
+#define RR_MEM_WARN 0.50      /* memory rate below 50% of nominal */
+#define RR_MEM_CRIT 0.25
 #define RR_CLOCK_WARN 0.80
 #define RR_CLOCK_INFO 0.90
 #define RR_LOAD_EXCESS 0.25    /* load beyond this job's ranks > 25% of the PUs */
@@ -113,6 +117,8 @@ void rr_late_free(struct rr_late *late);
 rr_eval_fn rr_eval_env, rr_eval_stats;                              /* find_env.c */
 rr_eval_fn rr_eval_size_cliff;                                      /* find_cliff.c */
 rr_eval_fn rr_eval_oversubscribed, rr_eval_idle_cores;              /* find_cores.c */
+rr_eval_fn rr_eval_gpu_clock, rr_eval_pcie_degraded, rr_eval_gpu_ecc,
+    rr_eval_memory_nominal;                                         /* find_gpu.c */
 
 /* ---- helpers (report/find_common.c) ---- */
 /* A new finding of row def on this run with severity sev, no ranks, time lost NAN; NULL when out

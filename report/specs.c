@@ -64,7 +64,8 @@ static int spec_load(const char *dir, const char *id, struct rr_spec *s)
 /* The spec whose match.pci_vendor / pci_devices fit; id into buf, or "" */
 static void match_device(const char *dir, unsigned vendor, unsigned device, char *buf, size_t len)
 {
-    static const char *const ids[] = {"h100-sxm", "a100-sxm", "mi300x"};
+    static const char *const ids[] = {"h100-sxm", "h100-pcie", "h200", "gh200", "b200",
+                                      "a100-sxm", "a100-pcie", "l40s", "mi300x"};
     buf[0] = '\0';
     for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
         char path[4096];

@@ -9,7 +9,7 @@ UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 UNIT_LDADD = libllmb.a $(CMOCKA_LIBS) $(JANSSON_LIBS) -lm
 tests_unit_test_options_SOURCES = tests/unit/test_options.c bench/options.c bench/backend.c
 tests_unit_test_options_CFLAGS = $(UNIT_CFLAGS)
-tests_unit_test_options_LDADD = libllmb_coll.a libllmb_kernels.a libllmb_cluster.a $(UNIT_LDADD) \
+tests_unit_test_options_LDADD = $(LLMB_COLL_LIBS) libllmb_kernels.a libllmb_cluster.a $(UNIT_LDADD) \
 	$(HWLOC_LIBS) $(BLAS_LIBS)
 tests_unit_test_results_SOURCES = tests/unit/test_results.c
 tests_unit_test_results_CFLAGS = $(UNIT_CFLAGS)
@@ -33,10 +33,10 @@ TESTS += tests/comm/test_comm_units
 endif
 tests_comm_test_comm_units_SOURCES = tests/comm/test_comm_units.c
 tests_comm_test_comm_units_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_comm_test_comm_units_LDADD = libllmb_coll.a libllmb.a $(CMOCKA_LIBS) $(JANSSON_LIBS) -lm
+tests_comm_test_comm_units_LDADD = $(LLMB_COLL_LIBS) libllmb.a $(CMOCKA_LIBS) $(JANSSON_LIBS) -lm
 check_PROGRAMS += tests/comm/test_coll
-tests_comm_test_coll_SOURCES = tests/comm/test_coll.c
-tests_comm_test_coll_LDADD = libllmb_coll.a libllmb.a $(JANSSON_LIBS) -lm
+tests_comm_test_coll_SOURCES = tests/comm/test_coll.c tests/comm/coll_cases.c tests/comm/coll_cases.h
+tests_comm_test_coll_LDADD = $(LLMB_COLL_LIBS) libllmb.a $(JANSSON_LIBS) -lm
 dist_check_SCRIPTS += tests/comm/coll.sh tests/comm/verify.sh tests/comm/inject.sh
 TESTS += tests/comm/coll.sh tests/comm/verify.sh tests/comm/inject.sh
 

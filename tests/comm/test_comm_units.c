@@ -1,6 +1,8 @@
 /* The comm phase without MPI: bus-bandwidth factors and S definitions on worked numbers, the
  * round-robin pairing of the link matrix, and every collective's verification table on a
  * simulated operation (plain loops standing in for MPI, three ranks). */
+#include "config.h"
+
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -186,7 +188,24 @@ static void test_verification_tables(void **state)
     llmb_coll_poison(x, 4);
     ar->init(NULL, 4, x, 4, 1, &d);
     assert_int_equal(llmb_coll_check_values(x, 4, 0, 0, &d), 0);
-    assert_null(llmb_coll_find(LLMB_COLL_ALLREDUCE, "nccl"));
+    /* The NCCL lines (built with NCCL only) check exactly as the MPI ones: the same init and
+     * check, the same in-place sweep and root. */
+    for (int c = 0; c < LLMB_COLL_COUNT; c++) {
+        const struct llmb_coll_impl *m = llmb_coll_find((enum llmb_coll)c, "mpi");
+        const struct llmb_coll_impl *n = llmb_coll_find((enum llmb_coll)c, "nccl");
+#ifdef LLMB_HAVE_NCCL
+        assert_non_null(n);
+        assert_ptr_equal(n->init, m->init);
+        assert_ptr_equal(n->check, m->check);
+        assert_int_equal(n->in_place, m->in_place);
+        assert_string_equal(n->root, m->root);
+        assert_non_null(n->run);
+        assert_non_null(n->start);
+#else
+        assert_non_null(m);
+        assert_null(n);
+#endif
+    }
 }
 
 int main(void)
