@@ -10,7 +10,8 @@ llmbench_size_LDADD = libllmb_size.a libllmb_report.a libllmb_kernels.a libllmb.
 	$(JANSSON_LIBS) -lm
 llmbench_size_LINK = $(PLAIN_CC) $(AM_CFLAGS) $(CFLAGS) $(AM_LDFLAGS) $(LDFLAGS) -o $@
 dist_man1_MANS += doc/llmbench-size.1
-EXTRA_DIST += doc/sizing.md size/validate.sh
+dist_doc_DATA += doc/sizing.md
+EXTRA_DIST += size/validate.sh
 
 # tests: the formulas against worked examples (cmocka), the program on the demo run (TAP)
 if HAVE_CMOCKA

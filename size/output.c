@@ -53,6 +53,18 @@ static const char *band(const double *v, const char *fmt, char *b, size_t n)
     return b;
 }
 
+/* The fits that were made, in table order: from *i = 0 until NULL. */
+static const struct sz_comm_fit *next_fit(const struct sz_measured *m, int *i)
+{
+    while (*i < LLMB_COLL_COUNT * RR_NTIERS) {
+        const struct sz_comm_fit *x = &m->fit[*i / RR_NTIERS][*i % RR_NTIERS];
+        (*i)++;
+        if (x->ok)
+            return x;
+    }
+    return NULL;
+}
+
 static void print_fits(FILE *f, const struct sz_measured *m)
 {
     fprintf(f, "  comm fits (t = a + S/B per collective and tier; alpha, beta through the ring "
@@ -60,20 +72,17 @@ static void print_fits(FILE *f, const struct sz_measured *m)
     fprintf(f, "    %-15s %-6s %-6s %3s %4s %-19s %10s %9s %10s %9s %6s %6s\n", "collective",
             "tier", "group", "p0", "pts", "sizes (bytes)", "a (us)", "B (GB/s)", "alpha (us)",
             "beta GB/s", "rms", "max");
-    for (int c = 0; c < LLMB_COLL_COUNT; c++)
-        for (int t = 0; t < RR_NTIERS; t++) {
-            const struct sz_comm_fit *x = &m->fit[c][t];
-            if (!x->ok)
-                continue;
-            const struct sz_line *l = &x->line[SZ_MED];
-            char r[40];
-            snprintf(r, sizeof r, "%.3g-%.3g", l->min_bytes, l->max_bytes);
-            fprintf(f, "    %-15s %-6s %-6s %3d %4zu %-19s %10.3f %9.3f %10.3f %9.3f %5.0f%% "
-                       "%5.0f%%\n", llmb_coll_name((enum llmb_coll)c),
-                    t == RR_INTER ? "inter" : "intra", x->group, x->p0, l->n, r, l->a_s * 1e6,
-                    l->bw_gbs, x->alpha_s[SZ_MED] * 1e6, x->beta_gbs[SZ_MED], 100 * l->rms_rel,
-                    100 * l->max_rel);
-        }
+    const struct sz_comm_fit *x;
+    for (int i = 0; (x = next_fit(m, &i));) {
+        const struct sz_line *l = &x->line[SZ_MED];
+        char r[40];
+        snprintf(r, sizeof r, "%.3g-%.3g", l->min_bytes, l->max_bytes);
+        fprintf(f, "    %-15s %-6s %-6s %3d %4zu %-19s %10.3f %9.3f %10.3f %9.3f %5.0f%% "
+                   "%5.0f%%\n", llmb_coll_name((enum llmb_coll)x->coll),
+                x->tier == RR_INTER ? "inter" : "intra", x->group, x->p0, l->n, r, l->a_s * 1e6,
+                l->bw_gbs, x->alpha_s[SZ_MED] * 1e6, x->beta_gbs[SZ_MED], 100 * l->rms_rel,
+                100 * l->max_rel);
+    }
     if (m->ngemm)
         fprintf(f, "  GEMM: %zu measured sizes, %.3g to %.3g FLOPs per call, %.1f to %.1f "
                    "GFLOP/s (median rank; square GEMM included)\n", m->ngemm, m->gemm_flops[0],
@@ -86,7 +95,7 @@ void sz_print(FILE *f, const struct sz_target *t, struct sz_offer *o, int n)
     const struct llmb_model_config *c = &t->cfg;
     const struct sz_projection *p0 = &o[0].proj;
     char b1[64], b2[64], b3[64], b4[64], b5[64], b6[64];
-    fprintf(f, "llmbench-size: %s, %.3g parameters, %.3g FLOPs per token; seq %d, global batch %d "
+    fprintf(f, "llmbench-size: %s, %.3g parameters, %.3g FLOPs per token\nseq %d, global batch %d "
                "sequences (%d tokens)", c->name, p0->params, p0->flops_per_token, c->seq,
             t->global_batch, t->global_batch * c->seq);
     if (c->experts > 1)
@@ -105,26 +114,33 @@ void sz_print(FILE *f, const struct sz_target *t, struct sz_offer *o, int n)
     if (!idx)
         return;
     ranking(o, n, idx);
-    fprintf(f, "%-4s %-34s %5s %5s %-26s %-30s %6s %-24s %7s %-26s %s\n", "rank", "offer", "GPUs",
-            "nodes", "step s [p10-p90]", "tokens/s [p10-p90]", "MFU", "days [p10-p90]",
-            "$/GPU-h", "$/1M tokens [p10-p90]", "total $ [p10-p90]");
+    fprintf(f, "%-4s %-26s %5s %5s %-22s %-24s %s\n", "rank", "offer", "GPUs", "nodes",
+            "step s [p10-p90]", "tokens/s [p10-p90]", "MFU");
     for (int k = 0; k < n; k++) {
         const struct sz_offer *x = &o[idx[k]];
         const struct sz_projection *p = &x->proj;
         if (!p->ok) {
-            fprintf(f, "%-4d %-34.34s not projected: %s\n", k + 1, x->meas.label, p->why);
+            fprintf(f, "%-4d %-26.26s not projected: %s\n", k + 1, x->meas.label, p->why);
             continue;
         }
         double mfu = isfinite(p->mfu_nominal) ? p->mfu_nominal : p->mfu_measured;
-        fprintf(f, "%-4d %-34.34s %5d %5d %-26s %-30s %5.1f%% %-24s %7s %-26s %s\n", k + 1,
-                x->meas.label, p->gpus, p->nodes, band(p->step_s, "%.4g", b1, sizeof b1),
-                band(p->tokens_per_s, "%.4g", b2, sizeof b2), 100 * mfu,
-                band(p->days, "%.3g", b3, sizeof b3), num(x->price, "%.2f", b4, sizeof b4),
-                band(p->usd_per_mtok, "%.4g", b5, sizeof b5),
-                band(p->usd_total, "%.4g", b6, sizeof b6));
+        fprintf(f, "%-4d %-26.26s %5d %5d %-22s %-24s %.1f%%\n", k + 1, x->meas.label, p->gpus,
+                p->nodes, band(p->step_s, "%.4g", b1, sizeof b1),
+                band(p->tokens_per_s, "%.4g", b2, sizeof b2), 100 * mfu);
+    }
+    fprintf(f, "\n%-4s %-26s %-20s %7s %-22s %s\n", "rank", "offer", "days [p10-p90]",
+            "$/GPU-h", "$/1M tokens [p10-p90]", "total $ [p10-p90]");
+    for (int k = 0; k < n; k++) {
+        const struct sz_offer *x = &o[idx[k]];
+        const struct sz_projection *p = &x->proj;
+        if (p->ok)
+            fprintf(f, "%-4d %-26.26s %-20s %7s %-22s %s\n", k + 1, x->meas.label,
+                    band(p->days, "%.3g", b3, sizeof b3), num(x->price, "%.2f", b4, sizeof b4),
+                    band(p->usd_per_mtok, "%.4g", b5, sizeof b5),
+                    band(p->usd_total, "%.4g", b6, sizeof b6));
     }
     fprintf(f, "MFU: model FLOPs (6N + 12LHQT per token) against the compute phase's nominal "
-               "peak per rank (measured peak when no nominal)\n");
+               "peak\nper rank (measured peak when no nominal)\n");
     for (int k = 0; k < n; k++) {
         const struct sz_offer *x = &o[idx[k]];
         const struct sz_projection *p = &x->proj;
@@ -177,21 +193,18 @@ static json_t *jband(const double *v)
 static json_t *jfits(const struct sz_measured *m)
 {
     json_t *a = json_array();
-    for (int c = 0; c < LLMB_COLL_COUNT; c++)
-        for (int t = 0; t < RR_NTIERS; t++) {
-            const struct sz_comm_fit *x = &m->fit[c][t];
-            if (!x->ok)
-                continue;
-            const struct sz_line *l = &x->line[SZ_MED];
-            json_array_append_new(a, json_pack(
-                "{s:s,s:s,s:s,s:i,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "collective",
-                llmb_coll_name((enum llmb_coll)c), "tier", t == RR_INTER ? "inter" : "intra",
-                "group", x->group, "p0", x->p0, "points", (json_int_t)l->n, "min_bytes",
-                jnum(l->min_bytes), "max_bytes", jnum(l->max_bytes), "a_s", jnum(l->a_s),
-                "bw_gbs", jnum(l->bw_gbs), "alpha_s", jnum(x->alpha_s[SZ_MED]), "beta_gbs",
-                jnum(x->beta_gbs[SZ_MED]), "rms_rel", jnum(l->rms_rel), "max_rel",
-                jnum(l->max_rel)));
-        }
+    const struct sz_comm_fit *x;
+    for (int i = 0; (x = next_fit(m, &i));) {
+        const struct sz_line *l = &x->line[SZ_MED];
+        json_array_append_new(a, json_pack(
+            "{s:s,s:s,s:s,s:i,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "collective",
+            llmb_coll_name((enum llmb_coll)x->coll), "tier",
+            x->tier == RR_INTER ? "inter" : "intra", "group", x->group, "p0", x->p0, "points",
+            (json_int_t)l->n, "min_bytes", jnum(l->min_bytes), "max_bytes", jnum(l->max_bytes),
+            "a_s", jnum(l->a_s), "bw_gbs", jnum(l->bw_gbs), "alpha_s",
+            jnum(x->alpha_s[SZ_MED]), "beta_gbs", jnum(x->beta_gbs[SZ_MED]), "rms_rel",
+            jnum(l->rms_rel), "max_rel", jnum(l->max_rel)));
+    }
     return a;
 }
 
