@@ -247,7 +247,11 @@ static int build_target(const struct opts *o, const struct rr_run *run, struct s
         return -1;
     t->tp = o->tp ? (int)o->tp : 1;
     t->pp = o->pp ? (int)o->pp : 1;
-    t->gpus = o->gpus ? (int)o->gpus : o->dp ? (int)(o->dp * t->tp * t->pp) : run->nranks;
+    long long g = o->gpus ? o->gpus : o->dp ? o->dp * t->tp * t->pp : run->nranks;
+    if (g > 1 << 24)
+        return llmb_error("--dp %ld x --tp %d x --pp %d = %lld GPUs: at most %d", o->dp, t->tp,
+                          t->pp, g, 1 << 24);
+    t->gpus = (int)g;
     if (t->gpus % (t->tp * t->pp))
         return llmb_error("--gpus %d: not a multiple of --tp %d x --pp %d", t->gpus, t->tp,
                           t->pp);

@@ -183,6 +183,9 @@ static int read_summary(const char *f, const char *p, json_t *e, double t[SZ_NBA
             return -1;
     if (!(t[SZ_MED] > 0))
         return llmb_results_error(f, q, "median_s %g: expected a positive time", t[SZ_MED]);
+    for (int b = 0; b < SZ_NBANDS; b++) /* a zero percentile (below the clock): the median */
+        if (!(t[b] > 0))
+            t[b] = t[SZ_MED];
     return 0;
 }
 
@@ -364,10 +367,11 @@ int sz_measure(const struct rr_run *run, struct sz_measured *m)
     m->run = run;
     llmb_escape_ctl(run->run_id, m->label, sizeof m->label);
     if (!run->has[RR_COMPUTE])
-        return llmb_results_error(run->file, "phases.compute", "absent or not ok (status "
-                                  "\"%s\"): the projection prices compute from its GEMM sweep "
-                                  "and kernels (run llmbench with the compute phase)",
-                                  run->phase_status[RR_COMPUTE]);
+        return llmb_results_error(run->file, "phases.compute", "%s%s%s: the projection prices "
+                                  "compute from its GEMM sweep and kernels (run llmbench with "
+                                  "the compute phase)", run->phase_status[RR_COMPUTE][0] ?
+                                  "status \"" : "absent", run->phase_status[RR_COMPUTE],
+                                  run->phase_status[RR_COMPUTE][0] ? "\", not ok" : "");
     if (measure_compute(run, m) < 0)
         return -1;
     measure_comm(run, m);

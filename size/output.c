@@ -96,8 +96,8 @@ void sz_print(FILE *f, const struct sz_target *t, struct sz_offer *o, int n)
     const struct sz_projection *p0 = &o[0].proj;
     char b1[64], b2[64], b3[64], b4[64], b5[64], b6[64];
     fprintf(f, "llmbench-size: %s, %.3g parameters, %.3g FLOPs per token\nseq %d, global batch %d "
-               "sequences (%d tokens)", c->name, p0->params, p0->flops_per_token, c->seq,
-            t->global_batch, t->global_batch * c->seq);
+               "sequences (%.0f tokens)", c->name, p0->params, p0->flops_per_token, c->seq,
+            t->global_batch, (double)t->global_batch * c->seq);
     if (c->experts > 1)
         fprintf(f, "; MoE %d experts, %d active", c->experts, c->experts_active);
     if (t->tokens > 0)

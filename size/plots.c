@@ -31,7 +31,7 @@ static int write_dat(const struct sz_target *t, const struct sz_offer *o, int i,
         x.dp = dp;
         x.gpus = dp * t->tp * t->pp;
         x.price = o->price;
-        if (t->global_batch % (dp * t->cfg.batch))
+        if (t->global_batch % ((long long)dp * t->cfg.batch))
             continue;
         struct sz_projection p;
         sz_project(&o->meas, &x, &p);

@@ -277,7 +277,7 @@ static int check_layout(const struct sz_measured *m, const struct sz_target *t,
     if (t->pp > c->layers)
         return snprintf(p->why, sizeof p->why, "--pp %d: more stages than the %d layers of %s",
                         t->pp, c->layers, c->name), -1;
-    if (t->global_batch % (t->dp * c->batch))
+    if (t->global_batch % ((long long)t->dp * c->batch))
         return snprintf(p->why, sizeof p->why, "--global-batch %d: must be a multiple of --dp "
                         "%d x --micro-batch %d", t->global_batch, t->dp, c->batch), -1;
     return 0;

@@ -6,7 +6,7 @@
 S=$top_builddir/llmbench-size
 PY=${PYTHON3:-python3}
 DEMO=$top_srcdir/tests/report/demo-2rank-avx512.json
-tap_plan 13
+tap_plan 15
 t=$(tap_tmpdir)
 trap 'rm -rf "$t"' EXIT
 
@@ -90,3 +90,18 @@ printf '{"schema": "llmbench/1", "run_id": ' > "$t/cut.json"
 bad "a file cut short" "cut.json" "$t/cut.json"
 bad "--tp that does not divide the heads" "--tp 5" --tp 5 --gpus 10 "$DEMO"
 bad "--zero 4" "--zero 4" --zero 4 "$DEMO"
+# a run without its compute phase, and one with a GEMM time that is no time
+"$PY" - "$DEMO" "$t" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d.pop("checksum", None)
+c = json.loads(json.dumps(d))
+del c["phases"]["compute"]
+c["phases_completed"].remove("compute")
+json.dump(c, open(sys.argv[2] + "/nocompute.json", "w"))
+d["phases"]["compute"]["ranks"][1]["gemm"][3]["summary"]["median_s"] = "fast"
+json.dump(d, open(sys.argv[2] + "/badgemm.json", "w"))
+PY
+bad "a run without a compute phase" "nocompute.json: phases.compute" "$t/nocompute.json"
+bad "a GEMM time that is a string, named by its JSON path" \
+    "phases.compute.ranks\[1\].gemm\[3\].summary.median_s" "$t/badgemm.json"
