@@ -295,6 +295,14 @@ static void self_check(struct sz_offer *x)
     t.overlap = run->overlap;
     t.price = NAN;
     sz_project(&x->meas, &t, &x->self);
+    /* calibrate compute on the run's own train phase, then check again with it */
+    double got = run->meas[RR_T_COMPUTE];
+    if (x->self.ok && got > 0 && x->self.t_compute > 0) {
+        x->meas.compute_train_s = got;
+        x->meas.compute_kernels_s = x->self.t_compute;
+        x->meas.compute_factor = got / x->self.t_compute;
+        sz_project(&x->meas, &t, &x->self);
+    }
 }
 
 int main(int argc, char **argv)
@@ -319,6 +327,7 @@ int main(int argc, char **argv)
         if (o.nlabel)
             llmb_escape_ctl(o.label[i], of[i].meas.label, sizeof of[i].meas.label);
         of[i].price = o.nprice == 0 ? NAN : o.price[o.nprice == 1 ? 0 : i];
+        self_check(&of[i]);
     }
     if (build_target(&o, &of[0].run, &t) < 0)
         goto out;
@@ -329,7 +338,6 @@ int main(int argc, char **argv)
             llmb_error("%s", of[i].proj.why); /* a layout that cannot be: bad input */
             goto out;
         }
-        self_check(&of[i]);
     }
     t.price = NAN;
     char note[5000] = "";

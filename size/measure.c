@@ -383,6 +383,7 @@ int sz_measure(const struct rr_run *run, struct sz_measured *m)
                                   "(absent, failed, or one rank): the projection prices "
                                   "communication from them");
     train_factor(run, m);
+    m->compute_factor = 1, m->compute_train_s = m->compute_kernels_s = NAN;
     m->stream_gbs = rr_rank_median(run, offsetof(struct rr_rank, stream_gbs));
     m->peak_nominal = rr_rank_median(run, offsetof(struct rr_rank, nominal_gflops));
     m->peak_measured = run->peak_measured;

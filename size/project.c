@@ -59,6 +59,9 @@ const char *const sz_assumptions[] = {
     "every hop (no hierarchical algorithm): pessimistic for latency",
     "pipeline: 1F1B, the slowest stage has ceil(L/pp) layers and the LM head; the bubble is "
     "(pp-1)/(m+pp-1) of the slots",
+    "compute is scaled by what the run's train phase computed over what the kernels price "
+    "the run's own workload at (the training loop's cost beyond its kernels, taken to carry "
+    "to the target's shapes); the self-check is made after this calibration",
     "data-parallel traffic is scaled by what the run's training collectives took over what "
     "the fits price them at (train_pattern alone, else comm_alone_s; 1 when the run has "
     "neither): non-blocking collectives in training may run slower than the blocking sweeps",
@@ -347,6 +350,8 @@ void sz_project(const struct sz_measured *m, const struct sz_target *t, struct s
     for (int b = 0; b < SZ_NBANDS; b++) {
         struct mb_time mt;
         compute_mb(m, &plan, t, b, &mt, &cf);
+        double k = m->compute_factor > 0 ? m->compute_factor : 1;
+        mt.layer_f *= k, mt.layer_b *= k, mt.head_f *= k, mt.head_b *= k, mt.attn_f *= k;
         if (t->recompute == SZ_RC_FULL)
             mt.layer_b += mt.layer_f;
         else if (t->recompute == SZ_RC_SELECTIVE)
@@ -405,6 +410,10 @@ void sz_project(const struct sz_measured *m, const struct sz_target *t, struct s
         }
     }
     llmb_plan_free(&plan);
+    if (m->compute_factor != 1 && m->compute_factor > 0)
+        note(p, "compute x %.3g: the run's train phase computed %.4g s a step where its kernels "
+             "price its own workload at %.4g s", m->compute_factor, m->compute_train_s,
+             m->compute_kernels_s);
     if (cf.gemm_above)
         note(p, "%d GEMM shapes above the largest measured (%.3g FLOPs per call, up to %.3g): "
              "clamped at its rate", cf.gemm_above, m->gemm_flops[m->ngemm - 1], cf.gemm_hi);

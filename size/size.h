@@ -128,6 +128,10 @@ struct sz_measured {
      * issued them (train_pattern alone, else comm_alone_s), over what the fits price them at
      * (train_fit_s); 1 when not measured.  The projection scales data-parallel traffic by it. */
     double train_comm_s, train_fit_s, train_factor;
+    /* the same for compute: the train phase's compute per step (median rank and step) over
+     * what the kernels price the run's own workload at (set by the caller from the
+     * self-check's projection, 1 until then).  The projection scales compute by it. */
+    double compute_train_s, compute_kernels_s, compute_factor;
 };
 
 /* Reduce a loaded and analyzed run (rr_analyze).  0, or -1 after one line naming the file and

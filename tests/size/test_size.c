@@ -153,7 +153,7 @@ static void make_fake(void)
         fake.gemm_rate[b] = rate, fake.adamw_s_per_param[b] = 1e-9;
     fake.stream_gbs = 10, fake.peak_nominal = 200, fake.peak_measured = 100;
     fake.ranks_per_node = 8, fake.bucket_bytes = 25.0 * 1024 * 1024, fake.progress = 1;
-    fake.train_factor = 1;
+    fake.train_factor = 1, fake.compute_factor = 1;
     int colls[2] = {LLMB_COLL_ALLREDUCE, LLMB_COLL_SENDRECV};
     for (int i = 0; i < 2; i++) {
         struct sz_comm_fit *f = &fake.fit[colls[i]][RR_INTRA];
@@ -201,6 +201,14 @@ static void test_projection_dp8(void **state)
      * FLOPs of a micro-batch of 256 tokens: 220608*256 less the non-matrix parameters' 6 x
      * tokens x 320, so between 5.6e7 and 5.66e7 FLOPs: 0.56 ms) plus the other kernels */
     assert_true(p.t_compute > 5.6e7 / 1e11 && p.t_compute < 1e-2);
+
+    /* compute calibrated x 2 by the run's train phase: compute doubles, the rest stays */
+    fake.compute_factor = 2;
+    struct sz_projection c2;
+    sz_project(&fake, &t, &c2);
+    near(c2.t_compute, 2 * p.t_compute, 1e-12);
+    near(c2.step_s[SZ_MED] - c2.t_compute, p.step_s[SZ_MED] - p.t_compute, 1e-9);
+    fake.compute_factor = 1;
 
     /* the same with pp 2, m 4: the bubble is 1/5, its time one slot; p2p twice a slot */
     t.dp = 4, t.pp = 2, t.global_batch = 64;
