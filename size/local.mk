@@ -2,7 +2,7 @@
 # linked with the plain compiler like the reporter).  Everything but main() is a library the
 # unit tests link too.
 noinst_LIBRARIES += libllmb_size.a
-libllmb_size_a_SOURCES = size/size.h size/fit.c size/measure.c size/memory.c size/project.c \
+libllmb_size_a_SOURCES = size/size.h size/fit.c size/measure.c size/project.c \
 	size/output.c size/plots.c
 bin_PROGRAMS += llmbench-size
 llmbench_size_SOURCES = size/main.c

@@ -132,9 +132,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
             o->family = optarg;
             break;
         case O_RC:
-            o->recompute = !strcmp(optarg, "none") ? SZ_RC_NONE
-                           : !strcmp(optarg, "selective") ? SZ_RC_SELECTIVE
-                           : !strcmp(optarg, "full") ? SZ_RC_FULL : -1;
+            o->recompute = !strcmp(optarg, "none") ? LLMB_RECOMPUTE_NONE
+                           : !strcmp(optarg, "selective") ? LLMB_RECOMPUTE_SELECTIVE
+                           : !strcmp(optarg, "full") ? LLMB_RECOMPUTE_FULL : -1;
             if (o->recompute < 0)
                 return bad("--recompute", optarg, "none, selective or full");
             break;
@@ -207,10 +207,8 @@ static int target_model(const struct opts *o, const struct rr_run *run, struct s
         p = llmb_model_find(name);
         if (!p) {
             char list[1024];
-            FILE *f = fmemopen(list, sizeof list, "w");
-            if (f)
-                llmb_model_list(f), fclose(f);
-            return llmb_error("--model %s: unknown preset (known: %s)", name, f ? list : "?");
+            llmb_model_names(list, sizeof list);
+            return llmb_error("--model %s: unknown preset (known: %s)", name, list);
         }
         custom = *p;
     } else {
@@ -260,7 +258,7 @@ static int build_target(const struct opts *o, const struct rr_run *run, struct s
     t->zero = (int)o->zero;
     t->global_batch = o->gbatch ? (int)o->gbatch : t->dp * t->cfg.batch;
     t->tokens = o->tokens;
-    t->recompute = (enum sz_recompute)o->recompute;
+    t->recompute = (enum llmb_recompute)o->recompute;
     t->overlap = o->overlap;
     t->price = NAN;
     t->gpu_mem_bytes = o->gpu_mem * 1e9;
@@ -289,9 +287,11 @@ static void self_check(struct sz_offer *x)
     t.gpus = t.dp = run->nranks;
     t.tp = t.pp = 1;
     t.gpus_per_node = x->meas.ranks_per_node;
+    /* llmbench's --zero reduce-scatters the gradients and allgathers the parameters: stage 2's
+     * traffic (its memory is stage 1's: it keeps the full gradient buffer) */
     t.zero = strcmp(run->mode, "zero") == 0 ? 2 : 0;
     t.global_batch = run->batch * (run->accum > 0 ? run->accum : 1) * run->nranks;
-    t.recompute = SZ_RC_NONE;
+    t.recompute = LLMB_RECOMPUTE_NONE;
     t.overlap = run->overlap;
     t.price = NAN;
     sz_project(&x->meas, &t, &x->self);

@@ -43,7 +43,8 @@ const char *const sz_assumptions[] = {
     "the target GPUs are the measured ranks: same device, same per-rank compute rates, "
     "same links (a projection to other hardware is not made)",
     "fp32 as measured: 4-byte weights, gradients, activations and messages; AdamW 8 bytes a "
-    "parameter of state",
+    "parameter of state; memory by lib/model.h's ZeRO stages and Korthikanti et al.'s "
+    "activations at 4-byte elements",
     "GEMM rate interpolated in log(FLOPs per call) between the measured shapes; a GEMM outside "
     "them runs at the rate of the nearest measured shape (flagged)",
     "non-GEMM kernels scale linearly with their FLOPs (attention) or bytes (the others) from "
@@ -68,9 +69,10 @@ const char *const sz_assumptions[] = {
     "data-parallel gradients overlap the last micro-batch's backward (the whole step for ZeRO "
     "3) as the reporter's step-time model prices it, with the progress factor and stall the run "
     "measured; no straggler wait is added",
-    "mixture of experts: every token runs experts_active experts' FFN GEMMs; experts are "
-    "replicated over data parallelism (no expert parallelism, no alltoall); the router is not "
-    "counted",
+    "mixture of experts: every token runs experts_active experts' FFN GEMMs, each expert's "
+    "GEMM on experts_active/experts of the tokens; the router's GEMMs replicated over tensor "
+    "parallelism; experts replicated over data parallelism (no expert parallelism, no "
+    "alltoall)",
     "the band is the model evaluated on the 10th and on the 90th percentiles of every measured "
     "sample at once (and the comm fits' rms residual): the spread the run measured, carried "
     "through as if all parts were fast or slow together; it is not a statistical confidence "
@@ -94,36 +96,20 @@ static void note(struct sz_projection *p, const char *fmt, ...)
         memcpy(p->notes[p->nnotes++], b, sizeof b);
 }
 
-/* ---------------------------------------------------------------- model accounting */
-static struct llmb_model_config dense(const struct llmb_model_config *c)
+/* ---------------------------------------------------------------- memory */
+static void memory(const struct sz_target *t, double params, int m, struct sz_memory *out)
 {
-    struct llmb_model_config d = *c;
-    d.experts = d.experts_active = 0;
-    return d;
-}
-
-/* The FFN weights of one layer (one expert). */
-static double ffn_params(const struct llmb_model_config *c)
-{
-    double C = c->d_model, F = c->d_ff, fc = llmb_model_fc_dim(c);
-    return C * fc + F * C + (c->llama ? 0 : fc + C);
-}
-
-double sz_params(const struct llmb_model_config *c)
-{
-    struct llmb_model_config d = dense(c);
-    struct llmb_model_params pc;
-    llmb_model_count(&d, &pc);
-    double extra = c->experts > 1 ? (c->experts - 1.0) * ffn_params(c) * c->layers : 0;
-    return (double)pc.total + extra;
-}
-
-double sz_flops_per_token(const struct llmb_model_config *c)
-{
-    struct llmb_model_config d = dense(c);
-    double extra = c->experts_active > 1 ? 6.0 * (c->experts_active - 1.0) * ffn_params(c) *
-                                               c->layers : 0;
-    return llmb_model_flops_per_token(&d) + extra;
+    struct llmb_model_memory mm;
+    double shard = params / ((double)t->tp * t->pp);
+    memset(out, 0, sizeof *out);
+    if (llmb_zero_memory(shard, &llmb_state_fp32, t->zero, t->dp, &mm) < 0)
+        return;
+    out->weights = mm.weights_bytes, out->grads = mm.grads_bytes, out->optimizer = mm.adamw_bytes;
+    const struct llmb_model_config *c = &t->cfg;
+    int stage_layers = (c->layers + t->pp - 1) / t->pp, in_flight = t->pp < m ? t->pp : m;
+    out->activations = 2.0 * llmb_model_activation_bytes(c, t->tp, 0, t->recompute) *
+                       stage_layers * (in_flight > 0 ? in_flight : 1);
+    out->total = out->weights + out->grads + out->optimizer + out->activations;
 }
 
 /* ---------------------------------------------------------------- compute */
@@ -180,9 +166,11 @@ static void compute_mb(const struct sz_measured *m, const struct llmb_plan *plan
         const struct llmb_plan_gemm *g = &plan->gemm[i];
         if (g->in_kernel || !(g->count > 0))
             continue;
-        double call = g->flops / g->count / tp, calls = g->count;
-        if (E > 1 && K > 0 && is_ffn(g->name)) /* each expert sees K/E of the tokens */
-            call *= K / E, calls *= E;
+        int router = strncmp(g->name, "router", 6) == 0; /* replicated over tp */
+        double call = g->flops / g->count / (router ? 1 : tp), calls = g->count;
+        if (E > 1 && K > 0 && is_ffn(g->name)) /* the plan: K calls of all tokens; in fact E
+                                                   experts see K/E of the tokens each */
+            call *= K / E, calls *= E / K;
         int head = strncmp(g->name, "lm_head", 7) == 0;
         int fwd = strstr(g->name, ".fwd") != NULL;
         double s = gemm_time(m, b, call, calls, cf);
@@ -201,8 +189,6 @@ static void compute_mb(const struct sz_measured *m, const struct llmb_plan *plan
         if (o->role == LLMB_ROLE_ATTENTION || o->role == LLMB_ROLE_ACT ||
             o->role == LLMB_ROLE_ROPE || o->role == LLMB_ROLE_SOFTMAX_XENT)
             split = tp;
-        if (o->role == LLMB_ROLE_ACT && E > 1 && K > 0)
-            split /= K;
         const struct sz_kernel *k = find_kernel(m, o->name, o->bwd);
         double s;
         int by_flops = o->role == LLMB_ROLE_ATTENTION;
@@ -325,14 +311,14 @@ void sz_project(const struct sz_measured *m, const struct sz_target *t, struct s
     p->gpus = t->gpus;
     p->nodes = (t->gpus + gpn - 1) / gpn;
     p->m = t->global_batch / (t->dp * c->batch);
-    p->params = sz_params(c);
-    p->flops_per_token = sz_flops_per_token(c);
+    struct llmb_model_params pc;
+    llmb_model_count(c, &pc);
+    p->params = (double)pc.total;
+    p->flops_per_token = llmb_model_flops_per_token(c);
     p->bubble = sz_bubble(t->pp, p->m);
-    sz_memory(p->params, c->layers, c->d_model, c->heads, c->seq, c->batch, p->m, t->dp, t->tp,
-              t->pp, t->zero, t->recompute, &p->mem);
+    memory(t, p->params, p->m, &p->mem);
     struct llmb_plan plan;
-    struct llmb_model_config dc = dense(c);
-    if (llmb_plan_build(&plan, &dc) < 0) {
+    if (llmb_plan_build(&plan, c) < 0) {
         snprintf(p->why, sizeof p->why, "the plan of %s could not be built", c->name);
         return;
     }
@@ -352,12 +338,12 @@ void sz_project(const struct sz_measured *m, const struct sz_target *t, struct s
         compute_mb(m, &plan, t, b, &mt, &cf);
         double k = m->compute_factor > 0 ? m->compute_factor : 1;
         mt.layer_f *= k, mt.layer_b *= k, mt.head_f *= k, mt.head_b *= k, mt.attn_f *= k;
-        if (t->recompute == SZ_RC_FULL)
+        if (t->recompute == LLMB_RECOMPUTE_FULL)
             mt.layer_b += mt.layer_f;
-        else if (t->recompute == SZ_RC_SELECTIVE)
+        else if (t->recompute == LLMB_RECOMPUTE_SELECTIVE)
             mt.layer_b += mt.attn_f;
         double tf = stage_layers * mt.layer_f + mt.head_f, tb = stage_layers * mt.layer_b + mt.head_b;
-        double ntp = t->recompute == SZ_RC_FULL ? 6 : 4;
+        double ntp = t->recompute == LLMB_RECOMPUTE_FULL ? 6 : 4;
         double ttp = t->tp > 1 ? stage_layers * ntp *
                                      comm(m, p, LLMB_COLL_ALLREDUCE, tp_tier, t->tp, act_bytes, b)
                                : 0;

@@ -7,8 +7,6 @@
  *   measure.c  what one results file measured, in the shapes the projection needs: per
  *              (collective, tier) fits of the comm curves; the GEMM sweep and the kernels of the
  *              compute phase (median over ranks, with their 10th and 90th percentiles)
- *   memory.c   memory per GPU of a layout (weights, gradients, AdamW state by ZeRO stage;
- *              activations with and without recomputation)
  *   project.c  the target (model, layout, batch, tokens) priced on one run's measurements:
  *              step time, tokens/s, MFU, time to train, cost, the flags and assumptions
  *   output.c   the table (text) and --json
@@ -143,20 +141,13 @@ void sz_measured_free(struct sz_measured *m);
 const struct sz_comm_fit *sz_fit_for(const struct sz_measured *m, int coll, int tier,
                                      int *substitute);
 
-/* ---- memory.c ---- (to be folded into lib/model.c's memory accounting) */
-enum sz_recompute { SZ_RC_NONE, SZ_RC_SELECTIVE, SZ_RC_FULL };
+/* Memory per GPU of a layout, bytes (lib/model.h's ZeRO and activation accounting at fp32):
+ * the model states of params / (tp x pp) parameters by ZeRO stage over dp; activations of one
+ * micro-batch per layer (Korthikanti et al. 2022, doubled for 4-byte elements) times the
+ * layers of a stage and the micro-batches in flight on the first stage (min(pp, m)). */
 struct sz_memory {
-    double weights, grads, optimizer, activations, total; /* bytes per GPU */
+    double weights, grads, optimizer, activations, total;
 };
-/* fp32 training state of params parameters on a GPU of a (dp, tp, pp) layout with ZeRO stage
- * zero (0: replicated; 1: AdamW state sharded over dp; 2: and gradients; 3: and weights);
- * activations of one micro-batch (mb sequences of seq tokens, d_model, heads) per layer
- * (Korthikanti et al. 2022, at 4-byte elements: 2 x s b h (10 + 24/t + 5 a s / (h t)); with
- * selective recomputation 2 x s b h (10 + 24/t); full: 4 s b h, the layer input), times the
- * layers of a stage and the micro-batches in flight on the first stage (pp with 1F1B, at most
- * m). */
-void sz_memory(double params, int layers, int d_model, int heads, int seq, int mb, int m,
-               int dp, int tp, int pp, int zero, enum sz_recompute rc, struct sz_memory *out);
 
 /* ---- project.c ---- */
 struct sz_target {
@@ -166,7 +157,7 @@ struct sz_target {
     int zero;                     /* 0..3 */
     int global_batch;             /* sequences per step */
     double tokens;                /* training tokens (0: no time to train) */
-    enum sz_recompute recompute;
+    enum llmb_recompute recompute;
     int overlap;                  /* -1: as the measured run */
     double price;                 /* $ per GPU-hour, NAN unknown */
     double gpu_mem_bytes;         /* 0: not checked */
@@ -183,7 +174,7 @@ struct sz_projection {
     /* the median's decomposition, seconds per step */
     double t_compute, t_tp, t_p2p, t_bubble, t_dp_total, t_dp_exposed, t_opt, t_other;
     double bubble;                /* (p-1)/(m+p-1) */
-    double params, flops_per_token;
+    double params, flops_per_token; /* llmb_model_count total, llmb_model_flops_per_token */
     struct sz_memory mem;
     int nnotes;
     char notes[SZ_MAX_NOTES][200]; /* outside the measured range; substitutes; fit quality */
@@ -193,10 +184,6 @@ struct sz_projection {
 void sz_project(const struct sz_measured *m, const struct sz_target *t, struct sz_projection *p);
 /* The assumptions of every projection, one sentence each, NULL-terminated. */
 extern const char *const sz_assumptions[];
-/* Params (every stored parameter, MoE experts included) and model FLOPs per token
- * (6N + 12LHQT with N counting experts_active experts) of cfg. */
-double sz_params(const struct llmb_model_config *cfg);
-double sz_flops_per_token(const struct llmb_model_config *cfg);
 
 /* ---- output.c ---- */
 struct sz_offer {

@@ -62,8 +62,8 @@ else
 fi
 
 # mixture of experts: 8 experts, 2 active, against the dense model
-"$S" --json --model gpt2-124m --seq 256 --gpus 2 "$DEMO" > "$t/dense.json" 2>&1 &&
-"$S" --json --model gpt2-124m --seq 256 --gpus 2 --experts 8 --experts-active 2 "$DEMO" \
+"$S" --json --model llama-7b --seq 256 --gpus 2 "$DEMO" > "$t/dense.json" 2>&1 &&
+"$S" --json --model llama-7b --seq 256 --gpus 2 --experts 8 --experts-active 2 "$DEMO" \
     > "$t/moe.json" 2>&1
 tap_check "MoE: more parameters and FLOPs per token than dense, slower step" \
     "$PY" - "$t/dense.json" "$t/moe.json" <<'PY'

@@ -1,8 +1,8 @@
 /* Unit tests of llmbench-size's formulas (size/fit.c, size/memory.c, size/project.c) against
  * worked examples computed by hand in the comments: ring and tree collectives, the pipeline
  * bubble, the line fit on exact data, interpolation in log(FLOPs), the cost arithmetic, MoE
- * parameter and FLOP counts, ZeRO memory, and a whole projection (8 GPUs, DP 8) on a
- * hand-made measurement. */
+ * parameter and FLOP counts and ZeRO memory as the projection takes them from lib/model.h, and
+ * a whole projection (8 GPUs, DP 8) on a hand-made measurement. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -100,41 +100,6 @@ static void test_cost(void **state)
     assert_true(isnan(sz_usd_per_mtok(8, NAN, 40000)));
 }
 
-static void test_moe_counts(void **state)
-{
-    (void)state;
-    /* tiny (gpt2: L 2, C 32, F 128, V 97, T 64): 30624 parameters, 220608 FLOPs per token
-     * (llmbench --describe-model tiny).  FFN with biases: 32*128 + 128 + 128*32 + 32 = 8352
-     * per layer.  8 experts, 2 active: + 7*8352*2 = 116928 parameters; + 6*1*8352*2 = 100224
-     * FLOPs per token. */
-    struct llmb_model_preset p = *llmb_model_find("tiny");
-    struct llmb_model_config c;
-    assert_int_equal(llmb_model_config_from(&c, &p, 0, 1, 64), 0);
-    near(sz_params(&c), 30624, 0);
-    near(sz_flops_per_token(&c), 220608, 0);
-    p.experts = 8, p.experts_active = 2;
-    assert_int_equal(llmb_model_config_from(&c, &p, 0, 1, 64), 0);
-    near(sz_params(&c), 147552, 0);
-    near(sz_flops_per_token(&c), 320832, 0);
-}
-
-static void test_memory(void **state)
-{
-    (void)state;
-    /* 1e9 parameters, dp 8, tp 1, pp 1: ZeRO 0: 4 + 4 + 8 GB; ZeRO 1: AdamW 1 GB; ZeRO 2:
-     * gradients 0.5 GB; ZeRO 3: weights 0.5 GB. Activations, no recompute, t 1: per layer
-     * 2 s b h (10 + 24 + 5 a s / h) = 2*1024*1*1024*(34 + 5*16*1024/1024) = 2*1048576*114 */
-    struct sz_memory m;
-    sz_memory(1e9, 1, 1024, 16, 1024, 1, 1, 8, 1, 1, 0, SZ_RC_NONE, &m);
-    near(m.weights, 4e9, 0), near(m.grads, 4e9, 0), near(m.optimizer, 8e9, 0);
-    near(m.activations, 2.0 * 1048576 * 114, 1e-12);
-    sz_memory(1e9, 1, 1024, 16, 1024, 1, 1, 8, 1, 1, 1, SZ_RC_FULL, &m);
-    near(m.optimizer, 1e9, 0), near(m.grads, 4e9, 0);
-    near(m.activations, 4.0 * 1048576, 0);
-    sz_memory(1e9, 1, 1024, 16, 1024, 1, 1, 8, 1, 1, 3, SZ_RC_NONE, &m);
-    near(m.weights, 0.5e9, 0), near(m.grads, 0.5e9, 0), near(m.optimizer, 1e9, 0);
-}
-
 /* A hand-made measurement: every GEMM at 100 GFLOP/s, no kernel measured (STREAM 10 GB/s),
  * AdamW 1 ns a parameter, allreduce and sendrecv on the intra tier alpha 10 us, beta 10 GB/s
  * (the same in every band, no residual), no overlap, no host time. */
@@ -210,6 +175,19 @@ static void test_projection_dp8(void **state)
     near(c2.step_s[SZ_MED] - c2.t_compute, p.step_s[SZ_MED] - p.t_compute, 1e-9);
     fake.compute_factor = 1;
 
+    /* memory (lib/model.h at fp32): 30624 parameters, 4 B weights and gradients, 8 B AdamW;
+     * ZeRO 0 here.  Activations per layer sbh(10 + 24/t + 5as/(ht)) for 2-byte elements,
+     * s 64, b 4, h 32, a 4, t 1: 8192 x (34 + 40) = 606208, doubled for fp32, 2 layers, one
+     * micro-batch in flight: 2424832 */
+    near(p.mem.weights, 122496, 0), near(p.mem.grads, 122496, 0);
+    near(p.mem.optimizer, 244992, 0), near(p.mem.activations, 2424832, 0);
+    t.zero = 3, t.recompute = LLMB_RECOMPUTE_FULL; /* all over 8; the layer input, 2sbh x 2 */
+    struct sz_projection z3;
+    sz_project(&fake, &t, &z3);
+    near(z3.mem.weights, 15312, 0), near(z3.mem.grads, 15312, 0), near(z3.mem.optimizer, 30624, 0);
+    near(z3.mem.activations, 2 * 16384.0 * 2, 0);
+    t.zero = 0, t.recompute = LLMB_RECOMPUTE_NONE;
+
     /* the same with pp 2, m 4: the bubble is 1/5, its time one slot; p2p twice a slot */
     t.dp = 4, t.pp = 2, t.global_batch = 64;
     struct sz_projection q;
@@ -228,13 +206,46 @@ static void test_projection_dp8(void **state)
     assert_non_null(strstr(q.why, "--gpus 8"));
 }
 
+static void test_moe(void **state)
+{
+    (void)state;
+    /* a small llama: L 2, C 32, 4 heads (head dim 8), F 64, V 97, untied.  Per layer: rms 32 +
+     * qkv 96x32 + out 32x32 + rms 32 + FFN 32x128 + 64x32 (6144) = 10304; embedding and head
+     * 97x32 each, final norm 32: 26848 parameters; N = 23744, 6N + 12 L H Q T (T 64) =
+     * 142464 + 49152 = 191616 FLOPs per token.  8 experts, top 2: + 7 x 6144 + router 8x32
+     * per layer = 113376 parameters; N + (1 x 6144 + 256) x 2 = 36544: 268416 FLOPs. */
+    make_fake();
+    struct llmb_model_preset pr = {.name = "small-llama", .family = "llama", .layers = 2,
+                                   .d_model = 32, .heads = 4, .kv_heads = 4, .d_ff = 64,
+                                   .vocab = 97, .seq = 64, .batch = 4, .tied = 0};
+    struct sz_target t;
+    memset(&t, 0, sizeof t);
+    assert_int_equal(llmb_model_config_from(&t.cfg, &pr, 0, 4, 64), 0);
+    t.gpus = t.dp = 8, t.tp = t.pp = 1, t.gpus_per_node = 8, t.global_batch = 32;
+    t.price = NAN;
+    struct sz_projection d, m;
+    sz_project(&fake, &t, &d);
+    assert_true(d.ok);
+    near(d.params, 26848, 0), near(d.flops_per_token, 191616, 0);
+    pr.experts = 8, pr.experts_active = 2;
+    assert_int_equal(llmb_model_config_from(&t.cfg, &pr, 0, 4, 64), 0);
+    sz_project(&fake, &t, &m);
+    assert_true(m.ok);
+    near(m.params, 113376, 0), near(m.flops_per_token, 268416, 0);
+    /* all 8 experts' gradients travel: the DP traffic grows with the parameters; compute
+     * with the active ones (between 1x and 3x the dense: 2 FFNs of 6144 weights instead of 1,
+     * plus the router) */
+    assert_true(m.t_dp_total > d.t_dp_total);
+    assert_true(m.t_compute > d.t_compute && m.t_compute < 3 * d.t_compute);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ring_tree),      cmocka_unit_test(test_bubble),
         cmocka_unit_test(test_fit_exact),      cmocka_unit_test(test_interp_log),
-        cmocka_unit_test(test_cost),           cmocka_unit_test(test_moe_counts),
-        cmocka_unit_test(test_memory),         cmocka_unit_test(test_projection_dp8),
+        cmocka_unit_test(test_cost),           cmocka_unit_test(test_moe),
+        cmocka_unit_test(test_projection_dp8),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
