@@ -602,7 +602,8 @@ void rr_free(struct rr_run *run)
     for (size_t i = 0; i < run->nsweeps; i++) {
         struct rr_sweep *s = &run->sweeps[i];
         free(s->bytes), free(s->busbw), free(s->algbw), free(s->op_med), free(s->skew_med);
-        free(s->iters), free(s->wrong), free(s->op_min), free(s->op_max);
+        free(s->iters), free(s->wrong), free(s->op_min), free(s->op_max), free(s->op_p10);
+        free(s->op_p90);
     }
     free(run->sweeps);
     for (int r = 0; run->ranks && r < run->nranks; r++) {

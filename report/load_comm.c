@@ -48,8 +48,8 @@ static int load_sweep(struct rr_ld_ctx *c, const char *p, json_t *e, struct rr_s
         return llmb_results_error(f, llmb_jpath_key(q, sizeof q, p, "points"), "%zu points: "
                                   "expected at most %d (sizes MIN to MAX by a factor of 2 or more "
                                   "are at most 64)", n, RR_MAX_POINTS);
-    /* row: bytes, busbw, algbw, op, skew, iters, wrong, op min, op max */
-    enum { W = 9 };
+    /* row: bytes, busbw, algbw, op, skew, iters, wrong, op min, op max, op p10, op p90 */
+    enum { W = 11 };
     double *rows = calloc(n ? n * W : 1, sizeof *rows);
     if (!rows)
         return llmb_error("out of memory");
@@ -70,7 +70,9 @@ static int load_sweep(struct rr_ld_ctx *c, const char *p, json_t *e, struct rr_s
             (op && (rr_ld_num(f, llmb_jpath_key(kk, sizeof kk, k, "op"), op, "median_s", 0,
                               MAX_TIME_S, &row[3]) < 0 ||
                     rr_ld_num(f, kk, op, "min_s", 0, MAX_TIME_S, &row[7]) < 0 ||
-                    rr_ld_num(f, kk, op, "max_s", 0, MAX_TIME_S, &row[8]) < 0)) ||
+                    rr_ld_num(f, kk, op, "max_s", 0, MAX_TIME_S, &row[8]) < 0 ||
+                    rr_ld_num(f, kk, op, "p10_s", 0, MAX_TIME_S, &row[9]) < 0 ||
+                    rr_ld_num(f, kk, op, "p90_s", 0, MAX_TIME_S, &row[10]) < 0)) ||
             (sk && rr_ld_num(f, llmb_jpath_key(kk, sizeof kk, k, "arrival_skew"), sk, "median_s",
                            0, MAX_TIME_S, &row[4]) < 0)) {
             free(rows);
@@ -80,7 +82,7 @@ static int load_sweep(struct rr_ld_ctx *c, const char *p, json_t *e, struct rr_s
     qsort(rows, n, W * sizeof *rows, cmp_pts);
     s->npts = n;
     double **cols[W] = {&s->bytes, &s->busbw, &s->algbw, &s->op_med, &s->skew_med, &s->iters,
-                        &s->wrong, &s->op_min, &s->op_max};
+                        &s->wrong, &s->op_min, &s->op_max, &s->op_p10, &s->op_p90};
     for (int j = 0; j < W; j++) {
         *cols[j] = malloc((n ? n : 1) * sizeof(double));
         if (!*cols[j]) {

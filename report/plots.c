@@ -44,14 +44,14 @@ static FILE *open_in(const char *dir, const char *name)
 }
 
 /* Script = terminal + body, twice (PNG, then SVG). */
-static int write_script(const char *dir, const char *name, const char *size, const char *body)
+int rr_write_script(const char *dir, const char *name, const char *size, const char *body)
 {
     char fn[256];
     snprintf(fn, sizeof fn, "%s.gp", name);
     FILE *f = open_in(dir, fn);
     if (!f)
         return -1;
-    fprintf(f, "# llmbench-report: %s (redraw: gnuplot %s.gp)\n", name, name);
+    fprintf(f, "# %s (redraw: gnuplot %s.gp)\n", name, name);
     fprintf(f, "set terminal pngcairo size %s noenhanced font ',10'\nset output '%s.png'\n%s",
             size, name, body);
     fprintf(f, "unset output\nunset multiplot\nreset\n");
@@ -61,7 +61,7 @@ static int write_script(const char *dir, const char *name, const char *size, con
     return fclose(f) ? -1 : 0;
 }
 
-static int find_gnuplot(char *path, size_t len)
+int rr_find_gnuplot(char *path, size_t len)
 {
     const char *g = getenv("GNUPLOT");
     if (g && *g && strcmp(g, "no") != 0) {
@@ -88,7 +88,7 @@ static int find_gnuplot(char *path, size_t len)
 #define GNUPLOT_TIMEOUT_S 120 /* one figure; then gnuplot is killed */
 
 /* Run gnuplot on one script in dir: 0, or -1 with why it failed in why (len bytes). */
-static int run_gnuplot(const char *gp, const char *dir, const char *script, char *why,
+int rr_run_gnuplot(const char *gp, const char *dir, const char *script, char *why,
                        size_t len)
 {
     pid_t pid = fork();
@@ -176,7 +176,7 @@ static int plot_busbw(const struct rr_report *rep, const char *dir)
         }
     fclose(f);
     strcat(body, "\n");
-    return idx ? write_script(dir, "busbw", "1000,600", body) : 1;
+    return idx ? rr_write_script(dir, "busbw", "1000,600", body) : 1;
 }
 
 static int plot_ranks(const struct rr_report *rep, const char *dir)
@@ -224,7 +224,7 @@ static int plot_ranks(const struct rr_report *rep, const char *dir)
                  i ? ", " : "", i, 0.4 * i - 0.2 * (rep->nruns - 1), letter(i));
     }
     strcat(body, "\nunset multiplot\n");
-    return write_script(dir, "ranks", "1000,800", body);
+    return rr_write_script(dir, "ranks", "1000,800", body);
 }
 
 static int plot_links(const struct rr_report *rep, const char *dir)
@@ -272,7 +272,7 @@ static int plot_links(const struct rr_report *rep, const char *dir)
     snprintf(body + l, sizeof body - (size_t)l,
              "plot 'links.dat' matrix with image notitle, '' matrix using 1:2:(sprintf('%%.3g', "
              "$3)) with labels notitle\n");
-    return write_script(dir, "links", "900,800", body);
+    return rr_write_script(dir, "links", "900,800", body);
 }
 
 static int plot_steps(const struct rr_report *rep, const char *dir)
@@ -312,7 +312,7 @@ static int plot_steps(const struct rr_report *rep, const char *dir)
         "border -1\nset boxwidth 0.6\nset key outside right autotitle columnheader\n"
         "set grid y\nset xzeroaxis lt -1\nplot for [c=2:7] 'steptime.dat' using c:xtic(1), "
         "'' using 0:8 with points pt 7 ps 1.5 lc rgb 'black' title 'step (sum of the terms)'\n";
-    return write_script(dir, "steptime", "900,600", body);
+    return rr_write_script(dir, "steptime", "900,600", body);
 }
 
 static int plot_attribution(const struct rr_report *rep, const char *dir)
@@ -342,7 +342,7 @@ static int plot_attribution(const struct rr_report *rep, const char *dir)
         "set xtics rotate by 30 right\nset yrange [0:*]\n"
         "plot 'attribution.dat' using 1:(($3+$4)/2):($1-0.35):($1+0.35):3:4:xtic(2) "
         "with boxxyerror notitle\n";
-    return write_script(dir, "attribution", "900,600", body);
+    return rr_write_script(dir, "attribution", "900,600", body);
 }
 
 int rr_plots(const struct rr_report *rep, const char *dir, char *note, size_t len)
@@ -371,7 +371,7 @@ int rr_plots(const struct rr_report *rep, const char *dir, char *note, size_t le
         snprintf(note, len, "plots: nothing to plot in these files");
         return 0;
     }
-    if (find_gnuplot(gp, sizeof gp) < 0) {
+    if (rr_find_gnuplot(gp, sizeof gp) < 0) {
         snprintf(note, len, "plots: gnuplot not found ($GNUPLOT or PATH): %d scripts written to "
                  "%s, no images", nmade, dir);
         return 1;
@@ -382,7 +382,7 @@ int rr_plots(const struct rr_report *rep, const char *dir, char *note, size_t le
             continue;
         char script[64];
         snprintf(script, sizeof script, "%s.gp", names[i]);
-        if (run_gnuplot(gp, dir, script, why, sizeof why) < 0) {
+        if (rr_run_gnuplot(gp, dir, script, why, sizeof why) < 0) {
             snprintf(note, len, "plots: %s; %d scripts written to %s, %s%s", why, nmade, dir,
                      list[0] ? "images only of " : "no images", list);
             return -1;

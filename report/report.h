@@ -41,6 +41,7 @@ struct rr_sweep {
     size_t npts;
     double *bytes, *busbw, *algbw, *op_med, *skew_med, *iters, *wrong;
     double *op_min, *op_max; /* the op summary's min_s and max_s, NAN unknown */
+    double *op_p10, *op_p90; /* its 10th and 90th percentiles (p10_s, p90_s), NAN unknown */
 };
 
 /* The `source` block of a file written by llmbench-import (doc/results-schema.md, "Imported
@@ -428,5 +429,12 @@ int rr_plots(const struct rr_report *r, const char *dir, char *note, size_t len)
  * RR_NAME_LEN bytes (a suffix and ".csv" still fit in NAME_MAX). */
 #define RR_NAME_LEN 100
 void rr_safe_name(const char *in, char *out, size_t len);
+/* The pieces, for other programs' plots (llmbench-size): write dir/name.gp, body drawn twice
+ * (PNG, then SVG: name.png, name.svg) at size "W,H" (0 or -1, errno set); find gnuplot
+ * ($GNUPLOT, "no" for none, else PATH) into path (0 or -1); run it on script in dir, its output
+ * into dir/gnuplot.log (0, or -1 with why). */
+int rr_write_script(const char *dir, const char *name, const char *size, const char *body);
+int rr_find_gnuplot(char *path, size_t len);
+int rr_run_gnuplot(const char *gp, const char *dir, const char *script, char *why, size_t len);
 
 #endif

@@ -6,14 +6,15 @@
 #   coll/     collectives registry      lib/ and MPI
 #   report/   the reporter              lib/ and cluster/, no MPI
 #   import/   llmbench-import           lib/ only, no MPI
+#   size/     llmbench-size             lib/, kernels/ (the plan) and report/, no MPI
 #   bench/    the driver                everything
 # Checked on the sources: no include of a higher layer's header (by path, or by a bench/
 # header's bare name), no mpi.h and no MPI call where MPI is not allowed.  (cluster/ and coll/
 # are also compiled without the bench/ include path: their local.mk.)
 . "$top_srcdir/tests/tap.sh"
 cd "$top_srcdir" || exit 1
-layers="lib cluster kernels coll report import"
-tap_plan 12
+layers="lib cluster kernels coll report import size"
+tap_plan 14
 # bench/ headers by bare name, except names the checked folder has itself
 bench_names() { (cd bench && for h in *.h; do [ -e "../$1/$h" ] || echo "$h"; done) | sed 's/[.]/[.]/g' | tr '\n' '|' | sed 's/|$//'; }
 forbidden() {
@@ -23,6 +24,7 @@ forbidden() {
     coll) echo "bench|kernels|cluster|report" ;;
     report) echo "bench|coll|kernels" ;;
     import) echo "bench|cluster|kernels|coll|report" ;;
+    size) echo "bench|coll" ;;
     esac
 }
 inc='^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"]'
