@@ -181,6 +181,7 @@ void llmb_model_count(const struct llmb_model_config *c, struct llmb_model_param
     p->total = p->embedding + p->non_embedding;
     size_t idle = E ? L * (E - k) * ffn_params(c) : 0; /* experts a token is not routed to */
     p->active = p->total - idle;
+    p->experts_total = E ? L * E * ffn_params(c) : 0;
     p->flops_params = p->non_embedding - idle + (c->tied ? V * C : 0);
     p->matmul_per_layer = Q * C + C * C + (E ? k : 1) * (Ffc * C + C * F) + E * C;
     p->vector_params = p->flops_params - L * p->matmul_per_layer - V * C;

@@ -58,6 +58,9 @@ struct llmb_model_params {
     size_t embedding;       /* input lookup tables: wte (+ wpe) */
     size_t non_embedding;   /* total - embedding (an untied LM head counts here) */
     size_t per_layer;       /* one transformer layer (MoE: all experts and the router) */
+    size_t experts_total;   /* MoE: the FFN weights of every expert of every layer, layers x
+                               E x one expert (Mixtral 8x7B: 45.1 B); 0 for a dense model.
+                               What expert parallelism shards (llmbench-size --ep) */
     size_t active;          /* parameters one token uses: total for a dense model; MoE:
                                total - layers * (E - k) * one expert (Mixtral 8x7B: 12.9 B of
                                46.7 B) */

@@ -35,6 +35,9 @@ static void usage(FILE *o)
         "  --gpus-per-node N       (default: the run's ranks per node)\n"
         "  --dp N --tp N --pp N    data, tensor, pipeline parallel sizes (dp default:\n"
         "                          gpus / (tp x pp)); dp x tp x pp = gpus\n"
+        "  --ep N                  expert-parallel size (MoE; default 1): divides the experts\n"
+        "                          and dp (EP groups are made of data-parallel ranks)\n"
+        "  --capacity-factor X     MoE all-to-all buffers of tokens x top-k x X rows (default 1)\n"
         "  --zero 0|1|2|3          ZeRO stage (default 0)\n"
         "  --micro-batch N         sequences per micro-batch (default 1)\n"
         "  --global-batch N        sequences per step (default dp x micro-batch)\n"
@@ -56,8 +59,8 @@ static void usage(FILE *o)
 struct opts {
     const char *model, *family, *plots;
     long layers, d_model, heads, kv_heads, d_ff, vocab, experts, experts_active, seq;
-    long gpus, gpn, dp, tp, pp, zero, mb, gbatch;
-    double tokens, gpu_mem;
+    long gpus, gpn, dp, tp, pp, ep, zero, mb, gbatch;
+    double tokens, gpu_mem, capacity;
     int recompute, overlap, json;
     double price[SZ_MAX_OFFERS];
     int nprice;
@@ -76,7 +79,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 {
     enum { O_MODEL = 256, O_FAMILY, O_LAYERS, O_DMODEL, O_HEADS, O_KVH, O_DFF, O_VOCAB,
            O_EXP, O_EXPA, O_SEQ, O_GPUS, O_GPN, O_DP, O_TP, O_PP, O_ZERO, O_MB, O_GB, O_RC,
-           O_OV, O_TOK, O_MEM, O_PRICE, O_LABEL, O_JSON, O_PLOTS, O_HELP, O_VERSION };
+           O_OV, O_TOK, O_MEM, O_EP, O_CAP, O_PRICE, O_LABEL, O_JSON, O_PLOTS, O_HELP, O_VERSION };
     static const struct option opts[] = {
         {"model", 1, 0, O_MODEL}, {"family", 1, 0, O_FAMILY}, {"layers", 1, 0, O_LAYERS},
         {"d-model", 1, 0, O_DMODEL}, {"heads", 1, 0, O_HEADS}, {"kv-heads", 1, 0, O_KVH},
@@ -85,7 +88,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
         {"gpus-per-node", 1, 0, O_GPN}, {"dp", 1, 0, O_DP}, {"tp", 1, 0, O_TP},
         {"pp", 1, 0, O_PP}, {"zero", 1, 0, O_ZERO}, {"micro-batch", 1, 0, O_MB},
         {"global-batch", 1, 0, O_GB}, {"recompute", 1, 0, O_RC}, {"overlap", 1, 0, O_OV},
-        {"tokens", 1, 0, O_TOK}, {"gpu-mem", 1, 0, O_MEM}, {"price", 1, 0, O_PRICE},
+        {"ep", 1, 0, O_EP}, {"capacity-factor", 1, 0, O_CAP}, {"tokens", 1, 0, O_TOK}, {"gpu-mem", 1, 0, O_MEM}, {"price", 1, 0, O_PRICE},
         {"label", 1, 0, O_LABEL}, {"json", 0, 0, O_JSON}, {"plots", 1, 0, O_PLOTS},
         {"help", 0, 0, O_HELP}, {"version", 0, 0, O_VERSION}, {0, 0, 0, 0}};
     static const struct { int id; long lo, hi; size_t off; } ints[] = {
@@ -103,6 +106,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
         {O_DP, 1, 1 << 24, offsetof(struct opts, dp)},
         {O_TP, 1, 1024, offsetof(struct opts, tp)},
         {O_PP, 1, 4096, offsetof(struct opts, pp)},
+        {O_EP, 1, 4096, offsetof(struct opts, ep)},
         {O_ZERO, 0, 3, offsetof(struct opts, zero)},
         {O_MB, 1, 1 << 20, offsetof(struct opts, mb)},
         {O_GB, 1, 1 << 30, offsetof(struct opts, gbatch)}};
@@ -146,6 +150,10 @@ static int parse_opts(int argc, char **argv, struct opts *o)
         case O_TOK:
             if (llmb_parse_double(optarg, 1, 1e18, &o->tokens) < 0)
                 return bad("--tokens", optarg, "a number of tokens in [1, 1e18]");
+            break;
+        case O_CAP:
+            if (llmb_parse_double(optarg, 0.01, 64, &o->capacity) < 0)
+                return bad("--capacity-factor", optarg, "a factor in [0.01, 64]");
             break;
         case O_MEM:
             if (llmb_parse_double(optarg, 0.001, 1e6, &o->gpu_mem) < 0)
@@ -254,6 +262,8 @@ static int build_target(const struct opts *o, const struct rr_run *run, struct s
         return llmb_error("--gpus %d: not a multiple of --tp %d x --pp %d", t->gpus, t->tp,
                           t->pp);
     t->dp = o->dp ? (int)o->dp : t->gpus / (t->tp * t->pp);
+    t->ep = o->ep ? (int)o->ep : 1;
+    t->capacity = o->capacity > 0 ? o->capacity : 1.0;
     t->gpus_per_node = (int)o->gpn;
     t->zero = (int)o->zero;
     t->global_batch = o->gbatch ? (int)o->gbatch : t->dp * t->cfg.batch;

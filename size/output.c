@@ -102,9 +102,13 @@ void sz_print(FILE *f, const struct sz_target *t, struct sz_offer *o, int n)
         fprintf(f, "; MoE %d experts, %d active", c->experts, c->experts_active);
     if (t->tokens > 0)
         fprintf(f, "; %.3g training tokens", t->tokens);
-    fprintf(f, "\nlayout: %d GPUs, dp %d x tp %d x pp %d, ZeRO %d, micro-batch %d (%d per step), "
-               "recompute %s, overlap %s\n", t->gpus, t->dp, t->tp, t->pp, t->zero, c->batch,
-            p0->m, rc_names[t->recompute],
+    fprintf(f, "\nlayout: %d GPUs, dp %d x tp %d x pp %d", t->gpus, t->dp, t->tp, t->pp);
+    if (c->experts > 1)
+        fprintf(f, ", ep %d (experts %d per GPU, all-to-all %.4g bytes, capacity factor %g)",
+                t->ep > 1 ? t->ep : 1, c->experts / (t->ep > 1 ? t->ep : 1), p0->ep_bytes,
+                t->capacity > 0 ? t->capacity : 1.0);
+    fprintf(f, ", ZeRO %d, micro-batch %d (%d per step), recompute %s, overlap %s\n", t->zero,
+            c->batch, p0->m, rc_names[t->recompute],
             t->overlap < 0 ? "as measured" : t->overlap ? "yes" : "no");
     fprintf(f, "memory per GPU: %.2f GB (weights %.2f, gradients %.2f, AdamW %.2f, activations "
                "%.2f); pipeline bubble %.1f%%\n\n", p0->mem.total / 1e9, p0->mem.weights / 1e9,
@@ -146,10 +150,11 @@ void sz_print(FILE *f, const struct sz_target *t, struct sz_offer *o, int n)
         const struct sz_projection *p = &x->proj;
         fprintf(f, "\n[%d] %s (%s)\n", k + 1, x->meas.label, x->run.file);
         if (p->ok)
-            fprintf(f, "  step (median): compute %.4g s, TP comm %.4g s, pipeline p2p %.4g s, "
-                       "bubble %.4g s, DP comm %.4g s (%.4g s exposed), optimizer %.4g s, host "
-                       "%.4g s; MFU %.1f%% of nominal, %.1f%% of measured peak\n",
-                    p->t_compute, p->t_tp, p->t_p2p, p->t_bubble, p->t_dp_total,
+            fprintf(f, "  step (median): compute %.4g s, TP comm %.4g s, EP all-to-all %.4g s, "
+                       "pipeline p2p %.4g s, bubble %.4g s, DP comm %.4g s (%.4g s exposed), "
+                       "optimizer %.4g s, host %.4g s; MFU %.1f%% of nominal, %.1f%% of measured "
+                       "peak\n",
+                    p->t_compute, p->t_tp, p->t_ep, p->t_p2p, p->t_bubble, p->t_dp_total,
                     p->t_dp_exposed, p->t_opt, p->t_other, 100 * p->mfu_nominal,
                     100 * p->mfu_measured);
         if (x->self.ok && x->self_meas_s > 0)
@@ -213,10 +218,12 @@ json_t *sz_json(const struct sz_target *t, struct sz_offer *o, int n)
     const struct llmb_model_config *c = &t->cfg;
     json_t *root = json_object();
     json_object_set_new(root, "target", json_pack(
-        "{s:s,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:o,s:s,s:o}", "model", c->name,
-        "layers", c->layers, "d_model", c->d_model, "seq", c->seq, "global_batch",
+        "{s:s,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:f,s:o,s:s,s:o}", "model",
+        c->name, "layers", c->layers, "d_model", c->d_model, "seq", c->seq, "global_batch",
         t->global_batch, "micro_batch", c->batch, "gpus", t->gpus, "dp", t->dp, "tp", t->tp,
-        "pp", t->pp, "zero", t->zero, "experts", c->experts, "tokens", jnum(t->tokens),
+        "pp", t->pp, "zero", t->zero, "experts", c->experts, "experts_active",
+        c->experts_active, "ep", t->ep > 1 ? t->ep : 1, "capacity_factor",
+        t->capacity > 0 ? t->capacity : 1.0, "tokens", jnum(t->tokens),
         "recompute", rc_names[t->recompute], "overlap",
         t->overlap < 0 ? json_string("as measured") : json_boolean(t->overlap)));
     int *idx = malloc((size_t)(n > 0 ? n : 1) * sizeof *idx);
@@ -236,6 +243,8 @@ json_t *sz_json(const struct sz_target *t, struct sz_offer *o, int n)
             json_object_set_new(e, "micro_batches", json_integer(p->m));
             json_object_set_new(e, "params", jnum(p->params));
             json_object_set_new(e, "flops_per_token", jnum(p->flops_per_token));
+            json_object_set_new(e, "expert_params", jnum(p->expert_params));
+            json_object_set_new(e, "ep_alltoall_bytes", jnum(p->ep_bytes));
             json_object_set_new(e, "step_s", jband(p->step_s));
             json_object_set_new(e, "tokens_per_s", jband(p->tokens_per_s));
             json_object_set_new(e, "days", jband(p->days));
@@ -246,8 +255,8 @@ json_t *sz_json(const struct sz_target *t, struct sz_offer *o, int n)
             json_object_set_new(e, "mfu_measured", jnum(p->mfu_measured));
             json_object_set_new(e, "bubble", jnum(p->bubble));
             json_object_set_new(e, "terms_s", json_pack(
-                "{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "compute", jnum(p->t_compute), "tp_comm",
-                jnum(p->t_tp), "pp_p2p", jnum(p->t_p2p), "bubble", jnum(p->t_bubble),
+                "{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "compute", jnum(p->t_compute),
+                "tp_comm", jnum(p->t_tp), "ep_alltoall", jnum(p->t_ep), "pp_p2p", jnum(p->t_p2p), "bubble", jnum(p->t_bubble),
                 "dp_comm", jnum(p->t_dp_total), "dp_exposed", jnum(p->t_dp_exposed),
                 "optimizer", jnum(p->t_opt), "host", jnum(p->t_other)));
             json_object_set_new(e, "memory_bytes", json_pack(

@@ -11,7 +11,12 @@
  *     forward (selective) to the backward;
  *   tensor parallelism: 2 allreduces of mb x seq x d_model x 4 bytes per layer forward, 2
  *     backward (2 more with full recomputation), on the intra-node tier at p = tp;
- *   pipeline: (m + pp - 1) slots of forward + backward + TP + two point-to-point transfers of
+ *   expert parallelism (MoE, --ep): per MoE layer and micro-batch an all-to-all dispatch and
+ *     combine forward, the same backward (2 more with full recomputation), each of
+ *     mb x seq x top-k x d_model x 4 x capacity bytes per GPU, at p = ep on the intra-node tier
+ *     when an EP group (tp x ep consecutive GPUs) fits in a node, else the inter tier; the
+ *     experts' weights sharded over ep, their gradients reduced over dp / ep;
+ *   pipeline: (m + pp - 1) slots of forward + backward + TP + EP + two point-to-point transfers of
  *     the activations (sendrecv fit, inter-node tier when the job spans nodes); the bubble
  *     (pp-1)/(m+pp-1);
  *   data parallelism: the gradients of a stage (4 x params / (tp pp) bytes) in buckets of the
@@ -69,10 +74,19 @@ const char *const sz_assumptions[] = {
     "data-parallel gradients overlap the last micro-batch's backward (the whole step for ZeRO "
     "3) as the reporter's step-time model prices it, with the progress factor and stall the run "
     "measured; no straggler wait is added",
-    "mixture of experts: every token runs experts_active experts' FFN GEMMs, each expert's "
-    "GEMM on experts_active/experts of the tokens; the router's GEMMs replicated over tensor "
-    "parallelism; experts replicated over data parallelism (no expert parallelism, no "
-    "alltoall)",
+    "mixture of experts: every token runs experts_active experts' FFN GEMMs; the load is "
+    "perfectly balanced: each of a GPU's experts / ep experts gets ep x experts_active / experts "
+    "of its tokens (no expert idles or overflows, no token dropped); the router's GEMMs "
+    "replicated over tensor parallelism",
+    "expert parallelism (--ep, Megatron-Core's rank order tp-ep-dp-pp): an EP group is ep data-"
+    "parallel ranks tp apart (tp x ep consecutive GPUs); a GPU holds experts / ep experts' FFN, "
+    "the rest of the model replicated over dp; the expert weights' gradients reduced (ZeRO: "
+    "sharded) over the dp / ep GPUs holding the same experts; per MoE layer and micro-batch 4 "
+    "all-to-alls (dispatch and combine, forward and backward; 6 with full recomputation) of "
+    "mb x seq x top-k x d_model x 4 bytes x the capacity factor per GPU (every GPU of a TP "
+    "group sends its whole micro-batch: no sequence parallelism), as the alltoall fit prices "
+    "them at p = ep, not overlapped with compute; the capacity factor pads the messages only, "
+    "not the experts' GEMMs",
     "the band is the model evaluated on the 10th and on the 90th percentiles of every measured "
     "sample at once (and the comm fits' rms residual): the spread the run measured, carried "
     "through as if all parts were fast or slow together; it is not a statistical confidence "
@@ -97,14 +111,20 @@ static void note(struct sz_projection *p, const char *fmt, ...)
 }
 
 /* ---------------------------------------------------------------- memory */
-static void memory(const struct sz_target *t, double params, int m, struct sz_memory *out)
+/* ep > 1: expert (the experts' FFN parameters of the model) sharded over ep, its ZeRO group the
+ * dp / ep GPUs holding the same experts; the rest replicated over dp. */
+static void memory(const struct sz_target *t, double params, double expert, int ep, int m,
+                   struct sz_memory *out)
 {
-    struct llmb_model_memory mm;
-    double shard = params / ((double)t->tp * t->pp);
+    struct llmb_model_memory mm, me;
+    double mp = (double)t->tp * t->pp, ex = ep > 1 ? expert : 0;
     memset(out, 0, sizeof *out);
-    if (llmb_zero_memory(shard, &llmb_state_fp32, t->zero, t->dp, &mm) < 0)
+    if (llmb_zero_memory((params - ex) / mp, &llmb_state_fp32, t->zero, t->dp, &mm) < 0 ||
+        llmb_zero_memory(ex / mp / ep, &llmb_state_fp32, t->zero, t->dp / ep, &me) < 0)
         return;
-    out->weights = mm.weights_bytes, out->grads = mm.grads_bytes, out->optimizer = mm.adamw_bytes;
+    out->weights = mm.weights_bytes + me.weights_bytes;
+    out->grads = mm.grads_bytes + me.grads_bytes;
+    out->optimizer = mm.adamw_bytes + me.adamw_bytes;
     const struct llmb_model_config *c = &t->cfg;
     int stage_layers = (c->layers + t->pp - 1) / t->pp, in_flight = t->pp < m ? t->pp : m;
     out->activations = 2.0 * llmb_model_activation_bytes(c, t->tp, 0, t->recompute) *
@@ -160,7 +180,7 @@ static void compute_mb(const struct sz_measured *m, const struct llmb_plan *plan
                        struct compute_flags *cf)
 {
     const struct llmb_model_config *c = &t->cfg;
-    double tp = t->tp, E = c->experts, K = c->experts_active;
+    double tp = t->tp, E = c->experts, K = c->experts_active, ep = t->ep > 1 ? t->ep : 1;
     memset(mt, 0, sizeof *mt);
     for (int i = 0; i < plan->ngemm; i++) {
         const struct llmb_plan_gemm *g = &plan->gemm[i];
@@ -168,9 +188,10 @@ static void compute_mb(const struct sz_measured *m, const struct llmb_plan *plan
             continue;
         int router = strncmp(g->name, "router", 6) == 0; /* replicated over tp */
         double call = g->flops / g->count / (router ? 1 : tp), calls = g->count;
-        if (E > 1 && K > 0 && is_ffn(g->name)) /* the plan: K calls of all tokens; in fact E
-                                                   experts see K/E of the tokens each */
-            call *= K / E, calls *= E / K;
+        if (E > 1 && K > 0 && is_ffn(g->name)) /* the plan: K calls of all tokens; in fact a
+                                                   GPU's E/ep experts see ep K/E of its tokens
+                                                   each (balanced): the same FLOPs */
+            call *= ep * K / E, calls *= E / (K * ep);
         int head = strncmp(g->name, "lm_head", 7) == 0;
         int fwd = strstr(g->name, ".fwd") != NULL;
         double s = gemm_time(m, b, call, calls, cf);
@@ -266,32 +287,46 @@ static int check_layout(const struct sz_measured *m, const struct sz_target *t,
     if (t->pp > c->layers)
         return snprintf(p->why, sizeof p->why, "--pp %d: more stages than the %d layers of %s",
                         t->pp, c->layers, c->name), -1;
+    int ep = t->ep > 1 ? t->ep : 1;
+    if (ep > 1 && c->experts < 1)
+        return snprintf(p->why, sizeof p->why, "--ep %d: %s is a dense model (no experts to "
+                        "distribute)", ep, c->name), -1;
+    if (ep > c->experts && c->experts > 0)
+        return snprintf(p->why, sizeof p->why, "--ep %d: more than the %d experts of %s", ep,
+                        c->experts, c->name), -1;
+    if (ep > 1 && c->experts % ep)
+        return snprintf(p->why, sizeof p->why, "--ep %d: must divide the %d experts of %s",
+                        ep, c->experts, c->name), -1;
+    if (t->dp % ep)
+        return snprintf(p->why, sizeof p->why, "--ep %d: must divide --dp %d (expert-parallel "
+                        "groups are made of data-parallel ranks)", ep, t->dp), -1;
     if (t->global_batch % ((long long)t->dp * c->batch))
         return snprintf(p->why, sizeof p->why, "--global-batch %d: must be a multiple of --dp "
                         "%d x --micro-batch %d", t->global_batch, t->dp, c->batch), -1;
     return 0;
 }
 
-/* DP communication of one step, seconds, and its bucket count. */
+/* The gradients' communication of one step over a group of dp GPUs (the data-parallel group,
+ * or the experts' dp / ep), seconds; its bucket count added to *nbuckets. */
 static double dp_comm(const struct sz_measured *m, const struct sz_target *t,
-                      struct sz_projection *p, int tier, double grad_bytes, int mbs, int b,
-                      int *nbuckets)
+                      struct sz_projection *p, int tier, int dp, double grad_bytes, int mbs,
+                      int b, int *nbuckets)
 {
     double bucket = m->bucket_bytes > 0 ? m->bucket_bytes : SZ_DEFAULT_BUCKET;
     int nb = (int)ceil(grad_bytes / bucket);
-    *nbuckets = nb;
-    if (t->dp <= 1 || nb == 0)
+    if (dp <= 1 || nb == 0)
         return 0;
+    *nbuckets += nb;
     double last = grad_bytes - (nb - 1) * bucket, s = 0;
     for (int pass = 0; pass < 2; pass++) { /* full buckets, then the last */
         double sz = pass ? last : bucket, n = pass ? 1 : nb - 1;
         if (n <= 0)
             continue;
         if (t->zero <= 1)
-            s += n * comm(m, p, LLMB_COLL_ALLREDUCE, tier, t->dp, sz, b);
+            s += n * comm(m, p, LLMB_COLL_ALLREDUCE, tier, dp, sz, b);
         else
-            s += n * (comm(m, p, LLMB_COLL_REDUCE_SCATTER, tier, t->dp, sz, b) +
-                      comm(m, p, LLMB_COLL_ALLGATHER, tier, t->dp, sz, b) *
+            s += n * (comm(m, p, LLMB_COLL_REDUCE_SCATTER, tier, dp, sz, b) +
+                      comm(m, p, LLMB_COLL_ALLGATHER, tier, dp, sz, b) *
                           (t->zero >= 3 ? 2.0 * mbs : 1.0));
     }
     if (b == SZ_MED && m->train_factor != 1)
@@ -315,8 +350,10 @@ void sz_project(const struct sz_measured *m, const struct sz_target *t, struct s
     llmb_model_count(c, &pc);
     p->params = (double)pc.total;
     p->flops_per_token = llmb_model_flops_per_token(c);
+    p->expert_params = (double)pc.experts_total;
     p->bubble = sz_bubble(t->pp, p->m);
-    memory(t, p->params, p->m, &p->mem);
+    int ep = t->ep > 1 ? t->ep : 1;
+    memory(t, p->params, p->expert_params, ep, p->m, &p->mem);
     struct llmb_plan plan;
     if (llmb_plan_build(&plan, c) < 0) {
         snprintf(p->why, sizeof p->why, "the plan of %s could not be built", c->name);
@@ -326,11 +363,21 @@ void sz_project(const struct sz_measured *m, const struct sz_target *t, struct s
     int tp_tier = t->tp <= gpn ? RR_INTRA : RR_INTER;
     int pp_tier = p->nodes > 1 ? RR_INTER : RR_INTRA;
     int dp_tier = (long)t->tp * t->dp <= gpn ? RR_INTRA : RR_INTER;
+    int ep_tier = (long)t->tp * ep <= gpn ? RR_INTRA : RR_INTER;
     int overlap = t->overlap >= 0 ? t->overlap : m->overlap;
     int stage_layers = (c->layers + t->pp - 1) / t->pp;
     double act_bytes = (double)c->batch * c->seq * c->d_model * SZ_ELEM_BYTES;
-    double grad_bytes = SZ_ELEM_BYTES * p->params / ((double)t->tp * t->pp);
-    double upd_params = p->params / ((double)t->tp * t->pp) / (t->zero >= 1 ? t->dp : 1);
+    /* with expert parallelism the experts' FFN weights (ex) apart: / ep, their group dp / ep */
+    double mp = (double)t->tp * t->pp, ex = ep > 1 ? p->expert_params : 0;
+    double grad_bytes = SZ_ELEM_BYTES * (p->params - ex) / mp;
+    double ex_grad_bytes = SZ_ELEM_BYTES * ex / mp / ep;
+    double upd_params = (p->params - ex) / mp / (t->zero >= 1 ? t->dp : 1) +
+                        ex / mp / ep / (t->zero >= 1 ? t->dp / ep : 1);
+    /* one all-to-all: a GPU's tokens of a micro-batch, each to top-k experts (nccl-tests S:
+     * the whole send buffer, S / ep to each peer) */
+    p->ep_bytes = ep > 1 ? (double)c->batch * c->seq * c->experts_active * c->d_model *
+                               SZ_ELEM_BYTES * (t->capacity > 0 ? t->capacity : 1.0)
+                         : 0;
     struct compute_flags cf = {0, 0, INFINITY, 0, 0, "", ""};
     p->ok = 1;
     for (int b = 0; b < SZ_NBANDS; b++) {
@@ -348,10 +395,14 @@ void sz_project(const struct sz_measured *m, const struct sz_target *t, struct s
                                      comm(m, p, LLMB_COLL_ALLREDUCE, tp_tier, t->tp, act_bytes, b)
                                : 0;
         double tpp = t->pp > 1 ? 2 * comm(m, p, LLMB_COLL_SENDRECV, pp_tier, 2, act_bytes, b) : 0;
-        double slot = tf + tb + ttp + tpp;
+        double tep = ep > 1 ? stage_layers * ntp * /* 4 (6 with full recomputation) */
+                                  comm(m, p, LLMB_COLL_ALLTOALL, ep_tier, ep, p->ep_bytes, b)
+                            : 0;
+        double slot = tf + tb + ttp + tep + tpp;
         double pipe = (p->m + t->pp - 1) * slot;
-        int nb;
-        double sdp = dp_comm(m, t, p, dp_tier, grad_bytes, p->m, b, &nb);
+        int nb = 0;
+        double sdp = dp_comm(m, t, p, dp_tier, t->dp, grad_bytes, p->m, b, &nb) +
+                     dp_comm(m, t, p, dp_tier, t->dp / ep, ex_grad_bytes, p->m, b, &nb);
         double sopt = upd_params * (m->adamw_s_per_param[b] > 0 ? m->adamw_s_per_param[b]
                                                                  : 28.0 / (m->stream_gbs * 1e9));
         struct rr_params rp;
@@ -385,6 +436,7 @@ void sz_project(const struct sz_measured *m, const struct sz_target *t, struct s
             p->t_compute = p->m * (tf + tb);
             p->t_tp = p->m * ttp;
             p->t_p2p = p->m * tpp;
+            p->t_ep = p->m * tep;
             p->t_bubble = (t->pp - 1) * slot;
             p->t_dp_total = sdp;
             p->t_dp_exposed = terms[RR_T_INTRA] + terms[RR_T_INTER];
@@ -422,6 +474,9 @@ void sz_project(const struct sz_measured *m, const struct sz_target *t, struct s
     if (t->tp > gpn)
         note(p, "--tp %d spans nodes (%d GPUs per node): its allreduces priced on the inter-node "
              "tier", t->tp, gpn);
+    if (ep > 1 && (long)t->tp * ep > gpn)
+        note(p, "--ep %d (x --tp %d) spans nodes (%d GPUs per node): its all-to-alls priced on "
+             "the inter-node tier", ep, t->tp, gpn);
     if (t->gpu_mem_bytes > 0 && p->mem.total > t->gpu_mem_bytes)
         note(p, "memory: %.1f GB per GPU needed, %.1f GB given (--gpu-mem): does not fit",
              p->mem.total / 1e9, t->gpu_mem_bytes / 1e9);

@@ -142,7 +142,9 @@ const struct sz_comm_fit *sz_fit_for(const struct sz_measured *m, int coll, int 
                                      int *substitute);
 
 /* Memory per GPU of a layout, bytes (lib/model.h's ZeRO and activation accounting at fp32):
- * the model states of params / (tp x pp) parameters by ZeRO stage over dp; activations of one
+ * the model states of params / (tp x pp) parameters by ZeRO stage over dp (with expert
+ * parallelism: the dense part so, the experts' FFN weights / (tp x pp x ep) by ZeRO stage over
+ * the expert-data-parallel group of dp / ep GPUs); activations of one
  * micro-batch per layer (Korthikanti et al. 2022, doubled for 4-byte elements) times the
  * layers of a stage and the micro-batches in flight on the first stage (min(pp, m)). */
 struct sz_memory {
@@ -154,6 +156,10 @@ struct sz_target {
     struct llmb_model_config cfg; /* batch = micro-batch, seq = sequence length */
     int gpus, gpus_per_node;      /* gpus_per_node 0: the run's ranks per node */
     int dp, tp, pp;
+    int ep;                       /* expert-parallel degree (MoE), carved out of dp: divides
+                                     the experts and dp; 0 or 1: none */
+    double capacity;              /* MoE capacity factor of the all-to-all buffers (tokens x
+                                     top-k x capacity rows); 0: 1.0 */
     int zero;                     /* 0..3 */
     int global_batch;             /* sequences per step */
     double tokens;                /* training tokens (0: no time to train) */
@@ -173,6 +179,10 @@ struct sz_projection {
     double mfu_nominal, mfu_measured; /* at the median */
     /* the median's decomposition, seconds per step */
     double t_compute, t_tp, t_p2p, t_bubble, t_dp_total, t_dp_exposed, t_opt, t_other;
+    double t_ep;                  /* expert parallelism's all-to-alls (in the pipeline slots) */
+    double ep_bytes;              /* one all-to-all's send buffer per GPU (nccl-tests S), bytes;
+                                     0 without expert parallelism */
+    double expert_params;         /* llmb_model_count's experts_total (0 dense) */
     double bubble;                /* (p-1)/(m+p-1) */
     double params, flops_per_token; /* llmb_model_count total, llmb_model_flops_per_token */
     struct sz_memory mem;

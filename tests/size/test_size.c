@@ -1,8 +1,9 @@
 /* Unit tests of llmbench-size's formulas (size/fit.c, size/memory.c, size/project.c) against
  * worked examples computed by hand in the comments: ring and tree collectives, the pipeline
  * bubble, the line fit on exact data, interpolation in log(FLOPs), the cost arithmetic, MoE
- * parameter and FLOP counts and ZeRO memory as the projection takes them from lib/model.h, and
- * a whole projection (8 GPUs, DP 8) on a hand-made measurement. */
+ * parameter and FLOP counts and ZeRO memory as the projection takes them from lib/model.h, a
+ * whole projection (8 GPUs, DP 8) on a hand-made measurement, and expert parallelism (Mixtral
+ * 8x7B, ep 8): all-to-all bytes and time, memory, gradient groups, the layout checks. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -101,8 +102,8 @@ static void test_cost(void **state)
 }
 
 /* A hand-made measurement: every GEMM at 100 GFLOP/s, no kernel measured (STREAM 10 GB/s),
- * AdamW 1 ns a parameter, allreduce and sendrecv on the intra tier alpha 10 us, beta 10 GB/s
- * (the same in every band, no residual), no overlap, no host time. */
+ * AdamW 1 ns a parameter, allreduce, sendrecv and alltoall on the intra tier alpha 10 us, beta
+ * 10 GB/s (the same in every band, no residual), no overlap, no host time. */
 static struct sz_measured fake;
 static double fl[1] = {1e9}, rate[1] = {100};
 
@@ -119,8 +120,8 @@ static void make_fake(void)
     fake.stream_gbs = 10, fake.peak_nominal = 200, fake.peak_measured = 100;
     fake.ranks_per_node = 8, fake.bucket_bytes = 25.0 * 1024 * 1024, fake.progress = 1;
     fake.train_factor = 1, fake.compute_factor = 1;
-    int colls[2] = {LLMB_COLL_ALLREDUCE, LLMB_COLL_SENDRECV};
-    for (int i = 0; i < 2; i++) {
+    int colls[3] = {LLMB_COLL_ALLREDUCE, LLMB_COLL_SENDRECV, LLMB_COLL_ALLTOALL};
+    for (int i = 0; i < 3; i++) {
         struct sz_comm_fit *f = &fake.fit[colls[i]][RR_INTRA];
         f->ok = 1, f->coll = colls[i], f->tier = RR_INTRA, f->p0 = 8;
         snprintf(f->group, sizeof f->group, "intra");
@@ -239,13 +240,122 @@ static void test_moe(void **state)
     assert_true(m.t_compute > d.t_compute && m.t_compute < 3 * d.t_compute);
 }
 
+static int has_note(const struct sz_projection *p, const char *s)
+{
+    for (int i = 0; i < p->nnotes; i++)
+        if (strstr(p->notes[i], s))
+            return 1;
+    return 0;
+}
+
+static void test_expert_parallel(void **state)
+{
+    (void)state;
+    make_fake();
+    struct sz_target t;
+    memset(&t, 0, sizeof t);
+    /* Mixtral 8x7B (lib/model.c): L 32, C 4096, F 14336, 32 heads, 8 kv heads (qkv 6144 rows),
+     * V 32000 untied, 8 experts, top 2.  One expert 3 x 14336 x 4096 = 176160768; per layer
+     * 8 experts 1409286144 + qkv 25165824 + out 16777216 + router 32768 + norms 8192 =
+     * 1451270144; x 32 + embedding and head 2 x 131072000 + final norm 4096 = 46702792704.
+     * Experts: 32 x 1409286144 = 45097156608; the rest (dense) 1605636096. */
+    assert_int_equal(llmb_model_config_init(&t.cfg, "mixtral-8x7b", 0, 1, 4096), 0);
+    t.gpus = t.dp = 8, t.tp = t.pp = 1, t.gpus_per_node = 8, t.global_batch = 8;
+    t.ep = 8, t.price = NAN;
+    struct sz_projection p, d;
+    sz_project(&fake, &t, &p);
+    assert_true(p.ok);
+    assert_int_equal(p.m, 1);
+    near(p.params, 46702792704.0, 0), near(p.expert_params, 45097156608.0, 0);
+    /* one all-to-all: 1 x 4096 tokens x top-2 x 4096 x 4 bytes = 134217728 per GPU; at p 8:
+     * 7 alpha + 7/8 S/beta = 7e-5 + 0.875 x 0.0134217728 = 0.0118140512 s; 4 a layer (dispatch
+     * and combine, forward and backward), 32 layers, one micro-batch: 1.5121985536 s */
+    near(p.ep_bytes, 134217728.0, 0);
+    near(p.t_ep, 128 * 0.0118140512, 1e-12);
+    /* memory, ZeRO 0: the dense 1605636096 + an eighth of the experts 5637144576 =
+     * 7242780672 parameters a GPU: 4 B weights, 4 B gradients, 8 B AdamW */
+    near(p.mem.weights, 28971122688.0, 0), near(p.mem.grads, 28971122688.0, 0);
+    near(p.mem.optimizer, 57942245376.0, 0);
+    near(p.t_opt, 7242780672.0 * 1e-9, 1e-12);
+    /* gradients: the dense 4 x 1605636096 = 6422544384 bytes over dp 8, 25 MiB buckets: 245
+     * full (ring 14e-5 + 1.75 x 2.62144e-3 = 4.72752e-3 s; tree 6e-5 + 5.24288e-3) and one
+     * of 16384 bytes (tree 6e-5 + 3.2768e-6 = 6.32768e-5 s): 1.1583056768 s; the experts'
+     * over dp / ep = 1 GPU: none */
+    near(p.t_dp_total, 245 * 4.72752e-3 + 6.32768e-5, 1e-9);
+    near(p.step_s[SZ_MED], p.t_compute + p.t_ep + p.t_dp_total + p.t_opt, 1e-12);
+
+    /* without expert parallelism: no all-to-all, every expert on every GPU, the same compute
+     * (the GEMM rate is flat here: only the shapes change, not the FLOPs) */
+    t.ep = 1;
+    sz_project(&fake, &t, &d);
+    assert_true(d.ok);
+    assert_true(d.t_ep == 0 && d.ep_bytes == 0);
+    near(d.mem.weights, 4 * 46702792704.0, 0);
+    near(d.t_compute, p.t_compute, 1e-12);
+
+    /* 16 GPUs on 2 nodes, dp 16, ep 8, ZeRO 1: the EP group (8 consecutive GPUs) stays in a
+     * node, the same all-to-all; the experts' gradients, 4 x 5637144576 = 22548578304 bytes,
+     * over dp / ep = 2 GPUs: 860 buckets of ring 2e-5 + 2.62144e-3 s and one of 4194304 bytes,
+     * ring 2e-5 + 4.194304e-4 s: 2.2720778304 s; the dense over 16: 245 x ring (30e-5 +
+     * 1.875 x 2.62144e-3 = 5.2152e-3 s) + tree of 16384 bytes (8e-5 + 3.2768e-6 s):
+     * 1.2778072768 s (the inter-node tier, priced at the intra fit here, flagged).  AdamW
+     * state: 8 x (1605636096 / 16 + 5637144576 / 2) = 23351396352 bytes */
+    t.gpus = t.dp = 16, t.ep = 8, t.global_batch = 16, t.zero = 1;
+    sz_project(&fake, &t, &p);
+    assert_true(p.ok);
+    near(p.t_ep, 128 * 0.0118140512, 1e-12);
+    near(p.t_dp_total, 2.2720778304 + 1.2778072768, 1e-9);
+    near(p.mem.optimizer, 23351396352.0, 0);
+    assert_false(has_note(&p, "spans nodes"));
+    assert_true(has_note(&p, "allreduce inter-node tier not measured"));
+
+    /* 2 GPUs a node: an EP group of 4 spans nodes, its all-to-all on the inter-node tier (not
+     * measured here: the intra fit stands in, flagged); capacity factor 1.25: 1.25x the bytes */
+    t.gpus = t.dp = 8, t.ep = 4, t.global_batch = 8, t.zero = 0, t.gpus_per_node = 2;
+    t.capacity = 1.25;
+    sz_project(&fake, &t, &p);
+    assert_true(p.ok);
+    near(p.ep_bytes, 1.25 * 134217728.0, 0);
+    /* 3 alpha + 3/4 S/beta at p 4 */
+    near(p.t_ep, 128 * (3e-5 + 0.75 * 1.25 * 134217728.0 / 1e10), 1e-12);
+    assert_true(has_note(&p, "--ep 4 (x --tp 1) spans nodes"));
+    assert_true(has_note(&p, "alltoall inter-node tier not measured"));
+    t.gpus_per_node = 8, t.capacity = 0;
+
+    /* no alltoall curve: not projected, said why */
+    fake.fit[LLMB_COLL_ALLTOALL][RR_INTRA].ok = 0;
+    sz_project(&fake, &t, &p);
+    assert_false(p.ok);
+    assert_true(has_note(&p, "alltoall on the intra-node tier: not measured"));
+    fake.fit[LLMB_COLL_ALLTOALL][RR_INTRA].ok = 1;
+
+    /* the layout checks: one line each, starting with the option (main.c: status 2) */
+    t.ep = 3;
+    sz_project(&fake, &t, &p);
+    assert_false(p.ok);
+    assert_string_equal(p.why, "--ep 3: must divide the 8 experts of mixtral-8x7b");
+    t.ep = 16, t.gpus = t.dp = 16, t.global_batch = 16;
+    sz_project(&fake, &t, &p);
+    assert_false(p.ok);
+    assert_string_equal(p.why, "--ep 16: more than the 8 experts of mixtral-8x7b");
+    t.ep = 8, t.gpus = t.dp = 4, t.global_batch = 4;
+    sz_project(&fake, &t, &p);
+    assert_false(p.ok);
+    assert_non_null(strstr(p.why, "--ep 8: must divide --dp 4"));
+    assert_int_equal(llmb_model_config_init(&t.cfg, "tiny", 0, 1, 64), 0);
+    t.ep = 2;
+    sz_project(&fake, &t, &p);
+    assert_false(p.ok);
+    assert_non_null(strstr(p.why, "--ep 2: tiny is a dense model"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ring_tree),      cmocka_unit_test(test_bubble),
         cmocka_unit_test(test_fit_exact),      cmocka_unit_test(test_interp_log),
         cmocka_unit_test(test_cost),           cmocka_unit_test(test_moe),
-        cmocka_unit_test(test_projection_dp8),
+        cmocka_unit_test(test_projection_dp8), cmocka_unit_test(test_expert_parallel),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
