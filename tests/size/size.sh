@@ -1,12 +1,12 @@
 #!/bin/sh
 # llmbench-size on the demo run (tests/report/demo-2rank-avx512.json): one offer, two offers
-# ranked by price, JSON, plots when gnuplot exists, a MoE target, and bad input (one line,
-# status 2).
+# ranked by price, JSON, plots when gnuplot exists, a MoE target with and without expert
+# parallelism, and bad input (one line, status 2).
 . "$top_srcdir/tests/tap.sh"
 S=$top_builddir/llmbench-size
 PY=${PYTHON3:-python3}
 DEMO=$top_srcdir/tests/report/demo-2rank-avx512.json
-tap_plan 15
+tap_plan 22
 t=$(tap_tmpdir)
 trap 'rm -rf "$t"' EXIT
 
@@ -74,6 +74,33 @@ assert m["flops_per_token"] > d["flops_per_token"]
 assert m["step_s"]["median"] > d["step_s"]["median"]
 PY
 
+# expert parallelism: Mixtral 8x7B on 16 GPUs (2 nodes of 8), dp 16, ep 8 against ep 1
+MIX="--model mixtral-8x7b --seq 1024 --gpus 16 --gpus-per-node 8 --global-batch 16"
+"$S" $MIX --ep 8 "$DEMO" > "$t/ep.txt" 2>&1
+rc=$?
+tap_check "--ep 8: status 0 ($rc), shown in the layout with the all-to-all's bytes" \
+    sh -c "[ $rc = 0 ] && grep -q '^layout: 16 GPUs, dp 16 x tp 1 x pp 1, ep 8 (experts 1 per GPU, all-to-all 3.355e+07 bytes' '$t/ep.txt' && grep -q 'EP all-to-all [0-9.e+-]* s' '$t/ep.txt'"
+"$S" --json $MIX --ep 1 "$DEMO" > "$t/ep1.json" 2>&1 &&
+"$S" --json $MIX --ep 8 "$DEMO" > "$t/ep8.json" 2>&1
+tap_check "--ep 8 against 1: all-to-all priced, experts' memory / 8, less gradient traffic" \
+    "$PY" - "$t/ep1.json" "$t/ep8.json" <<'PY'
+import json, sys
+(d1, a), (d8, b) = ((d["target"], d["offers"][0]) for d in
+                    (json.load(open(f)) for f in sys.argv[1:3]))
+assert d1["ep"] == 1 and d8["ep"] == 8 and d8["capacity_factor"] == 1, (d1, d8)
+# 1024 tokens x top-2 x 4096 x 4 bytes
+assert b["ep_alltoall_bytes"] == 1024 * 2 * 4096 * 4, b["ep_alltoall_bytes"]
+assert a["terms_s"]["ep_alltoall"] == 0 and b["terms_s"]["ep_alltoall"] > 0
+# weights: 4 bytes x (dense + experts / 8) against 4 bytes x all
+P, X = a["params"], a["expert_params"]
+assert abs(b["memory_bytes"]["weights"] / (4 * (P - X + X / 8)) - 1) < 1e-8, b["memory_bytes"]
+assert abs(a["memory_bytes"]["weights"] / (4 * P) - 1) < 1e-8
+assert b["terms_s"]["dp_comm"] < a["terms_s"]["dp_comm"]
+assert b["flops_per_token"] == a["flops_per_token"]
+PY
+tap_check "--ep 8: the alltoall curve's extension from 2 ranks is flagged" \
+    grep -q "alltoall (world): 8 ranks, measured at 2" "$t/ep.txt"
+
 # bad input: one line on stderr, status 2
 bad() {     # bad DESCRIPTION PATTERN ARGS...
     d=$1 pat=$2; shift 2
@@ -105,3 +132,9 @@ PY
 bad "a run without a compute phase" "nocompute.json: phases.compute" "$t/nocompute.json"
 bad "a GEMM time that is a string, named by its JSON path" \
     "phases.compute.ranks\[1\].gemm\[3\].summary.median_s" "$t/badgemm.json"
+bad "--ep that does not divide the experts" "--ep 3: must divide the 8 experts" $MIX --ep 3 "$DEMO"
+bad "--ep above the experts" "--ep 16: more than the 8 experts" $MIX --ep 16 "$DEMO"
+bad "--ep that does not divide dp" "--ep 8: must divide --dp 4" \
+    --model mixtral-8x7b --seq 1024 --gpus 4 --ep 8 "$DEMO"
+bad "--ep on a dense model" "--ep 2: llama-7b is a dense model" \
+    --model llama-7b --seq 256 --gpus 2 --ep 2 "$DEMO"
