@@ -217,6 +217,21 @@ static size_t utf8_len(const unsigned char *p)
     return n;
 }
 
+int llmb_unicode_ctl(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t n = utf8_len(p);
+    if (n == 1)
+        return *p < 0x20 || *p == 0x7f;
+    if (n == 0)
+        return 0;
+    unsigned cp = p[0] & (0x7f >> n);
+    for (size_t i = 1; i < n; i++)
+        cp = cp << 6 | (p[i] & 0x3f);
+    return (cp >= 0x80 && cp <= 0x9f) || cp == 0x61c || cp == 0x200e || cp == 0x200f ||
+           (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
 char *llmb_escape_ctl(const char *in, char *out, size_t len)
 {
     static const char hex[] = "0123456789abcdef";
@@ -238,8 +253,13 @@ char *llmb_escape_ctl(const char *in, char *out, size_t len)
                 memcpy(e, named, 3), el = 2;
             else
                 e[0] = '\\', e[1] = 'x', e[2] = hex[*p >> 4], e[3] = hex[*p & 15], el = 4;
-        } else if (n == 2 && p[0] == 0xc2 && p[1] < 0xa0) { /* C1 control, U+0080-U+009F */
-            memcpy(e, "\\u00", 4), e[4] = hex[p[1] >> 4], e[5] = hex[p[1] & 15], el = 6;
+        } else if (n > 1 && llmb_unicode_ctl((const char *)p)) { /* C1, bidi, separators */
+            unsigned cp = p[0] & (0x7f >> n);
+            for (size_t i = 1; i < n; i++)
+                cp = cp << 6 | (p[i] & 0x3f);
+            e[0] = '\\', e[1] = 'u', el = 6;
+            for (int k = 0; k < 4; k++)
+                e[2 + k] = hex[(cp >> (12 - 4 * k)) & 15];
         } else if (n == 0) { /* not UTF-8: the byte in hex */
             e[0] = '\\', e[1] = 'x', e[2] = hex[*p >> 4], e[3] = hex[*p & 15], el = 4, n = 1;
         } else {

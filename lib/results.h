@@ -54,9 +54,16 @@ json_t *llmb_json_seconds(double s);
 #define LLMB_PARSE_VALUE_B 48
 #define LLMB_PARSE_OBJECT_B 320
 
-/* in with its control characters (C0, DEL, C1) and bytes that are not UTF-8 made visible:
- * \n \r \t, \xHH or \u00HH; into out (len bytes), cut at a character boundary.  One line
- * of printable text whatever a results file holds.  Returns out. */
+/* 1 when the UTF-8 character at s is a control character: C0 and DEL, C1 (U+0080-U+009F), the
+ * bidirectional controls (U+061C, U+200E, U+200F, U+202A-U+202E, U+2066-U+2069: they reorder
+ * what a terminal or an editor shows, "Trojan Source", CVE-2021-42574) and the line and
+ * paragraph separators U+2028, U+2029; else 0 (also for bytes that are not UTF-8). */
+int llmb_unicode_ctl(const char *s);
+
+/* in with its control characters (llmb_unicode_ctl) and bytes that are not UTF-8 made
+ * visible: \n \r \t, \xHH or \uHHHH; into out (len bytes), cut at a character boundary.
+ * One line of printable text, shown in the order it is stored, whatever a results file holds.
+ * Returns out. */
 char *llmb_escape_ctl(const char *in, char *out, size_t len);
 
 /* Copy src into dst (len bytes) like llmb_strlcpy, but cut at a UTF-8 character boundary (a

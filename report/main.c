@@ -167,7 +167,9 @@ static int print_report(const struct rr_report *rep, enum rr_format fmt)
 {
     if (fmt == RR_FMT_JSON) {
         json_t *j = rr_report_json(rep);
-        char *s = json_dumps(j, JSON_INDENT(1) | JSON_REAL_PRECISION(9));
+        /* ASCII only: every other character as \uXXXX, so no bidirectional control or line
+         * separator from a file reaches a terminal or an editor unescaped */
+        char *s = json_dumps(j, JSON_INDENT(1) | JSON_REAL_PRECISION(9) | JSON_ENSURE_ASCII);
         json_decref(j);
         if (!s)
             return llmb_error("out of memory writing the JSON report");

@@ -19,9 +19,10 @@
 /* ---------------------------------------------------------------- text from the files */
 /* Strings from a results file (run ids, host names, environment values, probe messages) reach
  * every format: s for fmt into b (len bytes, cut at a character boundary), its control
- * characters made visible (llmb_escape_ctl: a line stays one line, no terminal escape runs);
- * markdown also escapes \ | ` < > with a backslash, so that a table cell stays one cell and no
- * code span or HTML tag opens. */
+ * characters made visible (llmb_escape_ctl: a line stays one line, no terminal escape runs, no
+ * bidirectional control reorders what is shown); markdown also escapes \ | ` < > * _ [ ] with
+ * a backslash, so that a table cell stays one cell and no code span, HTML tag, emphasis or
+ * link opens. */
 static const char *esc(enum rr_format fmt, const char *s, char *b, size_t len)
 {
     if (fmt != RR_FMT_MD)
@@ -30,7 +31,7 @@ static const char *esc(enum rr_format fmt, const char *s, char *b, size_t len)
     llmb_escape_ctl(s, tmp, sizeof tmp);
     size_t j = 0;
     for (const char *p = tmp; *p && j + 2 < len; p++) {
-        if (strchr("\\|`<>", *p))
+        if (strchr("\\|`<>*_[]", *p))
             b[j++] = '\\';
         b[j++] = *p;
     }

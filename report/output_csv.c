@@ -21,19 +21,33 @@ static FILE *csv_open(const char *dir, const char *name, const char *what)
 }
 
 /* A text field, RFC 4180: in double quotes (each one doubled) when it holds a comma, a quote or
- * a line break; as it is otherwise.  Other control characters (a terminal escape) are '?'. */
+ * a line break; as it is otherwise.  Formula injection (OWASP, "CSV Injection"): a field that
+ * begins with = + - @ tab or carriage return, which a spreadsheet would run as a formula, gets
+ * a leading ' and is quoted.  Other control characters (a terminal escape, C1, the
+ * bidirectional controls of llmb_unicode_ctl) are '?'. */
 static void csv_str(FILE *f, const char *s)
 {
     if (!s)
         s = "";
-    int quote = strpbrk(s, ",\"\r\n") != NULL;
+    int formula = s[0] && strchr("=+-@\t\r", s[0]) != NULL;
+    int quote = formula || strpbrk(s, ",\"\r\n") != NULL;
     if (quote)
         fputc('"', f);
-    for (; *s; s++) {
+    if (formula)
+        fputc('\'', f);
+    while (*s) {
         unsigned char c = (unsigned char)*s;
+        size_t n = c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
         if (c == '"')
             fputc('"', f);
-        fputc((c < 0x20 && c != '\n' && c != '\r' && c != '\t') || c == 0x7f ? '?' : c, f);
+        if (c == '\n' || c == '\r' || c == '\t' || !llmb_unicode_ctl(s)) {
+            fputc(c, f);
+            s++;
+            continue;
+        }
+        fputc('?', f);
+        while (n-- > 0 && *s) /* the whole character */
+            s++;
     }
     if (quote)
         fputc('"', f);

