@@ -18,6 +18,7 @@
 #define COMM_VERIFY_ITERS 1       /* untimed verification iterations per point */
 #define LINK_MAX_BYTES ((size_t)4 << 20)
 #define LINK_TAG 7303
+#define LLMB_LINK_RANKS 16        /* a rank-level link matrix (one node) samples this many ranks */
 
 struct inject {
     int delay_rank;   /* -1: none */
@@ -67,5 +68,8 @@ int llmb_comm_train_pattern_points(const struct llmb_options *opt);
 
 /* The node-pair link matrix (every rank calls it); its JSON on rank 0, NULL elsewhere. */
 json_t *llmb_comm_link_matrix(struct phase *ph);
+/* Its members: the nodes, or on one node min(ranks, LLMB_LINK_RANKS) ranks; it takes
+ * llmb_round_robin_rounds() of that many progress points. */
+int llmb_link_members(const struct llmb_ctx *ctx);
 
 #endif

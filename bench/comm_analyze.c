@@ -159,22 +159,27 @@ static void ranks_json(const struct point_stats *st, const struct group *g, cons
     json_object_set_new(pt, "per_rank", pr);
 }
 
-/* The raw samples kept: op times, and arrivals and exits of the first `kept` iterations of
- * every member (at most COMM_SAMPLE_BUDGET in all and COMM_KEEP_ITERS per member, at least
- * COMM_MIN_KEPT iterations).  The summaries are of every iteration. */
+/* The raw samples kept: op times, and arrivals and exits of the first `kept` iterations
+ * (COMM_KEEP_ITERS at most, COMM_MIN_KEPT at least) of at most COMM_SAMPLE_BUDGET / kept
+ * members, evenly spaced (all of them while they fit): at most COMM_SAMPLE_BUDGET of each kind
+ * per point whatever the ranks (256 ranks kept 20 x 256 before).  `rows` names the members'
+ * world ranks.  The summaries (per_rank) are of every member and every iteration. */
 static json_t *samples_json(const struct point_stats *st, const double *all)
 {
     int iters = st->iters, kept = COMM_SAMPLE_BUDGET / (st->M > 0 ? st->M : 1);
     kept = kept > COMM_KEEP_ITERS ? COMM_KEEP_ITERS : kept;
     kept = kept < COMM_MIN_KEPT ? COMM_MIN_KEPT : kept > iters ? iters : kept;
-    json_t *arr = json_array(), *ext = json_array();
-    for (int m = 0; m < st->M; m++) {
+    int nrows = kept > 0 && st->M > COMM_SAMPLE_BUDGET / kept ? COMM_SAMPLE_BUDGET / kept : st->M;
+    json_t *arr = json_array(), *ext = json_array(), *rows = json_array();
+    for (int k = 0; k < nrows; k++) {
+        int m = (int)((long long)k * st->M / nrows);
         const double *a = all + (size_t)m * 2 * iters;
+        json_array_append_new(rows, json_integer(st->who[m]));
         json_array_append_new(arr, real_array(a, (size_t)kept, st->t_first));
         json_array_append_new(ext, real_array(a + iters, (size_t)kept, st->t_first));
     }
-    return json_pack("{s:o, s:i, s:o, s:o}", "op_s", real_array(st->op, (size_t)iters, 0),
-                     "kept_iters", kept, "arrive_s", arr, "exit_s", ext);
+    return json_pack("{s:o, s:i, s:o, s:o, s:o}", "op_s", real_array(st->op, (size_t)iters, 0),
+                     "kept_iters", kept, "rows", rows, "arrive_s", arr, "exit_s", ext);
 }
 
 json_t *llmb_comm_analyze(const struct phase *ph, const struct group *g, enum llmb_coll coll,

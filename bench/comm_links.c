@@ -1,7 +1,9 @@
 /* bench/comm_links.c - the comm phase's node-pair link matrix: every pair of nodes (of ranks
- * on one node) measured alone, in round-robin rounds of disjoint pairs, with MPI point-to-point
- * on host memory: it measures the fabric between hosts, whatever the backend.  Bandwidth and
- * latency each way, verified.  Method: doc/methodology.md. */
+ * on one node: at most LLMB_LINK_RANKS of them, evenly spaced) measured alone, in round-robin
+ * rounds of disjoint pairs, with MPI point-to-point on host memory: it measures the fabric
+ * between hosts, whatever the backend.  Bandwidth and latency each way, verified.  The rounds
+ * are O(nodes) (n - 1 or n), never O(ranks): with several nodes one rank per node takes part.
+ * Method: doc/methodology.md. */
 #include "config.h"
 
 #include <math.h>
@@ -80,12 +82,30 @@ static json_t *matrix_json(const double *x, int m)
     return rows;
 }
 
+int llmb_link_members(const struct llmb_ctx *ctx)
+{
+    if (ctx->nnodes > 1)
+        return ctx->nnodes;
+    return ctx->size < LLMB_LINK_RANKS ? ctx->size : LLMB_LINK_RANKS;
+}
+
+/* Member k of a rank-level matrix of m members among size ranks: world rank k * size / m
+ * (rank 0 first, evenly spaced). */
+static int sampled_rank(int k, int m, int size) { return (int)((long long)k * size / m); }
+
+/* This world rank's index in the rank-level sample, or -1. */
+static int sample_index(int rank, int m, int size)
+{
+    int k = (int)(((long long)rank * m + size - 1) / size); /* the least k with k*size/m >= rank */
+    return k < m && sampled_rank(k, m, size) == rank ? k : -1;
+}
+
 json_t *llmb_comm_link_matrix(struct phase *ph)
 {
     struct llmb_ctx *ctx = ph->ctx;
     const struct llmb_options *opt = ph->opt;
     int node_level = ctx->nnodes > 1;
-    int m = node_level ? ctx->nnodes : ctx->size;
+    int m = llmb_link_members(ctx);
     int rounds = llmb_round_robin_rounds(m);
     if (m < 2) {
         if (ctx->rank == 0)
@@ -97,8 +117,9 @@ json_t *llmb_comm_link_matrix(struct phase *ph)
     if (node_level) {
         if (ctx->leaders != MPI_COMM_NULL)
             MPI_Comm_dup(ctx->leaders, &comm);
-    } else {
-        MPI_Comm_dup(ctx->world, &comm);
+    } else { /* one node: a sample of at most LLMB_LINK_RANKS ranks, in world order */
+        int k = sample_index(ctx->rank, m, ctx->size);
+        MPI_Comm_split(ctx->world, k >= 0 ? 0 : MPI_UNDEFINED, k, &comm);
     }
     size_t bytes = opt->size_max < LINK_MAX_BYTES ? opt->size_max : LINK_MAX_BYTES;
     bytes = bytes / sizeof(float) * sizeof(float);
@@ -159,14 +180,15 @@ json_t *llmb_comm_link_matrix(struct phase *ph)
         if (node_level)
             snprintf(nm, sizeof nm, "%s", ctx->node_names[i]);
         else
-            snprintf(nm, sizeof nm, "rank %d", i);
+            snprintf(nm, sizeof nm, "rank %d", sampled_rank(i, m, ctx->size));
         json_array_append_new(names, json_string(nm));
     }
     json_t *o = json_pack("{s:s, s:o, s:I, s:o, s:o, s:i, s:i, s:i, s:I, s:s}", "level", node_level ? "node" : "rank",
                           "names", names, "bytes", (json_int_t)bytes, "bw_gbs", matrix_json(bw, m),
                           "lat_s", matrix_json(lat, m), "rounds", rounds, "reps_bw", reps_bw, "reps_lat", reps_lat,
                           "wrong", (json_int_t)wsum,
-                          "method", "rounds of disjoint pairs (round-robin tournament); per pair and direction: "
+                          "method", "rounds of disjoint pairs (round-robin tournament) of the nodes' first ranks, or on "
+                          "one node of at most 16 evenly spaced ranks; per pair and direction: "
                           "median of 8-byte ping-pong round trips / 2, and bytes / median time of one message "
                           "plus a zero-byte acknowledgement");
     /* Console: the bandwidth matrix. */

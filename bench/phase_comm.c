@@ -499,9 +499,8 @@ int llmb_phase_comm(struct llmb_ctx *ctx, json_t *out)
             for (int k = 0; k < nimpl; k++)
                 ph->npoints += ph->nsizes * (impls[k]->in_place ? 2 : 1);
     ph->npoints += llmb_comm_train_pattern_points(opt);
-    int m_link = ctx->nnodes > 1 ? ctx->nnodes : ctx->size;
     if (opt->link_matrix)
-        ph->npoints += llmb_round_robin_rounds(m_link);
+        ph->npoints += llmb_round_robin_rounds(llmb_link_members(ctx));
 
     if (ctx->rank == 0) {
         ph->sweeps = json_array();

@@ -93,8 +93,11 @@ static void name_slow(const struct rr_run *run, const struct pairs *p, struct rr
             continue;
         int nd = node_index(run, run->link_names[i]);
         if (nd < 0 && level_rank) {
+            const char *nm = run->link_names[i];
             char *end;
-            long r = strtol(run->link_names[i], &end, 10);
+            if (strncmp(nm, "rank ", 5) == 0) /* the driver names them "rank R" */
+                nm += 5;
+            long r = strtol(nm, &end, 10);
             if (*end == '\0' && r >= 0 && r < run->nranks)
                 rr_finding_add_rank(f, (int)r), nd = run->ranks[r].node;
         }
