@@ -212,17 +212,22 @@ static void rank_shared_core(struct node_scan *sc, int i)
     json_decref(bound_sharing);
 }
 
-/* Step 3: rank i's object: binding, overlaps, NUMA nodes, GPU. */
+/* Step 3: rank i's object: binding, overlaps, NUMA nodes, GPU.  The overlap lists name at most
+ * PROBE_LIST_MAX ranks each (the first in rank order) and their counts are all of them: the
+ * file grows with the node's ranks, not with their square (64 unbound ranks on a node wrote
+ * 2 x 64 x 63 ranks). */
+#define PROBE_LIST_MAX 8
 static json_t *rank_json(struct node_scan *sc, int i)
 {
     const struct rank_rec *r = &sc->recs[i];
     json_t *overlaps = json_array(), *sharing = json_array();
+    json_int_t noverlaps = 0, nsharing = 0;
     for (int j = 0; j < sc->n; j++) {
         if (j == i)
             continue;
-        if (hwloc_bitmap_intersects(sc->set[i], sc->set[j]))
+        if (hwloc_bitmap_intersects(sc->set[i], sc->set[j]) && noverlaps++ < PROBE_LIST_MAX)
             json_array_append_new(overlaps, json_integer(sc->recs[j].rank));
-        if (hwloc_bitmap_intersects(sc->core[i], sc->core[j]))
+        if (hwloc_bitmap_intersects(sc->core[i], sc->core[j]) && nsharing++ < PROBE_LIST_MAX)
             json_array_append_new(sharing, json_integer(sc->recs[j].rank));
     }
     json_t *numa = llmb_topo_numa_json(sc->topo, sc->set[i]);
@@ -231,12 +236,12 @@ static json_t *rank_json(struct node_scan *sc, int i)
         json_array_append_new(sc->unbound, json_integer(r->rank));
     rank_shared_core(sc, i);
     struct llmb_ctx *ctx = sc->ctx;
-    return json_pack("{s:i, s:i, s:i, s:s, s:i, s:b, s:s, s:i, s:i, s:o, s:o, s:o, s:o, s:s, s:b}",
+    return json_pack("{s:i, s:i, s:i, s:s, s:i, s:b, s:s, s:i, s:i, s:o, s:o, s:I, s:o, s:I, s:o, s:s, s:b}",
                      "rank", r->rank, "node", ctx->node_id, "node_rank", i,
                      "host", ctx->node_names[ctx->node_id], "threads", r->threads,
                      "bound", r->bound, "cpuset", r->cpuset, "pus", r->pus,
-                     "last_cpu", r->last_cpu, "numa", numa, "overlaps", overlaps,
-                     "shares_core_with", sharing, "gpu", gpu,
+                     "last_cpu", r->last_cpu, "numa", numa, "overlaps", overlaps, "overlaps_count", noverlaps,
+                     "shares_core_with", sharing, "shares_core_count", nsharing, "gpu", gpu,
                      "numa_source", sc->xml ? "xml" : "system", "binding_read", r->ok);
 }
 

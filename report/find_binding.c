@@ -38,7 +38,7 @@ done:
     free(set);
 }
 
-static int shares_core(const struct rr_run *run, int r) { return run->ranks[r].noverlaps > 0; }
+static int shares_core(const struct rr_run *run, int r) { return run->ranks[r].overlaps_count > 0; }
 
 /* Time lost to sharing: against the ranks that do not share; when every rank shares, k ranks on
  * one PU each get 1/k of it, so (1 - 1/k) of their compute is the cost (worst rank). */
@@ -50,7 +50,7 @@ static double shared_core_lost(const struct rr_run *run, const char *set)
     for (int r = 0; r < run->nranks; r++) {
         double c = rr_rank_compute(run, r);
         if (set[r] && !isnan(c)) {
-            double l = c * (1.0 - 1.0 / (run->ranks[r].noverlaps + 1));
+            double l = c * (1.0 - 1.0 / (run->ranks[r].overlaps_count + 1));
             lost = isnan(lost) || l > lost ? l : lost;
         }
     }
@@ -99,9 +99,11 @@ void rr_eval_shared_core(const struct rr_find_ctx *cx, const struct rr_finding_d
             continue;
         shown++;
         rr_cat(f->evidence, sizeof f->evidence, " rank %d (%s, cpuset %s) with rank%s", r,
-               rr_host(run, r), rk->cpuset[0] ? rk->cpuset : "?", rk->noverlaps > 1 ? "s" : "");
+               rr_host(run, r), rk->cpuset[0] ? rk->cpuset : "?", rk->overlaps_count > 1 ? "s" : "");
         for (int k = 0; k < rk->noverlaps; k++)
             rr_cat(f->evidence, sizeof f->evidence, "%s %d", k ? "," : "", rk->overlaps[k]);
+        if (rk->overlaps_count > rk->noverlaps)
+            rr_cat(f->evidence, sizeof f->evidence, ", ... (%d ranks)", rk->overlaps_count);
         rr_cat(f->evidence, sizeof f->evidence, ";");
     }
     shared_core_compute(run, set, f);

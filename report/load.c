@@ -323,6 +323,11 @@ static int load_probe_rank(struct rr_ld_ctx *c, const char *p, json_t *e, struct
         int_list(f, p, e, "numa", 0, 1 << 20, &rk->numa, &rk->nnuma) < 0 ||
         int_list(f, p, e, "overlaps", 0, c->run->nranks - 1, &rk->overlaps, &rk->noverlaps) < 0)
         return -1;
+    /* overlaps[] names at most a few ranks in newer files; overlaps_count is all of them */
+    rk->overlaps_count = rk->noverlaps;
+    if (rr_ld_int(f, p, e, "overlaps_count", rk->noverlaps, c->run->nranks - 1, 0,
+                  &rk->overlaps_count) < 0)
+        return -1;
     json_t *g;
     if (rr_ld_object(f, p, e, "gpu", &g) < 0)
         return -1;

@@ -67,8 +67,9 @@ struct rr_rank {
     int bound;              /* -1 unknown, 0, 1 */
     int pus;                /* -1 unknown */
     const char *cpuset;
-    int *overlaps;          /* the ranks sharing a PU with this one, noverlaps (NULL when 0) */
-    int noverlaps;
+    int *overlaps;          /* ranks sharing a PU with this one, noverlaps (NULL when 0): */
+    int noverlaps;          /* ... the first few of overlaps_count (probe.ranks[].overlaps_count) */
+    int overlaps_count;
     int *numa;              /* the NUMA nodes of its cpuset, nnuma (NULL when 0) */
     int nnuma;
     int has_gpu, gpu_numa;  /* gpu_numa -1 unknown */
