@@ -69,9 +69,22 @@ void rr_finding_add_node(struct rr_finding *f, int n)
 
 void rr_finding_add_set(struct rr_finding *f, const struct rr_run *run, const char *set)
 {
-    for (int r = 0; r < run->nranks; r++)
-        if (set[r])
-            rr_finding_add_rank(f, r), rr_finding_add_node(f, run->ranks[r].node);
+    /* the ranks in order (appended at once); each node once, in the order of its first rank,
+     * without searching the list for every rank (ranks x nodes) */
+    char *seen = calloc((size_t)(run->nnodes > 0 ? run->nnodes : 1), 1);
+    for (int k = 0; k < f->nnodes && seen; k++)
+        seen[f->nodes[k]] = 1;
+    for (int r = 0; r < run->nranks; r++) {
+        if (!set[r])
+            continue;
+        rr_finding_add_rank(f, r);
+        int nd = run->ranks[r].node;
+        if (!seen)
+            rr_finding_add_node(f, nd);
+        else if (nd >= 0 && nd < run->nnodes && !seen[nd])
+            seen[nd] = 1, rr_finding_add_node(f, nd);
+    }
+    free(seen);
 }
 
 const struct rr_finding *rr_finding_in_run(const struct rr_find_ctx *cx, const char *id)
