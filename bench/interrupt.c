@@ -41,7 +41,8 @@ int llmb_final_write(const char *status, void *extra_, char *done, size_t len)
     llmb_doc_lock(); /* never unlocked: the document is not changed again */
     if (len)
         done[0] = '\0';
-    if (ctx && ctx->rank == 0 && ctx->doc && (doc = json_deep_copy(ctx->doc))) {
+    /* a shallow copy: with the lock held for good nothing changes the members it shares */
+    if (ctx && ctx->rank == 0 && ctx->doc && (doc = json_copy(ctx->doc))) {
         llmb_utc_iso(iso, sizeof iso);
         json_object_set_new(doc, "status", json_string(status));
         json_object_set_new(doc, "end_time", json_string(iso));
@@ -91,9 +92,10 @@ static void *waiter(void *arg)
                              sizeof done) == 0)
             llmb_error("interrupted by %s: %s holds the phases completed before (%s)", name,
                        llmb_final_file(file, sizeof file), done);
-    } else { /* mpirun kills the whole job once one rank exits: give rank 0 the time to write */
-        usleep(500000);
     }
+    /* The other ranks leave at once: mpirun sends SIGKILL about a second after the signal it
+     * forwards, and oversubscribed ranks that went on polling in MPI took the cores rank 0
+     * needed to write in that second (256 ranks on 2 cores: the file stayed "running"). */
     _exit(128 + sig);
     return NULL;
 }

@@ -3,7 +3,7 @@
  * measurements: a thread of each rank waits for the signal (the others have it blocked), and
  * on rank 0 writes the results document as it stands - every phase completed so far - marked
  * "status": "interrupted", then every rank exits 128 + the signal (130 for SIGINT, 143 for
- * SIGTERM).  The document is only changed, and written, under llmb_doc_lock(). */
+ * SIGTERM): the other ranks at once, to leave the cores to rank 0.  The document is only changed, and written, under llmb_doc_lock(). */
 #ifndef LLMB_INTERRUPT_H
 #define LLMB_INTERRUPT_H
 
