@@ -39,10 +39,14 @@ def make_run(run_id, ranks=4, nodes=2, seed=1, steps=20, compute_s=0.100, jitter
              rank_slow=None, slow_frac=1.0, gemm=None, shared=None, intra_gbs=20.0,
              inter_gbs=11.0, nic_gbs=12.5, link_slow_node=None, bucket_bytes=16 * MiB,
              nbuckets=4, env=None, unbound=(), cliff=None, other_t=0.002, cur_mhz=3000,
-             backend="cpu", gpus=None, link_noisy_pair=None):
+             backend="cpu", gpus=None, link_noisy_pair=None, round_robin=False):
     rng = random.Random(seed)
     per_node = ranks // nodes
-    rank_node = [r // per_node for r in range(ranks)]
+    # blocks of ranks per node, or (round_robin) rank r on node r % nodes, as many as fall
+    rank_node = [r % nodes if round_robin else r // per_node for r in range(ranks)]
+    on_node = [rank_node.count(n) for n in range(nodes)]
+    per_node = max(on_node)
+    local_of = [rank_node[:r].count(rank_node[r]) for r in range(ranks)]
     names = ["node%02d" % (n + 1) for n in range(nodes)]
     rank_slow = rank_slow or {}
     gemm = gemm or {}
@@ -53,7 +57,7 @@ def make_run(run_id, ranks=4, nodes=2, seed=1, steps=20, compute_s=0.100, jitter
         "start_time": "2026-11-27T00:00:00Z", "end_time": "2026-11-27T00:01:00Z",
         "status": "complete", "phases_completed": ["probe", "compute", "comm", "train"],
         "world": {"ranks": ranks, "nodes": nodes, "rank_node": rank_node, "node_names": names,
-                  "ranks_per_node": [per_node] * nodes},
+                  "ranks_per_node": on_node},
         "software": {"mpi_library": "Open MPI v4.1.4 (fixture)", "compiler": "gcc"},
         "errors": {"wrong_elements": 0}, "phases": {}}
     # ---- probe
@@ -64,12 +68,12 @@ def make_run(run_id, ranks=4, nodes=2, seed=1, steps=20, compute_s=0.100, jitter
                        "gpus": gpus or [],
                        "nics": [{"name": "eth0", "kind": "network", "numa": 0,
                                             "link_gbs": nic_gbs}],
-                       "machine": {"loadavg": [per_node * 1.0, per_node * 1.0, per_node * 1.0],
+                       "machine": {"loadavg": [on_node[n] * 1.0] * 3,
                                    "governor": "performance", "cur_freq_mhz": cur_mhz,
                                    "max_freq_mhz": 3000, "numa_balancing": 0}})
     pranks = []
     for r in range(ranks):
-        local = r % per_node
+        local = local_of[r]
         cpuset = "%d-%d" % (2 * local, 2 * local + 1)
         overl = []
         for grp in shared:
@@ -303,6 +307,11 @@ def main():
     write(out, "rank100.json", make_run("rank100", ranks=128, nodes=128, seed=8, steps=10,
                                         rank_slow={100: 1.3}, slow_frac=0.9,
                                         unbound=list(range(64)) + [100]))
+    # 300 ranks on 40 nodes, rank r on node r % 40 (8 or 7 a node): rank 287 on node08, unbound,
+    # straggles; node34's links are slow: the report names them, not ranks or nodes below 64
+    write(out, "scale300.json", make_run("scale300", ranks=300, nodes=40, seed=19, steps=6,
+                                         rank_slow={287: 1.3}, slow_frac=1.0, unbound=[287],
+                                         link_slow_node=33, round_robin=True))
     write(out, "ab-a.json", make_run("ab-a", seed=6))
     write(out, "ab-b.json", make_run("ab-b", seed=6, inter_gbs=3.3))
     write(out, "other-model.json", dict(make_run("other-model", seed=6, ranks=8)))

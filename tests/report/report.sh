@@ -5,7 +5,7 @@
 . "$top_srcdir/tests/tap.sh"
 R=${LLMBENCH_REPORT:-$top_builddir/llmbench-report}
 PY=${PYTHON3:-python3}
-tap_plan 55
+tap_plan 57
 t=$(tap_tmpdir)
 trap 'rm -rf "$t"' EXIT
 fx=$t/fx
@@ -172,6 +172,18 @@ rj "$fx/rank100.json" && tap_check "128 ranks: rank 100 on node101, the 65th unb
 "$R" --no-plots "$fx/rank100.json" > "$t/r100.txt"
 tap_check "128 ranks, text: 'ranks 0-63, 100', the straggler rank 100, the node list marked as cut" sh -c \
     "grep -q 'ranks 0-63, 100; nodes node01' '$t/r100.txt' && grep -q 'ranks 100; nodes node101' '$t/r100.txt' && grep -q '\.\.\. (65' '$t/r100.txt'"
+
+CHECK='ids = {x["id"]: x for x in f}
+u, s, l = ids["binding.unbound"], ids["straggler.arrival"], ids["link.slow_pair"]
+assert u["ranks"] == [287] and u["nodes"] == ["node08"], u
+assert s["ranks"] == [287] and s["nodes"] == ["node08"], s
+assert "rank 287 (node08" in s["evidence"], s["evidence"]
+assert l["nodes"] == ["node34"] and "every slow pair involves node34" in l["evidence"], l
+assert d["runs"][0]["ranks"] == 300 and d["runs"][0]["nodes"] == 40, d["runs"][0]'
+rj "$fx/scale300.json" && tap_check "300 ranks on 40 nodes (r on node r % 40): rank 287 on node08 and node34's links named" check || tap_not_ok "scale300: exit 0"
+"$R" --no-plots --csv "$t/csv300" "$fx/scale300.json" > "$t/r300.txt"
+tap_check "300 ranks, text and CSV: 'ranks 287; nodes node08', 'nodes node34', rank 299 on node20" sh -c \
+    "grep -q 'ranks 287; nodes node08' '$t/r300.txt' && grep -q '^    nodes node34' '$t/r300.txt' && grep -q '300 ranks on 40 nodes' '$t/r300.txt' && grep -q '^299,node20,5,' '$t/csv300/scale300-steps.csv'"
 
 CHECK='a = d["attribution"]
 fs = {x["name"]: x for x in a["factors"]}
