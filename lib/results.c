@@ -532,25 +532,53 @@ static int read_text(const char *path, char **text, size_t *n)
     return 0;
 }
 
+/* The top-level member "schema" seen in the text (its value as written, not unescaped). */
+struct schema_seen {
+    size_t key;         /* start of the string being read */
+    int is_key, in_val; /* that string is a top-level key / the schema's value */
+    int after_schema;   /* the last top-level key was "schema" */
+    const char *val;    /* the schema's value, vlen bytes; NULL: not seen (or escaped) */
+    size_t vlen;
+};
+
 /* The text's nesting depth and the memory jansson would take to hold it (its values and
- * objects, outside strings), against the reader's limits (results.h): checked before jansson
- * builds anything.  0, or -1 after one line. */
+ * objects, outside strings), against the reader's limits (results.h), and what can be known
+ * of the document without parsing it: its top level is an object, and a top-level "schema"
+ * written without escapes is LLMB_SCHEMA.  Checked before jansson builds anything (a 200 MB
+ * document of another kind was parsed whole, seconds and hundreds of MB, before it was
+ * refused).  0, or -1 after one line. */
 static int check_shape(const char *path, const char *t, size_t n)
 {
-    size_t depth = 0, values = 1, objects = 0, line = 1;
+    size_t depth = 0, values = 1, objects = 0, line = 1, i = 0;
     int in_str = 0;
-    for (size_t i = 0; i < n; i++) {
+    char last = 0; /* the last character outside strings other than white space */
+    struct schema_seen sc = {0};
+    while (i < n && strchr(" \t\r\n", t[i]))
+        i++;
+    if (i < n && t[i] != '{')
+        return llmb_results_error(path, NULL, "expected a JSON object at the top level");
+    for (; i < n; i++) {
         char c = t[i];
         if (in_str) {
-            if (c == '\\')
+            if (c == '\\') {
                 i++;
-            else if (c == '"')
+                sc.in_val = 0; /* escaped: left to the parse */
+            } else if (c == '"') {
                 in_str = 0;
+                if (sc.is_key)
+                    sc.after_schema = i - sc.key == 6 && memcmp(t + sc.key, "schema", 6) == 0;
+                else if (sc.in_val)
+                    sc.val = t + sc.key, sc.vlen = i - sc.key;
+                sc.is_key = sc.in_val = 0;
+            }
             continue;
         }
-        if (c == '"')
+        if (c == '"') {
             in_str = 1;
-        else if (c == '\n')
+            sc.key = i + 1;
+            sc.is_key = depth == 1 && (last == '{' || last == ',');
+            sc.in_val = depth == 1 && last == ':' && sc.after_schema;
+        } else if (c == '\n')
             line++;
         else if (c == ',' || c == '[' || c == '{') {
             values++;
@@ -560,7 +588,13 @@ static int check_shape(const char *path, const char *t, size_t n)
                                           "%zu: not a results file", LLMB_RESULTS_MAX_DEPTH, line);
         } else if ((c == ']' || c == '}') && depth > 0)
             depth--;
+        if (!strchr(" \t\r\n", c))
+            last = c;
     }
+    if (sc.val && (sc.vlen != strlen(LLMB_SCHEMA) || memcmp(sc.val, LLMB_SCHEMA, sc.vlen) != 0))
+        return llmb_results_error(path, "schema", "expected \"%s\", found \"%.*s\" (unsupported "
+                                  "version)", LLMB_SCHEMA, (int)(sc.vlen < 200 ? sc.vlen : 200),
+                                  sc.val);
     double need = (double)values * LLMB_PARSE_VALUE_B + (double)objects * LLMB_PARSE_OBJECT_B;
     if (need > LLMB_RESULTS_MAX_PARSE)
         return llmb_results_error(path, NULL, "%zu JSON values, %zu of them objects, would take "

@@ -7,7 +7,7 @@
 R=${LLMBENCH_REPORT:-$top_builddir/llmbench-report}
 case $R in /*) ;; *) R=$(pwd)/$R ;; esac
 PY=${PYTHON3:-python3}
-tap_plan 30
+tap_plan 31
 t=$(tap_tmpdir)
 trap 'rm -rf "$t"' EXIT
 fx=$t/fx
@@ -165,6 +165,15 @@ for f in ranks-1e9 world-1e6 ranks-1e6 points-5000 deep values; do
     else bad=$((bad + 1)); tap_diag "$f: status $1 in $2 s, $3 MiB: $(cat "$t/err.txt")"; fi
 done
 tap_check "10^9 ranks, 10^6 ranks in 2 MB, 5000 points, 10^5 deep, 17M values: refused fast" [ $bad -eq 0 ]
+bad=0
+for f in array-8m schema-8m; do
+    lim 2 100 "$R" --no-plots "$hx/$f.json"; ok=$?
+    set -- $(cat "$t/lim.txt")
+    if [ $ok -eq 0 ] && refused "$1" "$hx/$f.json"; then
+        tap_diag "$f: status $1 in $2 s, $3 MiB: $(sed "s|$hx/||" "$t/err.txt" | cut -c1-90)"
+    else bad=$((bad + 1)); tap_diag "$f: status $1 in $2 s, $3 MiB: $(cat "$t/err.txt")"; fi
+done
+tap_check "8M values in an array, or under another schema: refused before parsing (2 s, 100 MiB)" [ $bad -eq 0 ]
 lim 30 400 "$R" --no-plots "$hx/long-a.json" "$hx/long-b.json"; ok=$?
 set -- $(cat "$t/lim.txt")
 tap_diag "A/B of 200,000 steps: status $1 in $2 s, $3 MiB"

@@ -133,6 +133,11 @@ def main():
     mutate("points-5000.json", many_points)
     with open(os.path.join(out, "deep.json"), "w") as f:
         f.write('{"schema": "llmbench/1", "x": ' + "[" * 100000 + "]" * 100000 + "}")
+    # 8 million values (16 MB, under the parse limit): a top-level array, another schema
+    with open(os.path.join(out, "array-8m.json"), "w") as f:
+        f.write("[" + "0," * (8 << 20) + "0]")
+    with open(os.path.join(out, "schema-8m.json"), "w") as f:
+        f.write('{"schema": "other/1", "x": [' + "0," * (8 << 20) + "0]}")
     with open(os.path.join(out, "values.json"), "w") as f:  # 17 million values, 34 MB
         f.write('{"schema": "llmbench/1", "x": [' + "0," * (17 << 20) + "0]}")
 
