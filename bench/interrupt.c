@@ -18,6 +18,9 @@ static pthread_mutex_t doc_mutex = PTHREAD_MUTEX_INITIALIZER;
 static struct llmb_ctx *armed_ctx;
 static char armed_name[512];
 static int pipe_fd[2] = {-1, -1}; /* the handler -> the waiter thread */
+static volatile int crowded;       /* this node runs more ranks than it has PUs */
+
+void llmb_interrupt_crowded(int yes) { crowded = yes; }
 
 void llmb_doc_lock(void) { pthread_mutex_lock(&doc_mutex); }
 void llmb_doc_unlock(void) { pthread_mutex_unlock(&doc_mutex); }
@@ -32,13 +35,14 @@ void llmb_interrupt_arm(struct llmb_ctx *ctx, const char *name)
 
 int llmb_final_write(const char *status, void *extra_, char *done, size_t len)
 {
-    struct llmb_ctx *ctx = armed_ctx;
+    struct llmb_ctx *ctx;
     json_t *extra = extra_;
     char iso[32];
     size_t i, used = 0;
     json_t *p, *doc = NULL;
     int rc = -1;
     llmb_doc_lock(); /* never unlocked: the document is not changed again */
+    ctx = armed_ctx; /* under the lock: NULL once the document is being freed */
     if (len)
         done[0] = '\0';
     /* a shallow copy: with the lock held for good nothing changes the members it shares */
@@ -92,10 +96,13 @@ static void *waiter(void *arg)
                              sizeof done) == 0)
             llmb_error("interrupted by %s: %s holds the phases completed before (%s)", name,
                        llmb_final_file(file, sizeof file), done);
+    } else if (!crowded) { /* a launcher that ends the job once one rank exits (srun -K):
+                            * give rank 0 the time to write */
+        usleep(500000);
     }
-    /* The other ranks leave at once: mpirun sends SIGKILL about a second after the signal it
-     * forwards, and oversubscribed ranks that went on polling in MPI took the cores rank 0
-     * needed to write in that second (256 ranks on 2 cores: the file stayed "running"). */
+    /* On a node with more ranks than PUs the other ranks leave at once: mpirun sends SIGKILL
+     * about a second after the signal it forwards, and oversubscribed ranks that went on
+     * polling in MPI took the cores rank 0 needed to write in that second. */
     _exit(128 + sig);
     return NULL;
 }

@@ -3,7 +3,8 @@
  * measurements: a thread of each rank waits for the signal (the others have it blocked), and
  * on rank 0 writes the results document as it stands - every phase completed so far - marked
  * "status": "interrupted", then every rank exits 128 + the signal (130 for SIGINT, 143 for
- * SIGTERM): the other ranks at once, to leave the cores to rank 0.  The document is only changed, and written, under llmb_doc_lock(). */
+ * SIGTERM): the other ranks after half a second (a launcher may end the job once one rank
+ * exits), or at once on a node with more ranks than PUs, to leave the cores to rank 0.  The document is only changed, and written, under llmb_doc_lock(). */
 #ifndef LLMB_INTERRUPT_H
 #define LLMB_INTERRUPT_H
 
@@ -16,8 +17,11 @@ struct llmb_ctx;
 int llmb_interrupt_start(void);
 
 /* Rank 0, once the results document exists: what to write on a signal (ctx->doc into
- * ctx->opt->output / name). */
+ * ctx->opt->output / name); NULL before the document is freed (nothing is written then). */
 void llmb_interrupt_arm(struct llmb_ctx *ctx, const char *name);
+
+/* Every rank, once it knows: 1 when its node runs more ranks than it has PUs. */
+void llmb_interrupt_crowded(int yes);
 
 /* Around every change and every write of the results document (rank 0). */
 void llmb_doc_lock(void);

@@ -76,6 +76,7 @@ static int map_nodes(struct llmb_ctx *ctx)
     MPI_Comm_split_type(ctx->world, MPI_COMM_TYPE_SHARED, ctx->rank, MPI_INFO_NULL, &ctx->node);
     MPI_Comm_rank(ctx->node, &ctx->node_rank);
     MPI_Comm_size(ctx->node, &ctx->node_size);
+    llmb_interrupt_crowded(ctx->node_size > sysconf(_SC_NPROCESSORS_ONLN));
     MPI_Comm_split(ctx->world, ctx->node_rank == 0 ? 0 : MPI_UNDEFINED, ctx->rank, &ctx->leaders);
     int ids[2] = {0, 0};
     if (ctx->leaders != MPI_COMM_NULL) {
@@ -370,7 +371,9 @@ int main(int argc, char **argv)
     llmb_set_threads(ctx.threads);
 
     int status = run(&ctx);
+    llmb_interrupt_arm(NULL, ""); /* a signal from now on writes nothing: the document goes */
     json_decref(ctx.doc);
+    ctx.doc = NULL;
     free(ctx.rank_node);
     free(ctx.node_names);
     if (ctx.leaders != MPI_COMM_NULL)
