@@ -98,7 +98,7 @@ static void name_slow(const struct rr_run *run, const struct pairs *p, struct rr
             if (strncmp(nm, "rank ", 5) == 0) /* the driver names them "rank R" */
                 nm += 5;
             long r = strtol(nm, &end, 10);
-            if (*end == '\0' && r >= 0 && r < run->nranks)
+            if (end != nm && *end == '\0' && r >= 0 && r < run->nranks)
                 rr_finding_add_rank(f, (int)r), nd = run->ranks[r].node;
         }
         if (nd >= 0)

@@ -31,7 +31,7 @@ else
     out=$(mktemp -d "${TMPDIR:-/tmp}/llmbench-bench-scale.XXXXXX")
     trap 'rm -rf "$out"' EXIT
 fi
-: >"$out/walls"
+touch "$out/walls" # appended to: with KEEP, a later call may add counts to the same table
 for np in $RANKS; do
     l0=$(cut -d' ' -f1-3 /proc/loadavg)
     t0=$(date +%s.%N)
@@ -50,6 +50,8 @@ out, report, nice = sys.argv[1], sys.argv[2], sys.argv[3]
 walls, loads = {}, {}
 for l in open(os.path.join(out, "walls")):
     w = l.split()
+    if len(w) < 5:
+        continue
     walls[int(w[0])] = float(w[2]) - float(w[1])
     loads[int(w[0])] = (w[3], w[4])
 rows, files = [], {}

@@ -156,23 +156,21 @@ tap_check "a directory as input: status 2, 'is a directory'" sh -c \
     "[ $rc -eq 2 ] && grep -q '$fx: is a directory' '$t/err.txt' && [ \$(wc -l < '$t/err.txt') -eq 1 ]"
 
 # 6. bounds: refused within seconds and 200 MiB, before anything per rank or point is built
-bad=0
-for f in ranks-1e9 world-1e6 ranks-1e6 points-5000 deep values; do
-    lim 5 200 "$R" --no-plots "$hx/$f.json"; ok=$?
-    set -- $(cat "$t/lim.txt")
-    if [ $ok -eq 0 ] && refused "$1" "$hx/$f.json"; then
-        tap_diag "$f: status $1 in $2 s, $3 MiB: $(sed "s|$hx/||" "$t/err.txt" | cut -c1-90)"
-    else bad=$((bad + 1)); tap_diag "$f: status $1 in $2 s, $3 MiB: $(cat "$t/err.txt")"; fi
-done
+# refused_fast SECONDS MIB NAME...: each $hx/NAME.json refused within the limits; sets bad
+refused_fast() {
+    secs=$1 mib=$2 bad=0
+    shift 2
+    for f in "$@"; do
+        lim "$secs" "$mib" "$R" --no-plots "$hx/$f.json"; ok=$?
+        read -r st dt mb < "$t/lim.txt"
+        if [ $ok -eq 0 ] && refused "$st" "$hx/$f.json"; then
+            tap_diag "$f: status $st in $dt s, $mb MiB: $(sed "s|$hx/||" "$t/err.txt" | cut -c1-90)"
+        else bad=$((bad + 1)); tap_diag "$f: status $st in $dt s, $mb MiB: $(cat "$t/err.txt")"; fi
+    done
+}
+refused_fast 5 200 ranks-1e9 world-1e6 ranks-1e6 points-5000 deep values
 tap_check "10^9 ranks, 10^6 ranks in 2 MB, 5000 points, 10^5 deep, 17M values: refused fast" [ $bad -eq 0 ]
-bad=0
-for f in array-8m schema-8m; do
-    lim 2 100 "$R" --no-plots "$hx/$f.json"; ok=$?
-    set -- $(cat "$t/lim.txt")
-    if [ $ok -eq 0 ] && refused "$1" "$hx/$f.json"; then
-        tap_diag "$f: status $1 in $2 s, $3 MiB: $(sed "s|$hx/||" "$t/err.txt" | cut -c1-90)"
-    else bad=$((bad + 1)); tap_diag "$f: status $1 in $2 s, $3 MiB: $(cat "$t/err.txt")"; fi
-done
+refused_fast 2 100 array-8m schema-8m
 tap_check "8M values in an array, or under another schema: refused before parsing (2 s, 100 MiB)" [ $bad -eq 0 ]
 lim 30 400 "$R" --no-plots "$hx/long-a.json" "$hx/long-b.json"; ok=$?
 set -- $(cat "$t/lim.txt")
