@@ -167,8 +167,9 @@ static void ranks_json(const struct point_stats *st, const struct group *g, cons
 static json_t *samples_json(const struct point_stats *st, const double *all)
 {
     int iters = st->iters, kept = COMM_SAMPLE_BUDGET / (st->M > 0 ? st->M : 1);
-    kept = kept > COMM_KEEP_ITERS ? COMM_KEEP_ITERS : kept;
-    kept = kept < COMM_MIN_KEPT ? COMM_MIN_KEPT : kept > iters ? iters : kept;
+    kept = kept > COMM_KEEP_ITERS ? COMM_KEEP_ITERS : kept < COMM_MIN_KEPT ? COMM_MIN_KEPT : kept;
+    kept = kept > iters ? iters : kept; /* a point of 5 iterations among 256 ranks kept 20: the
+                                         * exits and the next rank's arrivals as its own */
     int nrows = kept > 0 && st->M > COMM_SAMPLE_BUDGET / kept ? COMM_SAMPLE_BUDGET / kept : st->M;
     json_t *arr = json_array(), *ext = json_array(), *rows = json_array();
     for (int k = 0; k < nrows; k++) {
