@@ -58,7 +58,7 @@ int llmb_final_write(const char *status, void *extra_, char *done, size_t len)
                                          json_string_value(p));
         if (len && !used)
             snprintf(done, len, "none");
-        rc = llmb_results_write(doc, ctx->opt->output, armed_name, 0);
+        rc = llmb_results_write(doc, ctx->opt->output, armed_name, LLMB_WRITE_LAST);
     }
     json_decref(doc);
     json_decref(extra);

@@ -214,7 +214,7 @@ static int write_results(struct llmb_ctx *ctx, const char *name, int first)
     if (ctx->rank == 0) {
         double t0 = llmb_now_s(), c0 = thread_cpu_s();
         llmb_doc_lock();
-        rc = llmb_results_write(ctx->doc, ctx->opt->output, name, first) < 0 ? 1 : 0;
+        rc = llmb_results_write(ctx->doc, ctx->opt->output, name, first ? LLMB_WRITE_FIRST : 0) < 0 ? 1 : 0;
         llmb_doc_unlock();
         write_seconds += llmb_now_s() - t0;
         write_cpu_seconds += thread_cpu_s() - c0;

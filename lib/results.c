@@ -108,7 +108,7 @@ static int doc_checksum(const json_t *doc, char hex[17])
     return text ? 0 : -1;
 }
 
-int llmb_results_write(const json_t *doc, const char *dir, const char *name, int first)
+int llmb_results_write(const json_t *doc, const char *dir, const char *name, int flags)
 {
     char path[4096], tmp[4096];
     if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path ||
@@ -141,7 +141,16 @@ int llmb_results_write(const json_t *doc, const char *dir, const char *name, int
     free(ck_text);
     json_decref(ck);
     int saved = errno;
-    if (rc == 0 && fsync(fd) < 0) {
+    if (flags & LLMB_WRITE_LAST) { /* renamed first: a SIGKILL during fsync keeps the file */
+        if (rc == 0 && rename(tmp, path) < 0) {
+            saved = errno;
+            close(fd);
+            unlink(tmp);
+            return llmb_error("cannot rename %s to %s: %s", tmp, path, strerror(saved));
+        }
+        if (rc == 0)
+            fsync(fd); /* the file is in place whatever fsync says */
+    } else if (rc == 0 && fsync(fd) < 0) {
         rc = -1;
         saved = errno;
     }
@@ -153,7 +162,9 @@ int llmb_results_write(const json_t *doc, const char *dir, const char *name, int
         unlink(tmp);
         return llmb_error("cannot write %s: %s", tmp, strerror(saved));
     }
-    if (first) {
+    if (flags & LLMB_WRITE_LAST)
+        return 0;
+    if (flags & LLMB_WRITE_FIRST) {
         if (link(tmp, path) < 0) {
             saved = errno;
             unlink(tmp);

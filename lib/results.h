@@ -20,9 +20,14 @@
 int llmb_mkdir_p(const char *dir);
 int llmb_mkdir_p_why(const char *dir, char *why, size_t len);
 
-/* Write doc to dir/name atomically.  first != 0: the file must not exist yet (link(2));
- * otherwise it is replaced by rename(2).  0, or -1 with a message naming the path and errno. */
-int llmb_results_write(const json_t *doc, const char *dir, const char *name, int first);
+/* Write doc to dir/name atomically: into a temporary file, synced, then LLMB_WRITE_FIRST: the
+ * file must not exist yet (link(2)); otherwise it is replaced by rename(2).  LLMB_WRITE_LAST: a
+ * last write that may be killed at any moment (a signal's, SIGKILL a second later): renamed as
+ * soon as written, synced after, so that a kill during fsync still leaves the new file.  0, or
+ * -1 with a message naming the path and errno. */
+#define LLMB_WRITE_FIRST 1
+#define LLMB_WRITE_LAST 2
+int llmb_results_write(const json_t *doc, const char *dir, const char *name, int flags);
 
 /* Every file carries a checksum of its content (member "checksum", written last: FNV-1a 64 of
  * the compact document without it).  1 when it matches, 0 when the file has none (written
