@@ -64,11 +64,12 @@ static int phase_names(const char **names)
     return LLMB_NPHASES;
 }
 
+/* The collectives the driver runs (lib/metrics.h: the import-only ones are not among them). */
 static int coll_names(const char **names)
 {
-    for (int i = 0; i < LLMB_COLL_COUNT; i++)
+    for (int i = 0; i < LLMB_COLL_RUN_COUNT; i++)
         names[i] = llmb_coll_name((enum llmb_coll)i);
-    return LLMB_COLL_COUNT;
+    return LLMB_COLL_RUN_COUNT;
 }
 
 void llmb_options_defaults(struct llmb_options *opt)
@@ -87,7 +88,7 @@ void llmb_options_defaults(struct llmb_options *opt)
     opt->size_max = (size_t)256 << 20;
     opt->size_factor = 2;
     opt->seed = 1234;
-    opt->collectives = (1u << LLMB_COLL_COUNT) - 1;
+    opt->collectives = (1u << LLMB_COLL_RUN_COUNT) - 1;
     opt->groups = LLMB_GROUP_ALL;
     opt->link_matrix = 1;
     opt->steps = 10;
@@ -179,6 +180,26 @@ static int parse_names(const char *opt_name, const char *what, const char *arg,
         return 0;
     return bad(errbuf, errlen, "%s: bad value '%s': unknown %s '%s' (known: %s, all)", opt_name,
                arg, what, unknown, llmb_join(names, n, ", ", known, sizeof known));
+}
+
+/* Does the list arg name a collective the results schema knows but the driver does not run
+ * (lib/metrics.h, run 0)?  1 after one line in errbuf, else 0. */
+static int import_only(const char *arg, char *errbuf, size_t errlen)
+{
+    char buf[256], runs[256];
+    llmb_strlcpy(buf, arg, sizeof buf);
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        int c = llmb_coll_from_name(tok);
+        if (c >= 0 && !llmb_coll_runs((enum llmb_coll)c)) {
+            llmb_coll_name_list(runs, sizeof runs, ", ", LLMB_COLL_RUN_COUNT);
+            bad(errbuf, errlen, "--collectives: bad value '%s': '%s' is import-only "
+                "(llmbench-import reads it from nccl-tests; the driver has no implementation; "
+                "it runs: %s, all)", arg, tok, runs);
+            return 1;
+        }
+    }
+    return 0;
 }
 
 static int parse_backend(struct llmb_options *opt, const char *arg, char *errbuf, size_t errlen)
@@ -294,6 +315,8 @@ static int parse_one(struct llmb_options *opt, int c, const char *arg, const cha
         return parse_names("--phases", "phase", arg, names, phase_names(names), &opt->phases,
                            errbuf, errlen);
     case OPT_COLLECTIVES:
+        if (import_only(arg, errbuf, errlen))
+            return 2;
         return parse_names("--collectives", "collective", arg, names, coll_names(names),
                            &opt->collectives, errbuf, errlen);
     case OPT_GROUPS:
@@ -443,7 +466,7 @@ void llmb_options_usage(FILE *f)
     char lists[3][512];
     llmb_join(names, phase_names(names), ",", lists[0], sizeof lists[0]);
     llmb_backend_names(lists[1], sizeof lists[1], ", ");
-    llmb_coll_name_list(lists[2], sizeof lists[2], ",");
+    llmb_coll_name_list(lists[2], sizeof lists[2], ",", LLMB_COLL_RUN_COUNT);
     for (const char *p = usage_text; *p;) {
         int k = -1;
         for (int i = 0; i < 3 && k < 0; i++)

@@ -8,7 +8,8 @@
  * bus-bandwidth factor (llmb_busbw_factor).
  *
  * Adding a collective: coll/mpi_<name>.c, one line in llmb_coll_registry[], one row in
- * lib/metrics.h's LLMB_COLLECTIVES list (shared with the reporter), and its case in
+ * lib/metrics.h's LLMB_COLLECTIVES list (shared with the reporter; with run 1, among the
+ * driver's rows before the import-only ones, which have no line here), and its case in
  * tests/comm/test_comm_units.c (every registered collective is also verified under mpirun by
  * tests/comm/verify.sh, which loops over the registry).
  *

@@ -276,13 +276,16 @@ static int point_json(struct llmb_imp *m, const struct imp_sweep *s, const struc
     json_object_set_new(tool, "size_bytes", json_integer((json_int_t)p->size));
     if (!isnan(p->time_s))
         json_object_set_new(tool, "time_s", llmb_json_seconds(p->time_s));
-    char why[300] = "";
+    char why[400] = "";
     if (!isnan(p->tool_algbw)) {
+        /* the tool's algbw as it defines it (import.h, tool_algbw_recv) */
+        double talg = s->tool_algbw_recv ? alg * (n - 1) / n : alg;
         json_object_set_new(tool, "algbw_gbs", json_real(p->tool_algbw));
-        if (!wrong && differs(alg, rel, p->tool_algbw, p->tool_algbw_half))
+        if (!wrong && differs(talg, rel, p->tool_algbw, p->tool_algbw_half))
             snprintf(why + strlen(why), sizeof why - strlen(why), "%salgbw %.4g GB/s "
-                                  "recomputed, %.4g printed", why[0] ? "; " : "", alg,
-                                  p->tool_algbw);
+                     "recomputed%s, %.4g printed", why[0] ? "; " : "", talg,
+                     s->tool_algbw_recv ? " (S (n-1)/n / t, the tool's definition)" : "",
+                     p->tool_algbw);
     }
     if (!isnan(p->tool_busbw)) {
         json_object_set_new(tool, "busbw_gbs", json_real(p->tool_busbw));
@@ -459,8 +462,8 @@ json_t *imp_emit(struct llmb_imp *m, const char *run_id, json_t *argv)
 {
     struct world w;
     if (!m->nsw) {
-        char names[160];
-        llmb_coll_name_list(names, sizeof names, ", ");
+        char names[256];
+        llmb_coll_name_list(names, sizeof names, ", ", LLMB_COLL_COUNT);
         imp_bad(m, 0, "no table of a collective the llmbench/1 schema has (%s)", names);
         return NULL;
     }
@@ -509,8 +512,9 @@ json_t *imp_emit(struct llmb_imp *m, const char *run_id, json_t *argv)
     json_object_set_new(comm, "backend", json_string(m->backend));
     json_object_set_new(comm, "timing", json_pack("{s:s, s:s}", "mode", "imported",
                         "size_convention", "nccl-tests: S is the per-rank buffer of allreduce, "
-                        "broadcast, sendrecv; the total receive buffer of allgather; the total "
-                        "send buffer of reduce_scatter and alltoall"));
+                        "broadcast, sendrecv, reduce; the total receive buffer of allgather, "
+                        "gather, hypercube; the total send buffer of reduce_scatter, alltoall, "
+                        "scatter; the largest per-rank total of alltoallv"));
     json_object_set_new(comm, "sweeps", sweeps);
     json_object_set_new(comm, "skipped", json_array());
     json_object_set_new(comm, "link_matrix", json_null());

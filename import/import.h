@@ -87,6 +87,8 @@ struct imp_sweep {
     int coll;               /* enum llmb_coll */
     enum imp_kind kind;
     int osu_sizes;          /* sizes are the OSU / IMB per-rank chunk (S/n) */
+    int tool_algbw_recv;    /* the tool's algbw is S (n-1)/n / t, not S / t (nccl-tests'
+                               hypercube_perf: the bytes each rank receives) */
     char placement[4];      /* out, in */
     char program[64];       /* all_reduce_perf, osu_allreduce, IMB-MPI1 Allreduce */
     const char *file;       /* the input it came from (messages) */

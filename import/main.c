@@ -70,8 +70,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
         case 'c':
             o->coll = llmb_coll_from_name(optarg);
             if (o->coll < 0) {
-                char names[160];
-                llmb_coll_name_list(names, sizeof names, ", ");
+                char names[256];
+                llmb_coll_name_list(names, sizeof names, ", ", LLMB_COLL_COUNT);
                 llmb_error("--collective %s: expected one of %s", optarg, names);
                 return LLMB_EINPUT;
             }

@@ -11,10 +11,11 @@ struct coll_row {
     double busbw_k;             /* busbw factor = busbw_k * (n - busbw_d) / n */
     int busbw_d;
     enum llmb_coll_split split; /* how S is cut into n chunks */
+    int run;                    /* the driver runs it; 0: import-only */
 };
 
 static const struct coll_row coll_table[LLMB_COLL_COUNT] = {
-#define LLMB_COLL_ROW(e, name, k, d, split) [LLMB_COLL_##e] = {name, k, d, split},
+#define LLMB_COLL_ROW(e, name, k, d, split, run) [LLMB_COLL_##e] = {name, k, d, split, run},
     LLMB_COLLECTIVES(LLMB_COLL_ROW)
 #undef LLMB_COLL_ROW
 };
@@ -39,12 +40,20 @@ int llmb_coll_from_name(const char *name)
     return -1;
 }
 
-void llmb_coll_name_list(char *buf, size_t len, const char *sep)
+int llmb_coll_runs(enum llmb_coll c)
+{
+    const struct coll_row *r = row_of(c);
+    return r && r->run;
+}
+
+void llmb_coll_name_list(char *buf, size_t len, const char *sep, int count)
 {
     const char *names[LLMB_COLL_COUNT];
-    for (int i = 0; i < LLMB_COLL_COUNT; i++)
+    if (count < 0 || count > LLMB_COLL_COUNT)
+        count = LLMB_COLL_COUNT;
+    for (int i = 0; i < count; i++)
         names[i] = coll_table[i].name;
-    llmb_join(names, LLMB_COLL_COUNT, sep, buf, len);
+    llmb_join(names, count, sep, buf, len);
 }
 
 double llmb_busbw_factor(enum llmb_coll c, int n)

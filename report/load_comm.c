@@ -29,8 +29,8 @@ static int load_sweep(struct rr_ld_ctx *c, const char *p, json_t *e, struct rr_s
         return -1;
     s->coll_id = llmb_coll_from_name(s->coll);
     if (s->coll_id < 0) {
-        char names[160];
-        llmb_coll_name_list(names, sizeof names, ", ");
+        char names[256];
+        llmb_coll_name_list(names, sizeof names, ", ", LLMB_COLL_COUNT);
         return llmb_results_error(f, llmb_jpath_key(q, sizeof q, p, "collective"),
                                   "expected one of %s; found \"%s\"", names, s->coll);
     }

@@ -34,7 +34,7 @@ void coll_cases_open(struct coll_cases *t, const struct llmb_coll_backend *b,
 
 int coll_cases_count(void)
 {
-    return 1 + LLMB_COLL_COUNT * 3 + 2;
+    return 1 + LLMB_COLL_RUN_COUNT * 3 + 2;
 }
 
 static int finish(struct coll_cases *t, struct llmb_coll_req *r)
@@ -139,7 +139,7 @@ void coll_cases_all(struct coll_cases *t)
     int count = 0;
     for (int i = 0; llmb_coll_registry[i]; i++)
         count += strcmp(llmb_coll_registry[i]->backend, t->b->name) == 0;
-    coll_cases_tap(t, count == LLMB_COLL_COUNT, "line for every collective", t->b->name);
+    coll_cases_tap(t, count == LLMB_COLL_RUN_COUNT, "line for every collective", t->b->name);
     for (int i = 0; llmb_coll_registry[i]; i++) {
         const struct llmb_coll_impl *im = llmb_coll_registry[i];
         if (strcmp(im->backend, t->b->name) != 0)

@@ -32,6 +32,27 @@ static void test_busbw_factors(void **state)
     /* 64 MiB allgather over 16 ranks in 10 ms: 6.7108864 GB/s algbw, x 15/16. */
     assert_float_equal(llmb_busbw_gbs(LLMB_COLL_ALLGATHER, 16, 67108864.0, 0.01), 6.291456, 1e-9);
     assert_float_equal(llmb_algbw_gbs(8, 0), 0.0, 0);
+    /* The import-only collectives, as nccl-tests' GetBw: reduce 1; gather, scatter, alltoallv
+     * (n-1)/n; hypercube (n-1)/n on S / t (nccl-tests: 1 on S (n-1)/n / t). */
+    assert_float_equal(llmb_busbw_factor(LLMB_COLL_REDUCE, 8), 1.0, 0);
+    assert_float_equal(llmb_busbw_factor(LLMB_COLL_GATHER, 8), 0.875, 1e-15);
+    assert_float_equal(llmb_busbw_factor(LLMB_COLL_SCATTER, 8), 0.875, 1e-15);
+    assert_float_equal(llmb_busbw_factor(LLMB_COLL_HYPERCUBE, 8), 0.875, 1e-15);
+    assert_float_equal(llmb_busbw_factor(LLMB_COLL_ALLTOALLV, 8), 0.875, 1e-15);
+    /* The driver runs the first LLMB_COLL_RUN_COUNT; no backend has a line for the others. */
+    assert_int_equal(LLMB_COLL_RUN_COUNT, 6);
+    for (int c = 0; c < LLMB_COLL_COUNT; c++) {
+        assert_int_equal(llmb_coll_runs((enum llmb_coll)c), c < LLMB_COLL_RUN_COUNT);
+        if (c >= LLMB_COLL_RUN_COUNT)
+            for (int i = 0; llmb_coll_registry[i]; i++)
+                assert_true(llmb_coll_registry[i]->coll != c);
+    }
+    char names[256];
+    llmb_coll_name_list(names, sizeof names, ",", LLMB_COLL_RUN_COUNT);
+    assert_string_equal(names, "allreduce,reduce_scatter,allgather,alltoall,broadcast,sendrecv");
+    llmb_coll_name_list(names, sizeof names, ",", LLMB_COLL_COUNT);
+    assert_string_equal(names, "allreduce,reduce_scatter,allgather,alltoall,broadcast,sendrecv,"
+                        "reduce,gather,scatter,hypercube,alltoallv");
 }
 
 static void test_sizes_per_rank(void **state)
@@ -168,7 +189,7 @@ static void test_verification_tables(void **state)
                                        tab[(j + 2 * LLMB_COLL_STRIDE) % LLMB_COLL_PERIOD], 0);
     }
     const size_t sizes[] = {8, 4096, 100000};
-    for (int c = 0; c < LLMB_COLL_COUNT; c++)
+    for (int c = 0; c < LLMB_COLL_RUN_COUNT; c++)
         for (int s = 0; s < 3; s++) {
             assert_int_equal(simulate((enum llmb_coll)c, sizes[s], -1), 0);
             /* A wrong contribution is counted (broadcast: only the root contributes). */
@@ -190,7 +211,7 @@ static void test_verification_tables(void **state)
     assert_int_equal(llmb_coll_check_values(x, 4, 0, 0, &d), 0);
     /* The NCCL lines (built with NCCL only) check exactly as the MPI ones: the same init and
      * check, the same in-place sweep and root. */
-    for (int c = 0; c < LLMB_COLL_COUNT; c++) {
+    for (int c = 0; c < LLMB_COLL_RUN_COUNT; c++) {
         const struct llmb_coll_impl *m = llmb_coll_find((enum llmb_coll)c, "mpi");
         const struct llmb_coll_impl *n = llmb_coll_find((enum llmb_coll)c, "nccl");
 #ifdef LLMB_HAVE_NCCL
