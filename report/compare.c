@@ -192,7 +192,7 @@ static void compare_comm(const struct rr_run *a, const struct rr_run *b, struct 
 {
     if (!a->has[RR_COMM] || !b->has[RR_COMM])
         return;
-    for (int k = 0; k < LLMB_COLL_COUNT && c->ncomm < 8; k++) {
+    for (int k = 0; k < LLMB_COLL_COUNT; k++) {
         const char *name = llmb_coll_name((enum llmb_coll)k);
         const struct rr_sweep *sa = offer_curve(a, name), *sb = offer_curve(b, name);
         if (!sa || !sb || !sa->npts || !sb->npts)

@@ -209,6 +209,18 @@ static void bucket_text(const struct rr_run *run, const struct cliffs *c, const 
                sizeof a), im->implied);
 }
 
+/* Open MPI's coll tuned name of collective c (its coll_tuned_<name>_algorithm parameter), or
+ * NULL for the point-to-point patterns (sendrecv, hypercube), which no coll rule picks. */
+static const char *ompi_tuned_name(int c)
+{
+    switch (c) {
+    case LLMB_COLL_BROADCAST: return "bcast";
+    case LLMB_COLL_SENDRECV:
+    case LLMB_COLL_HYPERCUBE: return NULL;
+    default: return c >= 0 ? llmb_coll_name((enum llmb_coll)c) : NULL;
+    }
+}
+
 void rr_eval_size_cliff(const struct rr_find_ctx *cx, const struct rr_finding_def *def)
 {
     const struct rr_run *run = cx->run;
@@ -246,15 +258,18 @@ void rr_eval_size_cliff(const struct rr_find_ctx *cx, const struct rr_finding_de
     if (c->n + c->more > 4)
         rr_cat(f->evidence, sizeof f->evidence, "; and %d more", c->n + c->more - 4);
     bucket_text(run, c, &im, f);
-    char sz[32];
+    char sz[32], tuned[160] = "";
     const struct cliff *cl = im.cliff >= 0 ? &c->v[im.cliff] : &c->v[0];
+    const char *ompi = ompi_tuned_name(cl->s->coll_id);
+    if (ompi)
+        snprintf(tuned, sizeof tuned, "--mca coll_tuned_use_dynamic_rules 1 with "
+                 "coll_tuned_%s_algorithm (ompi_info --param coll tuned --level 9 lists them) "
+                 "and ", ompi);
     snprintf(f->remedy, sizeof f->remedy,
-             "the library changes algorithm or protocol at that size: Open MPI: "
-             "--mca coll_tuned_use_dynamic_rules 1 with coll_tuned_%s_algorithm (ompi_info "
-             "--param coll tuned --level 9 lists them) and the shared-memory BTL's limits "
-             "(btl sm/vader eager and single-copy settings); NCCL: NCCL_ALGO / NCCL_PROTO; or "
-             "keep gradient buckets at or below %s (llmbench --bucket-size)", cl->s->coll,
-             llmb_format_size((size_t)cl->s->bytes[cl->lo], sz, sizeof sz));
+             "the library changes algorithm or protocol at that size: Open MPI: %sthe "
+             "shared-memory BTL's limits (btl sm/vader eager and single-copy settings); NCCL: "
+             "NCCL_ALGO / NCCL_PROTO; or keep gradient buckets at or below %s (llmbench "
+             "--bucket-size)", tuned, llmb_format_size((size_t)cl->s->bytes[cl->lo], sz, sizeof sz));
 done:
     free(c);
 }

@@ -27,6 +27,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "metrics.h" /* LLMB_COLL_COUNT */
+
 enum rr_phase { RR_PROBE, RR_COMPUTE, RR_COMM, RR_TRAIN, RR_NPHASES };
 extern const char *const rr_phase_names[RR_NPHASES];
 
@@ -357,7 +359,7 @@ struct rr_compare {
         double lo, hi;              /* bytes */
         double ratio_med;           /* median over those sizes of B / A */
         double a_big, b_big;        /* busbw at the largest common size (hi), GB/s */
-    } comm[8];
+    } comm[LLMB_COLL_COUNT];
 };
 void rr_compare_runs(const struct rr_run *a, const struct rr_run *b, struct rr_compare *c);
 /* Shapley values over n <= 8 players of v(mask): exact, all n! orderings.  phi[n]. */

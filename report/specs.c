@@ -112,14 +112,18 @@ static int point_ok(const struct rr_sweep *s, size_t i)
     return s->bytes[i] > 0 && s->busbw[i] >= 0 && isfinite(s->busbw[i]);
 }
 
-/* The busbw rows of a group: r the plateau of allreduce's curve (the largest busbw from 1 MiB
+/* The busbw rows of a group: r the plateau of its allreduce curve (the largest busbw from 1 MiB
  * up; without such a size, the largest busbw measured, said so), avg nccl-tests' "average bus
  * bandwidth": the mean busbw over every point of the group's allreduce sweeps (out-of-place and
- * in-place, as all_reduce_perf averages both). */
+ * in-place, as all_reduce_perf averages both).  Without allreduce (an import of, say,
+ * gather_perf alone), the first collective of lib/metrics.h's table the group has: nccl-tests
+ * scales every collective's busbw to be comparable with the links' bandwidth. */
 static void busbw_rows(const struct rr_run *run, const char *group, struct rr_resource *r,
                        struct rr_resource *avg)
 {
-    const struct rr_sweep *s = rr_find_sweep(run, "allreduce", group);
+    const struct rr_sweep *s = NULL;
+    for (int c = 0; c < LLMB_COLL_COUNT && !s; c++)
+        s = rr_find_sweep(run, llmb_coll_name((enum llmb_coll)c), group);
     if (!s)
         return;
     size_t best = (size_t)-1;
@@ -135,14 +139,14 @@ static void busbw_rows(const struct rr_run *run, const char *group, struct rr_re
         return;
     char sz[32], lo[32], hi[32];
     r->measured = s->busbw[best];
-    snprintf(r->what, sizeof r->what, "allreduce %s, %d ranks, %s at %s", group, s->nranks,
+    snprintf(r->what, sizeof r->what, "%s %s, %d ranks, %s at %s", s->coll, group, s->nranks,
              big ? "plateau" : "best (no size from 1 MiB)",
              llmb_format_size((size_t)s->bytes[best], sz, sizeof sz));
     double sum = 0, min = INFINITY, max = 0;
     int n = 0, places = 0;
     for (size_t k = 0; k < run->nsweeps; k++) {
         const struct rr_sweep *w = &run->sweeps[k];
-        if (strcmp(w->coll, "allreduce") || strcmp(w->group, group))
+        if (strcmp(w->coll, s->coll) || strcmp(w->group, group))
             continue;
         places++;
         for (size_t i = 0; i < w->npts; i++)
