@@ -28,18 +28,29 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The *_perf programs: their collective in llmbench's table, or -1 for those the schema has no
- * collective for (they are named in source.not_imported). */
+/* The *_perf programs (nccl-tests' src/Makefile BIN_FILES_LIST, 2.19: all_reduce all_gather
+ * broadcast reduce_scatter reduce alltoall alltoallv scatter gather sendrecv hypercube) and
+ * their collective in llmbench's table (lib/metrics.h: every one of them is there; reduce,
+ * gather, scatter, hypercube and alltoallv are import-only, the driver does not run them).
+ * "alltoall_perf" is a prefix of "alltoallv_perf": the longer name comes first. */
 static const struct {
     const char *program;
     int coll;
 } programs[] = {
     {"all_reduce_perf", LLMB_COLL_ALLREDUCE},   {"all_gather_perf", LLMB_COLL_ALLGATHER},
-    {"reduce_scatter_perf", LLMB_COLL_REDUCE_SCATTER}, {"alltoall_perf", LLMB_COLL_ALLTOALL},
-    {"broadcast_perf", LLMB_COLL_BROADCAST},    {"sendrecv_perf", LLMB_COLL_SENDRECV},
-    {"reduce_perf", -1},  {"gather_perf", -1},  {"scatter_perf", -1},
-    {"hypercube_perf", -1}, {"alltoallv_perf", -1},
+    {"reduce_scatter_perf", LLMB_COLL_REDUCE_SCATTER}, {"alltoallv_perf", LLMB_COLL_ALLTOALLV},
+    {"alltoall_perf", LLMB_COLL_ALLTOALL},      {"broadcast_perf", LLMB_COLL_BROADCAST},
+    {"sendrecv_perf", LLMB_COLL_SENDRECV},      {"reduce_perf", LLMB_COLL_REDUCE},
+    {"gather_perf", LLMB_COLL_GATHER},          {"scatter_perf", LLMB_COLL_SCATTER},
+    {"hypercube_perf", LLMB_COLL_HYPERCUBE},
 };
+
+/* nccl-tests' algbw of collective c, against llmbench's S / t (lib/metrics.h): hypercube_perf
+ * prints the bytes each rank receives, S (n-1)/n / t, with a busbw factor of 1 on it. */
+static void tool_convention(struct imp_sweep *s)
+{
+    s->tool_algbw_recv = s->coll == LLMB_COLL_HYPERCUBE;
+}
 
 /* The program named by a path or name ("./build/all_reduce_perf", "all_reduce_perf_mpi"):
  * its index in programs[], or -1. */
@@ -247,15 +258,11 @@ static int test_sweeps(struct llmb_imp *m, struct test *t, const char *type, int
     if (t->prog < 0)
         snprintf(t->program, sizeof t->program, "%s (--collective)",
                  llmb_coll_name((enum llmb_coll)coll));
-    if (coll < 0) {
-        imp_note(m->skipped, "%s (line %d): no such collective in the llmbench/1 schema",
-                 t->program, t->line);
-        return 1;
-    }
     for (int k = 0; k < 2; k++) {
         t->s[k] = imp_sweep_new(m, coll, IMP_COLL, t->program, t->line);
         if (!t->s[k])
             return -1;
+        tool_convention(t->s[k]);
         strcpy(t->s[k]->placement, k ? "in" : "out");
         llmb_strlcpy(t->s[k]->type, type, sizeof t->s[k]->type);
         t->s[k]->nranks = t->ndev; /* this test's devices (0: the world) */
@@ -548,14 +555,11 @@ int imp_nccl_json(struct llmb_imp *m, json_t *doc)
     }
     const char *name = strrchr(prog, '/');
     name = name ? name + 1 : prog;
-    if (programs[pi].coll < 0) {
-        imp_note(m->skipped, "%s: no such collective in the llmbench/1 schema", name);
-        return 0;
-    }
     struct imp_sweep *s[2];
     for (int k = 0; k < 2; k++) {
         if (!(s[k] = imp_sweep_new(m, programs[pi].coll, IMP_COLL, name, 0)))
             return -1;
+        tool_convention(s[k]);
         strcpy(s[k]->placement, k ? "in" : "out");
     }
     json_t *r;

@@ -9,7 +9,7 @@ I=${LLMBENCH_IMPORT:-$top_builddir/llmbench-import}
 R=${LLMBENCH_REPORT:-$top_builddir/llmbench-report}
 PY=${PYTHON3:-python3}
 S=$top_srcdir/tests/import/samples
-tap_plan 22
+tap_plan 28
 t=$(tap_tmpdir)
 trap 'rm -rf "$t"' EXIT
 
@@ -43,6 +43,58 @@ p = sw[0]["points"][-1]
 assert p["bytes"] == 268435456 and abs(p["busbw_gbs"] - p["tool"]["busbw_gbs"]) < 0.01 and p["iters"] == 20, p
 assert not s["truncated"] and any("compute phase" in x for x in s["absent"])
 assert sw[0]["points"][0]["bytes"] == 1024 and any("1 row printed in parts with NCCL lines between them" in n for n in s["notes"]), s["notes"]'
+
+imp r "$S/nccl-rooted-2n.log"
+tap_check "nccl-tests 2.19: reduce_perf, gather_perf, scatter_perf, hypercube_perf, alltoallv_perf imported, none left out" py "$t/r.json" '
+s = d["source"]; sw = d["phases"]["comm"]["sweeps"]
+assert [(x["collective"], x["placement"], len(x["points"])) for x in sw] == [(c, p, 19) for c in ("reduce", "gather", "scatter", "hypercube", "alltoallv") for p in ("out", "in")], sw
+assert s["not_imported"] == [] and s["disagreements"] == 0 and len(s["averages"]) == 5 and all(a["agree"] for a in s["averages"]), s
+assert d["world"]["ranks"] == 8 and d["world"]["node_names"] == ["gpu-c01", "gpu-c02"], d["world"]
+# the size nccl-tests prints is S; busbw = S / t x factor (reduce 1; the others 7/8 for 8 ranks)
+for w in sw:
+    f = 1.0 if w["collective"] == "reduce" else 7 / 8
+    assert w["busbw_factor"] == f, w
+    for p in w["points"]:
+        assert p["bytes"] == p["tool"]["size_bytes"] and p["osu_bytes"] == (p["bytes"] if f == 1 else p["bytes"] // 8), p
+        assert abs(p["busbw_gbs"] - p["bytes"] / p["op"]["mean_s"] / 1e9 * f) < 1e-6 * p["busbw_gbs"], p
+        assert abs(p["busbw_gbs"] - p["tool"]["busbw_gbs"]) <= 0.005 + 1e-4 * p["busbw_gbs"], p
+# hypercube_perf prints algbw = S (n-1)/n / t (= its busbw); llmbench'"'"'s algbw is S / t
+h = sw[6]["points"][-1]
+assert h["bytes"] == 268435456 and h["tool"]["algbw_gbs"] == h["tool"]["busbw_gbs"] == 43.34, h
+assert abs(h["algbw_gbs"] - 268435456 / 5419.86e-6 / 1e9) < 1e-6 and abs(h["busbw_gbs"] - 43.3371) < 1e-3, h'
+
+sed 's/  5419\.86   43\.34 /  5419.86   49.53 /' "$S/nccl-rooted-2n.log" > "$t/hc.log"
+imp hc "$t/hc.log"
+tap_check "hypercube_perf: an algbw printed as S / t (not S (n-1)/n / t as the tool defines it) is flagged" py "$t/hc.json" '
+s = d["source"]
+assert s["disagreements"] == 1 and any("the tool'"'"'s definition), 49.53 printed" in n for n in s["notes"]), s["notes"]'
+
+"$PY" - "$S/nccl-8xh100.json" "$t/hcj.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1])); d["args"][0] = "./build/hypercube_perf"
+json.dump(d, open(sys.argv[2], "w"))
+PY
+imp hj "$t/hcj.json"
+tap_check "nccl-tests -J of hypercube_perf: imported as hypercube" py "$t/hj.json" '
+sw = d["phases"]["comm"]["sweeps"]
+assert [x["collective"] for x in sw] == ["hypercube", "hypercube"] and d["source"]["not_imported"] == [], sw'
+
+"$I" --collective bogus x > "$t/o.txt" 2> "$t/names.txt"
+docs_list_the_table() {
+    "$PY" - "$t/names.txt" "$top_srcdir/doc" <<'PY'
+import re, sys
+names = open(sys.argv[1]).read().split("expected one of ")[1].strip().split(", ")
+assert len(names) == 11 and names[-5:] == ["reduce", "gather", "scatter", "hypercube", "alltoallv"], names
+d = sys.argv[2]
+schema = [l for l in open(d + "/results-schema.md") if l.startswith("| `sweeps[].collective`")][0]
+assert schema.split(" | ")[2].split(" (")[0].split(", ") == names, schema
+design = open(d + "/design.md").read().split("### Collective sizes")[1].split("\n\n")[2]
+assert [r.split(" | ")[0][2:].split(" (")[0] for r in design.split("\n")[2:]] == names, design
+man = " ".join(open(d + "/llmbench-import.1").read().split("collective \" NAME\"")[1].split(".TP")[0].split())
+assert man.endswith(", ".join(names[:-1]) + " or " + names[-1] + "."), man
+PY
+}
+tap_check "the collectives of doc/results-schema.md, design.md and llmbench-import(1) are the table's" docs_list_the_table
 
 sed 's/^\([0-9]*: \)#/\1/' "$S/nccl-8xh100-srun.log" > "$t/nohash.log"
 imp nh "$t/nohash.log"
@@ -141,6 +193,18 @@ assert "fewer than 5 iterations" in f["evidence"] and "more than 2x the fastest"
 tap_check "OSU on 2 nodes with --fabric ib-ndr: inter-node busbw critical against 50 GB/s" py "$t/rdf.json" '
 f = [x for x in d["findings"] if x["id"] == "comm.busbw_below_nominal"][0]
 assert f["severity"] == "critical" and "inter-node busbw 8.97 GB/s" in f["evidence"] and "of the nominal 50 GB/s (ib-ndr" in f["evidence"], f'
+
+"$R" --no-plots --format json --fabric ib-ndr "$t/r.json" > "$t/rr.json" 2> "$t/err.txt"
+tap_check "report of the rooted programs: busbw below nominal on reduce, a size cliff on gather" py "$t/rr.json" '
+f = {x["id"]: x for x in d["findings"]}
+assert "inter-node busbw 35.6 GB/s (reduce world, 8 ranks, plateau at 256 MiB) is 71% of the nominal 50 GB/s" in f["comm.busbw_below_nominal"]["evidence"], f
+c = f["comm.size_cliff"]
+assert "gather world: 27.1 GB/s at 4 MiB, 8.7 GB/s at 8 MiB" in c["evidence"] and "coll_tuned_gather_algorithm" in c["remedy"], c'
+"$R" --no-plots --format json "$t/r.json" "$t/hc.json" > "$t/rhc.json" 2> "$t/err.txt"
+tap_check "two offers of the rooted programs: every collective compared, in table order" py "$t/rhc.json" '
+c = d["attribution"]["comm"]
+assert [x["collective"] for x in c] == ["reduce", "gather", "scatter", "hypercube", "alltoallv"], c
+assert all(abs(x["busbw_b_gbs"] / x["busbw_a_gbs"] - 1) < 1e-9 for x in c), c'
 
 # two offers: a vendor nccl-tests log against another nccl-tests JSON; an OSU import against a full llmbench run
 "$R" --no-plots --format json "$t/a.json" "$t/c.json" > "$t/ab.json" 2> "$t/err.txt"

@@ -10,9 +10,11 @@ def fs(v, w):
         s = (f % w) % v
         if len(s) <= w: return s
     return ("%%%d.1e" % w) % v
-def factor(coll, n):
+def factor(coll, n):   # nccl-tests' src/<op>.cu GetBw, on S / t (S: the printed size)
     return {"allreduce": 2*(n-1)/n, "reduce_scatter": (n-1)/n, "allgather": (n-1)/n,
-            "alltoall": (n-1)/n, "broadcast": 1, "sendrecv": 1}[coll]
+            "alltoall": (n-1)/n, "broadcast": 1, "sendrecv": 1, "reduce": 1,
+            "gather": (n-1)/n, "scatter": (n-1)/n, "hypercube": (n-1)/n, "alltoallv": (n-1)/n}[coll]
+SPLIT = ("allgather", "reduce_scatter", "alltoall", "gather", "scatter", "hypercube", "alltoallv")
 def nccl_rows(coll, n, sizes, bw_of, lat_us, redop="sum", root="-1", typ="float", wrong=True):
     rows = []
     for S in sizes:
@@ -23,8 +25,10 @@ def nccl_rows(coll, n, sizes, bw_of, lat_us, redop="sum", root="-1", typ="float"
         bus = alg * factor(coll, n)
         ti = t * 1.01
         algi = S / (ti * 1e-6) / 1e9; busi = algi * factor(coll, n)
-        cnt = S // 4 if coll != "allgather" and coll != "reduce_scatter" and coll != "alltoall" else S // 4 // n
+        cnt = S // 4 // n if coll in SPLIT else S // 4   # nccl-tests' count: paramcount
         pre = "%12d  %12d  %8s  %6s  %6s" % (S, cnt, typ, redop, root)
+        if coll == "hypercube":   # hypercube_perf's algbw: the bytes each rank receives, busbw = algbw
+            alg *= factor(coll, n); algi *= factor(coll, n)
         w = "  %6g" % 0 if wrong else "    N/A"
         rows.append(pre + "  %7s  %6s  %6s" % (fs(t, 7), fs(alg, 6), fs(bus, 6)) + w +
                     "  %7s  %6s  %6s" % (fs(ti, 7), fs(algi, 6), fs(busi, 6)) + w)
@@ -241,3 +245,34 @@ bad = open(os.path.join(out, "nccl-8xh100-srun.log")).read().split("\n")
 k = next(i for i, x in enumerate(bad) if "    262144 " in x and " 7.10 " in x)
 bad[k] = bad[k].replace(" 7.10 ", " 7.1O ", 1)
 open(os.path.join(out, "nccl-bad-row.log"), "w").write("\n".join(bad))
+
+# ---- G: every *_perf program the driver does not run: reduce_perf, gather_perf, scatter_perf,
+# hypercube_perf, alltoallv_perf (nccl-tests 2.19 text), 8 x H100 on two hosts, mpirun
+# --tag-output; redop "none" and root 0 for gather / scatter, root 0 for reduce.  gather_perf
+# falls 4x from 4 to 8 MiB (a size cliff); hypercube_perf's algbw is S (n-1)/n / t.
+L = []
+T = "[1,0]<stdout>:"
+for prog, coll, redop, root, bw in (
+        ("reduce_perf", "reduce", "sum", "0", lambda S: plateau(S, 36.0, 2e6)),
+        ("gather_perf", "gather", "none", "0", lambda S: plateau(S, 40.0, 1e6) / (4.0 if 8 << 20 <= S <= 16 << 20 else 1)),
+        ("scatter_perf", "scatter", "none", "0", lambda S: plateau(S, 38.0, 1e6)),
+        ("hypercube_perf", "hypercube", "none", "-1", lambda S: plateau(S, 44.0, 3e6)),
+        ("alltoallv_perf", "alltoallv", "none", "-1", lambda S: plateau(S, 36.0, 2e6))):
+    L.append(T + "# nccl-tests version 2.19.6 nccl-headers=22807 nccl-library=22807")
+    L.append(T + "# Collective test starting: %s" % prog)
+    L.append(T + "# nThread 1 nGpus 1 minBytes 1024 maxBytes 268435456 step: 2(factor) warmup iters: 5 iters: 20 agg iters: 1 validation: 1 graph: 0")
+    L.append(T + "#")
+    L.append(T + "# Using devices")
+    for r in range(8):
+        L.append(T + "#  Rank %2d Group  0 Pid %6d on %10s device %2d [%04x:%02x:%02x] %s" % (r, 61000 + r, "gpu-c%02d" % (1 + r // 4), r % 4, 0, [0x18, 0x2a, 0x3a, 0x5d][r % 4], 0, "NVIDIA H100 80GB HBM3"))
+    if coll == "reduce":
+        L.append("[1,0]<stderr>:gpu-c01:61000:61000 [0] NCCL INFO NCCL version 2.28.7+cuda12.9")
+    for h in HDR: L.append(T + h)
+    rows = nccl_rows(coll, 8, sizes, bw, 22.0, redop=redop, root=root)
+    L += [T + r for r in rows]
+    L.append(T + "# Out of bounds values : 0 OK")
+    L.append(T + "# Avg bus bandwidth    : %g " % avg_bus(rows))
+    L.append(T + "#")
+    L.append(T + "# Collective test concluded: %s" % prog)
+    L.append(T + "")
+open(os.path.join(out, "nccl-rooted-2n.log"), "w").write("\n".join(L) + "\n")
