@@ -5,7 +5,7 @@
  *     the GEMMs of the plan of a training step (kernels/plan.h), with their transposes;
  *   - a STREAM-triad memory bandwidth well beyond the last-level cache (the backend's triad);
  *   - every kernel of the plan, forward and backward, each validated against its naive
- *     reference before it is timed (relative L2 error <= LLMB_KERNEL_TOL, else it is not
+ *     reference before it is timed (relative L2 error <= llmb_kernel_tol(), else it is not
  *     timed, counted in ctx->wrong, and the phase fails);
  *   - one whole training step of the model (forward + backward + AdamW) where memory allows:
  *     model FLOPs (PaLM) per second against the measured peak.
@@ -233,7 +233,8 @@ static int validate_or_count(struct cphase *c, enum llmb_kernel_id id, struct ll
                              uint64_t seed, double *err, const char *what)
 {
     *err = INFINITY;
-    int bad = llmb_kernel_validate(c->k, id, 0, &vs, seed, err) != 0 || !(*err <= LLMB_KERNEL_TOL);
+    int bad = llmb_kernel_validate(c->k, id, 0, &vs, seed, err) != 0 ||
+              !(*err <= llmb_kernel_tol(c->k, id));
     if (bad) {
         c->failed = 1;
         c->ctx->wrong++;
@@ -446,7 +447,7 @@ static json_t *time_kernels(struct cphase *c, const struct timed_kernel *lk, int
         struct llmb_kshape vs = validation_shape(lk[i].id, lk[i].s);
         double err = INFINITY, flops, bytes;
         int bad = llmb_kernel_validate(c->k, lk[i].id, lk[i].bwd, &vs, seed + i, &err) != 0 ||
-                  !(err <= LLMB_KERNEL_TOL);
+                  !(err <= llmb_kernel_tol(c->k, lk[i].id));
         llmb_kernel_cost(lk[i].id, lk[i].bwd, &lk[i].s, &flops, &bytes);
         json_t *e = json_pack("{s:s, s:s, s:s, s:f, s:f, s:f}", "name", lk[i].name, "kernel",
                               llmb_kernel_name(lk[i].id), "pass", lk[i].bwd ? "bwd" : "fwd",
@@ -460,7 +461,7 @@ static json_t *time_kernels(struct cphase *c, const struct timed_kernel *lk, int
             c->failed = 1;
             c->ctx->wrong++;
             llmb_error("compute: kernel %s differs from its reference (rel L2 %g > %g): "
-                       "not timed", what, err, LLMB_KERNEL_TOL);
+                       "not timed", what, err, llmb_kernel_tol(c->k, lk[i].id));
         }
         struct llmb_kernel_run *run = NULL;
         if (!any_rank(c->ctx, bad) &&
@@ -681,7 +682,10 @@ int llmb_phase_compute(struct llmb_ctx *ctx, json_t *out)
         json_object_set_new(out, "batch", json_integer(cfg.batch));
         json_object_set_new(out, "seq", json_integer(cfg.seq));
         json_object_set_new(out, "quick_capped_tokens", json_boolean(capped));
-        json_object_set_new(out, "tolerance_rel_l2", json_real(LLMB_KERNEL_TOL));
+        json_object_set_new(out, "precision", json_string(k->precision ? k->precision : "fp32"));
+        json_object_set_new(out, "tolerance_rel_l2", json_real(llmb_kernel_tol(k, LLMB_K_GELU)));
+        json_object_set_new(out, "tolerance_rel_l2_gemm",
+                            json_real(llmb_kernel_tol(k, LLMB_K_GEMM)));
         json_object_set_new(out, "ranks", ranks);
         json_t *sum = json_object();
         double pmin = 0;

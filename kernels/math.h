@@ -17,7 +17,7 @@
 #include <string.h>
 
 #ifdef __CUDACC__
-#define LLMB_HD static inline __host__ __device__ __attribute__((always_inline))
+#define LLMB_HD static __host__ __device__ __forceinline__
 #else
 #define LLMB_HD static inline __attribute__((always_inline))
 #endif
@@ -53,8 +53,8 @@ LLMB_HD uint32_t llmb_float_bits(float f)
 
 /* ---- exp and tanh as plain arithmetic ----
  * exp: x = n ln2 + r, |r| <= ln2/2, e^r by its degree-6 Taylor polynomial, 2^n through the
- * exponent bits; x clamped to [-87, 88]; relative error < 2e-7.  tanh(u) = 1 - 2/(e^(2u) + 1),
- * |u| clamped to 9 (tanh 9 = 1 - 3e-8); absolute error < 1.5e-7.  (On the CPU glibc's expf is a
+ * exponent bits; x clamped to [-87, 88]; relative error < 3e-7 (2.5e-7 measured).  tanh(u) = 1 - 2/(e^(2u) + 1),
+ * |u| clamped to 9 (tanh 9 = 1 - 3e-8); absolute error < 2e-7 (1.9e-7 measured).  (On the CPU glibc's expf is a
  * scalar call that blocks vectorization; on the GPU these cost about what __expf does and give
  * the same bits as the CPU.) */
 LLMB_HD float llmb_expf(float x)
@@ -77,7 +77,9 @@ LLMB_HD float llmb_tanhf(float x)
     return 1.0f - 2.0f / (llmb_expf(2.0f * x) + 1.0f);
 }
 
-/* ---- GELU, tanh approximation: 0.5 x (1 + tanh(k (x + c x^3))) and its derivative ---- */
+/* ---- GELU, tanh approximation: 0.5 x (1 + tanh(k (x + c x^3))) and its derivative ----
+ * absolute error against the formula in double: gelu < 1e-7 (1 + |x|), gelu_grad < 5e-6 on
+ * [-8, 8] (3.7e-6 measured near |x| = 8, where x (1 - tanh^2) magnifies tanh's error) */
 
 LLMB_HD float llmb_gelu(float x)
 {

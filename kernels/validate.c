@@ -15,6 +15,13 @@ void llmb_fill_uniform(float *x, size_t n, float lo, float hi, uint64_t *state)
         x[i] = lo + (hi - lo) * (float)((llmb_splitmix64(state) >> 40) * (1.0 / 16777216.0));
 }
 
+double llmb_kernel_tol(const struct llmb_kernels *k, enum llmb_kernel_id id)
+{
+    int gemm = id == LLMB_K_GEMM || id == LLMB_K_MATMUL || id == LLMB_K_ATTENTION;
+    double t = gemm ? k->gemm_tol : k->tol;
+    return t > 0 ? t : LLMB_KERNEL_TOL;
+}
+
 double llmb_rel_l2(const float *x, const float *ref, size_t n)
 {
     double num = 0, den = 0;
