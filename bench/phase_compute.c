@@ -3,7 +3,10 @@
  *   - the nominal peak of the rank's compute units and how it was derived (the backend's);
  *   - one large square GEMM (the measured peak) and a GEMM sweep at the model's real shapes:
  *     the GEMMs of the plan of a training step (kernels/plan.h), with their transposes;
- *   - a STREAM-triad memory bandwidth well beyond the last-level cache (the backend's triad);
+ *   - a STREAM-triad memory bandwidth well beyond the last-level cache (the backend's triad),
+ *     a large copy within the backend's memory (k->copy: bytes read + written) and, for a
+ *     backend whose memory is not the host's (a GPU), host -> device and device -> host copies
+ *     of the same size from pageable host memory (the PCIe health check);
  *   - every kernel of the plan, forward and backward, each validated against its naive
  *     reference before it is timed (relative L2 error <= llmb_kernel_tol(), else it is not
  *     timed, counted in ctx->wrong, and the phase fails);
@@ -394,15 +397,22 @@ static long long count_not(const struct llmb_kernels *k, const float *x, size_t 
 /* 3. memory bandwidth: a = b + s*c, each array 4x the last-level cache shared by the node's
  * ranks (all ranks run it at once, so together they are 4x beyond the cache), at least 32 MiB
  * together and 1 MiB each, at most 1 GiB */
+/* bytes of one array of the bandwidth tests: 4 x the last-level cache (*llc) shared by the
+ * node's ranks, at least 32 MiB / ranks and 1 MiB, at most 1 GiB */
+static size_t stream_bytes(struct cphase *c, size_t *llc)
+{
+    *llc = llmb_llc_bytes();
+    size_t ranks = (size_t)(c->ctx->node_size > 0 ? c->ctx->node_size : 1);
+    size_t per = 4 * *llc / ranks, floor = ((size_t)32 << 20) / ranks;
+    floor = floor < ((size_t)1 << 20) ? (size_t)1 << 20 : floor;
+    return per < floor ? floor : per > ((size_t)1 << 30) ? (size_t)1 << 30 : per;
+}
+
 static void triad(struct cphase *c)
 {
     const struct llmb_kernels *k = c->k;
     llmb_progress(c->ctx, "compute", ++c->point, c->npoints, "stream triad");
-    size_t llc = llmb_llc_bytes();
-    size_t ranks = (size_t)(c->ctx->node_size > 0 ? c->ctx->node_size : 1);
-    size_t per = 4 * llc / ranks, floor = ((size_t)32 << 20) / ranks;
-    floor = floor < ((size_t)1 << 20) ? (size_t)1 << 20 : floor;
-    per = per < floor ? floor : per > ((size_t)1 << 30) ? (size_t)1 << 30 : per;
+    size_t llc, per = stream_bytes(c, &llc);
     struct triad_op t = {.k = k, .n = per / 4, .a = k->alloc(per), .b = k->alloc(per),
                          .c = k->alloc(per)};
     int oom = !t.a || !t.b || !t.c || fill_value(k, t.b, t.n, 1.0f) || fill_value(k, t.c, t.n, 2.0f);
@@ -430,6 +440,83 @@ static void triad(struct cphase *c)
     if (t.a) k->free(t.a);
     if (t.b) k->free(t.b);
     if (t.c) k->free(t.c);
+}
+
+/* one timed copy: device -> device (k->copy), host -> device or device -> host */
+struct copy_op {
+    const struct llmb_kernels *k;
+    int dir;            /* 0: dev -> dev2, 1: host -> dev, 2: dev -> host */
+    float *dev, *dev2, *host;
+    size_t n;
+};
+
+static void run_copy(void *arg)
+{
+    struct copy_op *o = arg;
+    if (o->dir == 0)
+        o->k->copy(o->dev2, o->dev, o->n);
+    else if (o->dir == 1)
+        o->k->to_device(o->dev, o->host, o->n * sizeof(float));
+    else
+        o->k->to_host(o->host, o->dev, o->n * sizeof(float));
+    o->k->sync();
+}
+
+/* GB/s of one copy direction into r[name] (null when not measured or wrong): bytes_per_call
+ * counts what moves (a device copy reads and writes: 2 x its size) */
+static void time_copy(struct cphase *c, struct copy_op *o, const char *name, double bytes_per_call)
+{
+    double *x = NULL, gbs = 0;
+    struct llmb_summary s;
+    llmb_progress(c->ctx, "compute", ++c->point, c->npoints, name);
+    int n = time_op(c->ctx, &c->tm, run_copy, o, &x);
+    long long wrong = 0; /* every copied element is 1 */
+    if (o->dir == 2) {
+        for (size_t i = 0; i < o->n; i++)
+            wrong += o->host[i] != 1.0f;
+    } else {
+        wrong = count_not(o->k, o->dir == 0 ? o->dev2 : o->dev, o->n, 1.0f);
+    }
+    if (wrong) {
+        c->failed = 1;
+        c->ctx->wrong += wrong;
+        llmb_error("compute: %s wrong in %lld elements", name, wrong);
+    }
+    if (llmb_summarize(x, (size_t)n, &s) != 0)
+        memset(&s, 0, sizeof s);
+    gbs = !wrong && s.median > 0 ? bytes_per_call / s.median / 1e9 : 0;
+    free(x);
+    json_object_set_new(c->r, name, gbs > 0 ? json_real(gbs) : json_null());
+}
+
+/* device_copy_gbs always; h2d_gbs and d2h_gbs when the backend's memory is not the host's */
+static void copies(struct cphase *c, size_t bytes)
+{
+    const struct llmb_kernels *k = c->k;
+    int host = c->ctx->be->host_memory;
+    struct copy_op o = {.k = k, .n = bytes / 4, .dev = k->alloc(bytes), .dev2 = k->alloc(bytes),
+                        .host = host ? NULL : malloc(bytes)};
+    int oom = !o.dev || !o.dev2 || (!host && !o.host) || fill_value(k, o.dev, o.n, 1.0f);
+    if (!any_rank(c->ctx, oom)) {
+        time_copy(c, &o, "device_copy_gbs", 2.0 * bytes);
+        if (!host) {
+            for (size_t i = 0; i < o.n; i++)
+                o.host[i] = 1.0f;
+            o.dir = 1;
+            time_copy(c, &o, "h2d_gbs", (double)bytes);
+            o.dir = 2;
+            time_copy(c, &o, "d2h_gbs", (double)bytes);
+        }
+    } else {
+        c->point += host ? 1 : 3;
+        json_object_set_new(c->r, "device_copy_gbs", json_null());
+    }
+    for (int i = 0; !host && i < 2; i++) /* not measured: null, never 0 */
+        if (!json_object_get(c->r, i ? "d2h_gbs" : "h2d_gbs"))
+            json_object_set_new(c->r, i ? "d2h_gbs" : "h2d_gbs", json_null());
+    if (o.dev) k->free(o.dev);
+    if (o.dev2) k->free(o.dev2);
+    free(o.host);
 }
 
 /* 4. validate, then time, each kernel of lk; returns their JSON array; *sum_s = sum of the
@@ -589,11 +676,13 @@ static int rank_compute(struct llmb_ctx *ctx, const struct llmb_model_config *cf
     int nk = plan_kernels(&plan, 1, lk), nsk = plan_kernels(&plan, 0, sk), nsweep = 0;
     for (int i = 0; i < plan.ngemm; i++)
         nsweep += !plan.gemm[i].in_kernel;
-    c.npoints = 2 + nsweep + nk + nsk + 1;
+    c.npoints = 2 + nsweep + nk + nsk + 1 + (ctx->be->host_memory ? 1 : 3);
 
     int rc = gemms(&c, &plan);
     if (rc == 0) {
         triad(&c);
+        size_t llc;
+        copies(&c, stream_bytes(&c, &llc));
         json_object_set_new(r, "kernels", time_kernels(&c, lk, nk, c.seed + 100, &c.layer_s));
         json_object_set_new(r, "layer_time_s", json_real(c.layer_s));
         json_object_set_new(r, "step_kernels", time_kernels(&c, sk, nsk, c.seed + 300, &c.other_s));

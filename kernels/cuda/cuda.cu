@@ -25,7 +25,8 @@ extern "C" {
 enum prec { P_FP32, P_TF32, P_BF16, P_FP16 };
 
 #define NT 256          /* threads per block */
-#define ROWS_PER_BLOCK 64 /* column reductions: rows summed by one block before its atomicAdd */
+#define ROWS_PER_BLOCK 64 /* column reductions: rows summed by one block before its atomicAdd
+                          * (more when N / 64 would pass gridDim.y's 65535) */
 
 static cublasHandle_t blas_handle;
 
@@ -273,14 +274,15 @@ __global__ void k_norm_bwd_dx(float *dinp, const float *dout, const float *inp, 
 }
 
 /* dw (C) += sum over rows of dout xhat, db (C) += sum of dout (db NULL: none).  Thread: one
- * column; block y: ROWS_PER_BLOCK rows; one atomic add per column and block. */
+ * column; block y: `rows` rows (column_rows()); one atomic add per column and block. */
 __global__ void k_norm_bwd_dw(float *dw, float *db, const float *dout, const float *inp,
-                              const float *mean, const float *rstd, int N, int C, int rms)
+                              const float *mean, const float *rstd, int N, int C, int rms,
+                              int rows)
 {
-    int c = blockIdx.x * blockDim.x + threadIdx.x, r0 = blockIdx.y * ROWS_PER_BLOCK;
+    int c = blockIdx.x * blockDim.x + threadIdx.x, r0 = blockIdx.y * rows;
     if (c >= C)
         return;
-    int r1 = r0 + ROWS_PER_BLOCK < N ? r0 + ROWS_PER_BLOCK : N;
+    int r1 = r0 + rows < N ? r0 + rows : N;
     float aw = 0.0f, ab = 0.0f;
     for (int r = r0; r < r1; r++) {
         float d = dout[(size_t)r * C + c];
@@ -292,9 +294,17 @@ __global__ void k_norm_bwd_dw(float *dw, float *db, const float *dout, const flo
         atomicAdd(&db[c], ab);
 }
 
+/* rows per block of a column reduction over N rows, and its grid */
+static int column_rows(int N)
+{
+    int r = (N + 65534) / 65535;
+    return r > ROWS_PER_BLOCK ? r : ROWS_PER_BLOCK;
+}
+
 static dim3 column_grid(int N, int C)
 {
-    return dim3((unsigned)((C + NT - 1) / NT), (unsigned)((N + ROWS_PER_BLOCK - 1) / ROWS_PER_BLOCK));
+    int r = column_rows(N);
+    return dim3((unsigned)((C + NT - 1) / NT), (unsigned)((N + r - 1) / r));
 }
 
 static void norm_backward(float *dinp, float *dw, float *db, const float *dout, const float *inp,
@@ -305,7 +315,8 @@ static void norm_backward(float *dinp, float *dw, float *db, const float *dout, 
         return;
     k_norm_bwd_dx<<<N, NT>>>(dinp, dout, inp, w, mean, rstd, C, rms);
     launched("norm backward (dinp)");
-    k_norm_bwd_dw<<<column_grid(N, C), NT>>>(dw, db, dout, inp, mean, rstd, N, C, rms);
+    k_norm_bwd_dw<<<column_grid(N, C), NT>>>(dw, db, dout, inp, mean, rstd, N, C, rms,
+                                             column_rows(N));
     launched("norm backward (dw)");
 }
 
@@ -419,12 +430,12 @@ __global__ void k_bias_add(float *out, const float *bias, int OC, size_t n)
 }
 
 /* dbias (OC) += column sums of dout (N,OC) */
-__global__ void k_colsum(float *dbias, const float *dout, int N, int OC)
+__global__ void k_colsum(float *dbias, const float *dout, int N, int OC, int rows)
 {
-    int c = blockIdx.x * blockDim.x + threadIdx.x, r0 = blockIdx.y * ROWS_PER_BLOCK;
+    int c = blockIdx.x * blockDim.x + threadIdx.x, r0 = blockIdx.y * rows;
     if (c >= OC)
         return;
-    int r1 = r0 + ROWS_PER_BLOCK < N ? r0 + ROWS_PER_BLOCK : N;
+    int r1 = r0 + rows < N ? r0 + rows : N;
     float a = 0.0f;
     for (int r = r0; r < r1; r++)
         a += dout[(size_t)r * OC + c];
@@ -449,7 +460,7 @@ static void matmul_backward(enum prec p, float *dinp, float *dw, float *dbias, c
         gemm_rm(p, 0, 0, N, C, OC, 1.0f, dout, OC, w, C, 1.0f, dinp, C);
     gemm_rm(p, 1, 0, OC, C, N, 1.0f, dout, OC, inp, C, 1.0f, dw, C);
     if (dbias && N > 0 && OC > 0) {
-        k_colsum<<<column_grid(N, OC), NT>>>(dbias, dout, N, OC);
+        k_colsum<<<column_grid(N, OC), NT>>>(dbias, dout, N, OC, column_rows(N));
         launched("bias backward");
     }
 }
