@@ -40,3 +40,6 @@ tests_kernels_test_math_LDADD = $(CMOCKA_LIBS) -lm
 
 dist_check_SCRIPTS += tests/kernels/cuda_backend.sh
 TESTS += tests/kernels/cuda_backend.sh
+
+# the device check (run on a GPU machine) and its dependency folder's maker (run here)
+EXTRA_DIST += bench/scripts/gpu-check.sh tools/gpu-deps.sh
