@@ -5,9 +5,9 @@
  * check).  Shapes and accumulation rules as documented in kernels/kernels.h; every kernel is
  * validated against kernels/ref/ref.c (kernels/validate.c) before it is timed.
  *
- * Errors: a failed CUDA or cuBLAS call is reported once per call site kind (llmb_error) and its
- * outputs are left as they are, so validation refuses the kernel; alloc returns NULL when the
- * device is out of memory. */
+ * Errors: a failed CUDA or cuBLAS call is reported (llmb_error; the first MAX_ERRORS_SHOWN of
+ * the process) and its outputs are left as they are, so validation refuses the kernel; alloc
+ * returns NULL when the device is out of memory. */
 #include <cublas_v2.h>
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
@@ -30,13 +30,25 @@ enum prec { P_FP32, P_TF32, P_BF16, P_FP16 };
 
 static cublasHandle_t blas_handle;
 
-/* ---- errors ---- */
+/* ---- errors: the first few are printed (a sticky fault fails every later call) ---- */
+
+#define MAX_ERRORS_SHOWN 5
+
+static int errors_shown;
+
+static void report(const char *lib, const char *what, const char *msg)
+{
+    if (++errors_shown <= MAX_ERRORS_SHOWN)
+        llmb_error("%s: %s: %s", lib, what, msg);
+    else if (errors_shown == MAX_ERRORS_SHOWN + 1)
+        llmb_error("%s: further CUDA and cuBLAS errors not shown", lib);
+}
 
 static int cuda_ok(cudaError_t e, const char *what)
 {
     if (e == cudaSuccess)
         return 1;
-    llmb_error("cuda: %s: %s", what, cudaGetErrorString(e));
+    report("cuda", what, cudaGetErrorString(e));
     return 0;
 }
 
@@ -44,7 +56,7 @@ static int blas_ok(cublasStatus_t s, const char *what)
 {
     if (s == CUBLAS_STATUS_SUCCESS)
         return 1;
-    llmb_error("cublas: %s: %s", what, cublasGetStatusString(s));
+    report("cublas", what, cublasGetStatusString(s));
     return 0;
 }
 
