@@ -33,7 +33,15 @@ endif
 if HAVE_CMOCKA
 check_PROGRAMS += tests/kernels/test_math
 TESTS += tests/kernels/test_math
+if HAVE_CUDA
+check_PROGRAMS += tests/kernels/test_cuda_table
+TESTS += tests/kernels/test_cuda_table
 endif
+endif
+tests_kernels_test_cuda_table_SOURCES = tests/kernels/test_cuda_table.c
+tests_kernels_test_cuda_table_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_kernels_test_cuda_table_LDADD = libllmb_kernels_cuda.a libllmb_kernels.a libllmb.a \
+	$(CUDA_LDFLAGS) $(CUDA_LIBS) $(CMOCKA_LIBS) $(BLAS_LIBS) $(JANSSON_LIBS) -lm
 tests_kernels_test_math_SOURCES = tests/kernels/test_math.c kernels/math.h
 tests_kernels_test_math_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) -fno-math-errno
 tests_kernels_test_math_LDADD = $(CMOCKA_LIBS) -lm
