@@ -129,6 +129,14 @@ struct llmb_kernels {
      * params (n), grads (n), m (n), v (n) updated in place */
     void (*adamw)(float *params, const float *grads, float *m, float *v, size_t n, float lr,
                   float beta1, float beta2, float eps, float weight_decay, int t);
+
+    /* Optional, last (NULL: callers time with a wall clock around the call and its sync):
+     * device-side timing.  timer_start() marks the start on the device's queue;
+     * timer_elapsed_s() returns the seconds from that mark to the last sync() after it, on the
+     * device's clock (CUDA events), or -1 when there was no such sync or the device cannot
+     * tell; each start is read once. */
+    void (*timer_start)(void);
+    double (*timer_elapsed_s)(void);
 };
 
 extern const struct llmb_kernels llmb_kernels_cpu;

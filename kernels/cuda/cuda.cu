@@ -134,7 +134,41 @@ static void cu_to_host(void *dst, const void *src, size_t bytes)
 
 static void cu_zero(float *p, size_t n) { cuda_ok(cudaMemsetAsync(p, 0, n * sizeof *p, 0), "cudaMemsetAsync"); }
 
-static void cu_sync(void) { cuda_ok(cudaDeviceSynchronize(), "kernel"); }
+/* timing with CUDA events on the (legacy default) stream: ev_start at timer_start, ev_stop at
+ * every sync after it; timing 0: off, 1: started, 2: started and synced since */
+static cudaEvent_t ev_start, ev_stop;
+static int timing;
+
+static void cu_timer_start(void)
+{
+    timing = 0;
+    if (!ev_start && (!cuda_ok(cudaEventCreate(&ev_start), "cudaEventCreate") ||
+                      !cuda_ok(cudaEventCreate(&ev_stop), "cudaEventCreate"))) {
+        ev_start = NULL;
+        return;
+    }
+    timing = cuda_ok(cudaEventRecord(ev_start, 0), "cudaEventRecord");
+}
+
+static void cu_sync(void)
+{
+    if (timing && cuda_ok(cudaEventRecord(ev_stop, 0), "cudaEventRecord")) {
+        /* the event completes after all work queued before it: a device-wide wait here */
+        timing = cuda_ok(cudaEventSynchronize(ev_stop), "kernel") ? 2 : 0;
+        return;
+    }
+    timing = 0;
+    cuda_ok(cudaDeviceSynchronize(), "kernel");
+}
+
+static double cu_timer_elapsed_s(void)
+{
+    float ms = 0;
+    int ok = timing == 2 && cuda_ok(cudaEventElapsedTime(&ms, ev_start, ev_stop),
+                                    "cudaEventElapsedTime");
+    timing = 0;
+    return ok ? ms / 1e3 : -1.0;
+}
 
 static void cu_copy(float *dst, const float *src, size_t n)
 {
@@ -807,6 +841,7 @@ PRECISION_ENTRIES(P_FP32, fp32)
         .swiglu_forward = cu_swiglu_forward, .swiglu_backward = cu_swiglu_backward,             \
         .softmax_xent_forward = cu_softmax_xent_forward,                                        \
         .softmax_xent_backward = cu_softmax_xent_backward, .adamw = cu_adamw,                   \
+        .timer_start = cu_timer_start, .timer_elapsed_s = cu_timer_elapsed_s,                   \
     };
 
 TABLE(bf16, "bf16", 2e-2)
