@@ -6,7 +6,8 @@
  *   - a STREAM-triad memory bandwidth well beyond the last-level cache (the backend's triad),
  *     a large copy within the backend's memory (k->copy: bytes read + written) and, for a
  *     backend whose memory is not the host's (a GPU), host -> device and device -> host copies
- *     of the same size from pageable host memory (the PCIe health check);
+ *     of the same size from page-locked host memory where the backend has it (the PCIe health
+ *     check);
  *   - every kernel of the plan, forward and backward, each validated against its naive
  *     reference before it is timed (relative L2 error <= llmb_kernel_tol(), else it is not
  *     timed, counted in ctx->wrong, and the phase fails);
@@ -501,13 +502,17 @@ static void time_copy(struct cphase *c, struct copy_op *o, const char *name, dou
     json_object_set_new(c->r, name, gbs > 0 ? json_real(gbs) : json_null());
 }
 
-/* device_copy_gbs always; h2d_gbs and d2h_gbs when the backend's memory is not the host's */
+/* device_copy_gbs always; h2d_gbs and d2h_gbs when the backend's memory is not the host's, from
+ * its page-locked host memory where it has some (host_pinned), else from malloc's */
 static void copies(struct cphase *c, size_t bytes)
 {
     const struct llmb_kernels *k = c->k;
-    int host = c->ctx->be->host_memory;
-    struct copy_op o = {.k = k, .n = bytes / 4, .dev = k->alloc(bytes), .dev2 = k->alloc(bytes),
-                        .host = host ? NULL : malloc(bytes)};
+    int host = c->ctx->be->host_memory, pinned = 0;
+    struct copy_op o = {.k = k, .n = bytes / 4, .dev = k->alloc(bytes), .dev2 = k->alloc(bytes)};
+    if (!host && k->host_alloc && (o.host = k->host_alloc(bytes)))
+        pinned = 1;
+    else if (!host)
+        o.host = malloc(bytes);
     int oom = !o.dev || !o.dev2 || (!host && !o.host) || fill_value(k, o.dev, o.n, 1.0f);
     if (!any_rank(c->ctx, oom)) {
         time_copy(c, &o, "device_copy_gbs", 2.0 * bytes);
@@ -526,9 +531,14 @@ static void copies(struct cphase *c, size_t bytes)
     for (int i = 0; !host && i < 2; i++) /* not measured: null, never 0 */
         if (!json_object_get(c->r, i ? "d2h_gbs" : "h2d_gbs"))
             json_object_set_new(c->r, i ? "d2h_gbs" : "h2d_gbs", json_null());
+    if (!host)
+        json_object_set_new(c->r, "host_pinned", json_boolean(pinned));
     if (o.dev) k->free(o.dev);
     if (o.dev2) k->free(o.dev2);
-    free(o.host);
+    if (pinned)
+        k->host_free(o.host);
+    else
+        free(o.host);
 }
 
 /* 4. validate, then time, each kernel of lk; returns their JSON array; *sum_s = sum of the

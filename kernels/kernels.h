@@ -137,6 +137,10 @@ struct llmb_kernels {
      * tell; each start is read once. */
     void (*timer_start)(void);
     double (*timer_elapsed_s)(void);
+    /* Optional (NULL: malloc/free): page-locked host memory for copies to and from the device
+     * at full link speed (cudaMallocHost); NULL when it cannot be had. */
+    void *(*host_alloc)(size_t bytes);
+    void (*host_free)(void *p);
 };
 
 extern const struct llmb_kernels llmb_kernels_cpu;

@@ -122,6 +122,18 @@ static void *cu_alloc(size_t bytes)
 
 static void cu_free(void *p) { cuda_ok(cudaFree(p), "cudaFree"); }
 
+static void *cu_host_alloc(size_t bytes)
+{
+    void *p = NULL;
+    if (cudaMallocHost(&p, bytes ? bytes : 4) != cudaSuccess) {
+        cudaGetLastError();
+        return NULL;
+    }
+    return p;
+}
+
+static void cu_host_free(void *p) { cuda_ok(cudaFreeHost(p), "cudaFreeHost"); }
+
 static void cu_to_device(void *dst, const void *src, size_t bytes)
 {
     cuda_ok(cudaMemcpy(dst, src, bytes, cudaMemcpyHostToDevice), "cudaMemcpy host to device");
@@ -842,6 +854,7 @@ PRECISION_ENTRIES(P_FP32, fp32)
         .softmax_xent_forward = cu_softmax_xent_forward,                                        \
         .softmax_xent_backward = cu_softmax_xent_backward, .adamw = cu_adamw,                   \
         .timer_start = cu_timer_start, .timer_elapsed_s = cu_timer_elapsed_s,                   \
+        .host_alloc = cu_host_alloc, .host_free = cu_host_free,                                 \
     };
 
 TABLE(bf16, "bf16", 2e-2)

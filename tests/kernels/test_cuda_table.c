@@ -18,7 +18,7 @@
 typedef void (*any_fn)(void);
 
 /* every member from alloc to the end is a function pointer: none may be NULL (the optional
- * timer entries at the end only when timers) */
+ * entries at the end, timers and pinned host memory, only when timers) */
 static void complete(const struct llmb_kernels *k, int timers)
 {
     size_t first = offsetof(struct llmb_kernels, alloc);
