@@ -201,7 +201,8 @@ double llmb_kernel_tol(const struct llmb_kernels *k, enum llmb_kernel_id id);
 double llmb_rel_l2(const float *x, const float *ref, size_t n);
 
 /* Run kernel `id` (pass bwd) of backend k and of the reference on the same random inputs
- * (from seed) at shape s and store the worst relative L2 error over its outputs in *err.
+ * (from seed; for gemm and matmul of a table with bf16 GEMMs, values rounded to bf16 and
+ * upcast) at shape s and store the worst relative L2 error over its outputs in *err.
  * Returns 0, or -1 (message printed) when memory runs out. */
 int llmb_kernel_validate(const struct llmb_kernels *k, enum llmb_kernel_id id, int bwd,
                          const struct llmb_kshape *s, uint64_t seed, double *err);
