@@ -465,7 +465,10 @@ static void gemm_rm(enum prec p, int ta, int tb, int M, int N, int K, float alph
             "cublasGemmEx");
 }
 
-/* the same, batched: matrix i at A + i sa, B + i sb, C + i sc; fp32 or tf32 */
+/* the same, batched: matrix i at A + i sa, B + i sb, C + i sc.  Attention's GEMMs: tf32 for
+ * the 16-bit tables (their tolerance, 1e-2 and more, leaves room for tf32 errors that the
+ * softmax backward's dP - rowsum(P dP) can amplify), fp32 for the fp32 and tf32 tables (1e-3
+ * would leave tf32 too little room there) */
 static void gemm_rm_batched(enum prec p, int ta, int tb, int M, int N, int K, float alpha,
                             const float *A, int lda, long long sa, const float *B, int ldb,
                             long long sb, float beta, float *C, int ldc, long long sc, int batch)
@@ -474,7 +477,8 @@ static void gemm_rm_batched(enum prec p, int ta, int tb, int M, int N, int K, fl
     if (!h || M <= 0 || N <= 0 || batch <= 0)
         return;
     cublasOperation_t oa = ta ? CUBLAS_OP_T : CUBLAS_OP_N, ob = tb ? CUBLAS_OP_T : CUBLAS_OP_N;
-    if (blas_ok(cublasSetMathMode(h, p == P_FP32 ? CUBLAS_DEFAULT_MATH : CUBLAS_TF32_TENSOR_OP_MATH),
+    int tf32 = p == P_BF16 || p == P_FP16;
+    if (blas_ok(cublasSetMathMode(h, tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH),
                 "cublasSetMathMode"))
         blas_ok(cublasSgemmStridedBatched(h, ob, oa, N, M, K, &alpha, B, ldb, sb, A, lda, sa,
                                           &beta, C, ldc, sc, batch),

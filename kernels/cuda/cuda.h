@@ -8,7 +8,7 @@
  *   llmb_kernels_cuda_fp16  the same with fp16 operands (__float2half_rn)
  *   llmb_kernels_cuda_tf32  cublasSgemm in CUBLAS_TF32_TENSOR_OP_MATH
  *   llmb_kernels_cuda_fp32  cublasSgemm, CUBLAS_DEFAULT_MATH (fp32 FMA, no tensor cores)
- * Attention's batched GEMMs run in fp32 in the fp32 table and in tf32 in the others; every
+ * Attention's batched GEMMs run in tf32 in the bf16 and fp16 tables, in fp32 in the others; every
  * other kernel (norms, GELU, SwiGLU, RoPE, softmax, residual, AdamW with fp32 moments and fp32
  * master weights) is fp32 in all four, its per-element math from kernels/math.h.
  * All work is queued on the legacy default stream; k->sync waits for it. */
