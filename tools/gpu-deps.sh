@@ -28,10 +28,8 @@ rm -f "$dir/debs.err"
 for p in $pkgs; do
     ls "$dir/debs/${p}_"*.deb >/dev/null 2>&1 || { echo "gpu-deps: $p was not downloaded" >&2; exit 1; }
 done
-# the generated build system
-if [ ! -x "$top/configure" ]; then
-    (cd "$top" && autoreconf -fi >/dev/null)
-fi
+# the generated build system, made afresh (a configure older than configure.ac would travel)
+(cd "$top" && autoreconf -fi >/dev/null)
 (cd "$top" && tar -cf "$dir/autotools.tar" configure config.h.in aclocal.m4 build-aux Makefile.in)
 kib=$(du -sk "$dir" | cut -f1)
 echo "gpu-deps: $dir: $(ls "$dir/debs" | wc -l) packages + autotools.tar, $((kib / 1024)) MiB"
