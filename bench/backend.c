@@ -28,8 +28,14 @@ static const struct llmb_backend cpu = {
 
 #ifdef LLMB_HAVE_CUDA
 /* One rank per GPU; GEMMs in bf16 (the default), fp16, tf32 or fp32 (kernels/cuda/cuda.h).
- * The collectives stay MPI's until the NCCL backend (coll/nccl*.c) is merged: with them the
- * comm and train phases need a CUDA-aware MPI. */
+ * Collectives: NCCL's where configure found NCCL (they order themselves after the kernels'
+ * legacy default stream, NCCL's default compute stream), else MPI's on device memory, which
+ * needs a CUDA-aware MPI. */
+#ifdef LLMB_HAVE_NCCL
+#define CUDA_COLL llmb_coll_nccl
+#else
+#define CUDA_COLL llmb_coll_mpi
+#endif
 #define CUDA_BACKEND(var, nm, tag, prec_what)                                                   \
     static double var##_peak(int pus, char *deriv, size_t len)                                  \
     {                                                                                           \
@@ -39,7 +45,7 @@ static const struct llmb_backend cpu = {
     static const struct llmb_backend var = {                                                    \
         .name = nm, .what = "one GPU per rank: cuBLAS GEMMs in " prec_what ", fp32 kernels, "   \
                             "fp32 AdamW master weights",                                        \
-        .k = &llmb_kernels_cuda_##tag, .coll = &llmb_coll_mpi, .host_memory = 0,                \
+        .k = &llmb_kernels_cuda_##tag, .coll = &CUDA_COLL, .host_memory = 0,                    \
         .gpu_per_rank = 1, .available = llmb_cuda_available,                                   \
         .select_device = llmb_cuda_select_device, .nominal_peak_gflops = var##_peak,            \
     };
