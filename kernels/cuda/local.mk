@@ -22,8 +22,17 @@ kernels/cuda/cuda.$(OBJEXT): $(srcdir)/kernels/cuda/cuda.h $(srcdir)/kernels/mat
 CUDA_KERNELS_LIBS = libllmb_kernels_cuda.a libllmb.a $(CUDA_LDFLAGS) $(CUDA_LIBS)
 tests_unit_test_options_LDADD += $(CUDA_KERNELS_LIBS)
 fuzz_replay_options_LDADD += $(CUDA_KERNELS_LIBS)
+# the fuzz harness compiles bench/backend.c from source: the CUDA tables and, with NCCL, the
+# NCCL collectives its registry lines name come as libraries
+if HAVE_NCCL
+FUZZ_NCCL_LIBS = $(abs_top_builddir)/libllmb_coll_nccl.a $(NCCL_LDFLAGS) $(NCCL_LIBS)
+FUZZ_CUDA_DEPS = libllmb_kernels_cuda.a libllmb_coll_nccl.a
+else
+FUZZ_NCCL_LIBS =
 FUZZ_CUDA_DEPS = libllmb_kernels_cuda.a
-FUZZ_CUDA_LIBS = $(abs_top_builddir)/libllmb_kernels_cuda.a $(CUDA_LDFLAGS) $(CUDA_LIBS)
+endif
+FUZZ_CUDA_LIBS = $(abs_top_builddir)/libllmb_kernels_cuda.a $(FUZZ_NCCL_LIBS) $(CUDA_LDFLAGS) \
+	$(CUDA_LIBS)
 else
 EXTRA_DIST += kernels/cuda/cuda.cu kernels/cuda/cuda.h
 FUZZ_CUDA_DEPS =
