@@ -9,6 +9,9 @@
 #include "error.h"
 #include "util.h"
 #include "cluster/machine.h"
+#ifdef LLMB_HAVE_CUDA
+#include "kernels/cuda/cuda.h"
+#endif
 
 static int always(char *why, size_t len)
 {
@@ -23,8 +26,47 @@ static const struct llmb_backend cpu = {
     .nominal_peak_gflops = llmb_cpu_nominal_peak_gflops,
 };
 
+#ifdef LLMB_HAVE_CUDA
+/* One rank per GPU; GEMMs in bf16 (the default), fp16, tf32 or fp32 (kernels/cuda/cuda.h).
+ * Collectives: NCCL's where configure found NCCL (they order themselves after the kernels'
+ * legacy default stream, NCCL's default compute stream), else MPI's on device memory, which
+ * needs a CUDA-aware MPI. */
+#ifdef LLMB_HAVE_NCCL
+#define CUDA_COLL llmb_coll_nccl
+#else
+#define CUDA_COLL llmb_coll_mpi
+#endif
+#define CUDA_BACKEND(var, nm, tag, prec_what)                                                   \
+    static double var##_peak(int pus, char *deriv, size_t len)                                  \
+    {                                                                                           \
+        (void)pus;                                                                              \
+        return llmb_cuda_nominal_peak_gflops(#tag, deriv, len);                                 \
+    }                                                                                           \
+    static const struct llmb_backend var = {                                                    \
+        .name = nm, .what = "one GPU per rank: cuBLAS GEMMs in " prec_what ", fp32 kernels, "   \
+                            "fp32 AdamW master weights",                                        \
+        .k = &llmb_kernels_cuda_##tag, .coll = &CUDA_COLL, .host_memory = 0,                    \
+        .gpu_per_rank = 1, .available = llmb_cuda_available,                                   \
+        .select_device = llmb_cuda_select_device, .nominal_peak_gflops = var##_peak,            \
+    };
+CUDA_BACKEND(cuda_bf16, "cuda", bf16, "bf16 (fp32 accumulate)")
+CUDA_BACKEND(cuda_fp16, "cuda-fp16", fp16, "fp16 (fp32 accumulate)")
+CUDA_BACKEND(cuda_tf32, "cuda-tf32", tf32, "tf32")
+CUDA_BACKEND(cuda_fp32, "cuda-fp32", fp32, "fp32")
+#endif
+
+/* auto takes the first available: cuda where every rank has a device, else cpu; the other
+ * precisions only by name */
 const struct llmb_backend *const llmb_backends[] = {
+#ifdef LLMB_HAVE_CUDA
+    &cuda_bf16,
+#endif
     &cpu,
+#ifdef LLMB_HAVE_CUDA
+    &cuda_fp16,
+    &cuda_tf32,
+    &cuda_fp32,
+#endif
     NULL,
 };
 

@@ -20,6 +20,9 @@ llmbench_SOURCES += \
 nodist_llmbench_SOURCES = llmb_version.h
 # the libraries of the layers below, each after its users: bench -> coll, kernels, cluster -> lib
 if HAVE_CUDA
+llmbench_LDADD += libllmb_kernels_cuda.a
+endif
+if HAVE_CUDA
 llmbench_LDADD += libllmb_probe_cuda.a $(CUDA_LDFLAGS) $(NCCL_LDFLAGS) $(NCCL_LIBS) $(CUDA_LIBS)
 endif
 llmbench_LDADD += $(LLMB_COLL_LIBS) libllmb_kernels.a libllmb_cluster.a libllmb.a $(HWLOC_LIBS) \

@@ -35,9 +35,30 @@ static void print_version(void)
 #ifdef LLMB_HAVE_NCCL
     printf(", NCCL");
 #endif
-    printf("); CUDA backend: not implemented yet\n");
+    printf("); CUDA backends: cuda (bf16 GEMMs), cuda-fp16, cuda-tf32, cuda-fp32\n");
 #endif
     printf("blas: %s\ncompiler: %s\n", LLMB_BLAS_NAME, LLMB_CC_VERSION);
+}
+
+/* The lowest rank whose flag is set, ctx->size when none: every rank gets the same answer. */
+static int first_rank(struct llmb_ctx *ctx, int flag)
+{
+    int me = flag ? ctx->rank : ctx->size, first = me;
+    MPI_Allreduce(&me, &first, 1, MPI_INT, MPI_MIN, ctx->world);
+    return first;
+}
+
+/* Every rank binds its device (a GPU backend): 0, or LLMB_EINPUT (one line, from the lowest
+ * failing rank). */
+static int select_device(struct llmb_ctx *ctx)
+{
+    char what[256] = "";
+    int bad = ctx->be->select_device &&
+              ctx->be->select_device(ctx->node_rank, what, sizeof what) != 0;
+    int first = first_rank(ctx, bad);
+    if (ctx->rank == first)
+        llmb_error("--backend %s: %s (rank %d): %s", ctx->be->name, ctx->host, ctx->rank, what);
+    return first < ctx->size ? LLMB_EINPUT : 0;
 }
 
 /* The backend of the run, chosen once: the one named by --backend, or for auto the first of
@@ -52,13 +73,13 @@ static int choose_backend(struct llmb_ctx *ctx)
         const struct llmb_backend *be = llmb_backends[i];
         if (!automatic && strcmp(be->name, want) != 0)
             continue;
-        int bad = be->available(why, sizeof why) != 0, any = 0;
-        MPI_Allreduce(&bad, &any, 1, MPI_INT, MPI_MAX, ctx->world);
-        if (!any) {
+        int bad = be->available(why, sizeof why) != 0;
+        int first = first_rank(ctx, bad); /* the lowest rank where it is not available */
+        if (first == ctx->size) {
             ctx->be = be;
-            return 0;
+            return select_device(ctx);
         }
-        if (bad && !automatic)
+        if (!automatic && ctx->rank == first) /* one line for the run */
             llmb_error("--backend: bad value '%s': not available on %s (rank %d): %s", want,
                        ctx->host, ctx->rank, why);
         if (!automatic)

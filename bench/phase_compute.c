@@ -3,9 +3,13 @@
  *   - the nominal peak of the rank's compute units and how it was derived (the backend's);
  *   - one large square GEMM (the measured peak) and a GEMM sweep at the model's real shapes:
  *     the GEMMs of the plan of a training step (kernels/plan.h), with their transposes;
- *   - a STREAM-triad memory bandwidth well beyond the last-level cache (the backend's triad);
+ *   - a STREAM-triad memory bandwidth well beyond the last-level cache (the backend's triad),
+ *     a large copy within the backend's memory (k->copy: bytes read + written) and, for a
+ *     backend whose memory is not the host's (a GPU), host -> device and device -> host copies
+ *     of the same size from page-locked host memory where the backend has it (the PCIe health
+ *     check);
  *   - every kernel of the plan, forward and backward, each validated against its naive
- *     reference before it is timed (relative L2 error <= LLMB_KERNEL_TOL, else it is not
+ *     reference before it is timed (relative L2 error <= llmb_kernel_tol(), else it is not
  *     timed, counted in ctx->wrong, and the phase fails);
  *   - one whole training step of the model (forward + backward + AdamW) where memory allows:
  *     model FLOPs (PaLM) per second against the measured peak.
@@ -42,6 +46,20 @@ struct timing {
     double budget_s;
 };
 
+/* Seconds of one fn(arg) (which ends with the backend's sync): on the device's clock where the
+ * backend can time its queue (CUDA events), else the wall clock. */
+static double timed_call(struct llmb_ctx *ctx, void (*fn)(void *), void *arg)
+{
+    const struct llmb_kernels *k = ctx->be->k;
+    int dev = k->timer_start && k->timer_elapsed_s;
+    if (dev)
+        k->timer_start();
+    double t0 = MPI_Wtime();
+    fn(arg);
+    double wall = MPI_Wtime() - t0, t = dev ? k->timer_elapsed_s() : -1;
+    return t >= 0 ? t : wall;
+}
+
 /* Run fn: warm-up, then the same number of timed iterations on every rank (from the slowest
  * rank's warm-up estimate), each between barriers.  samples: caller frees.  Returns n. */
 static int time_op(struct llmb_ctx *ctx, const struct timing *tm, void (*fn)(void *), void *arg,
@@ -50,9 +68,7 @@ static int time_op(struct llmb_ctx *ctx, const struct timing *tm, void (*fn)(voi
     double est = 0;
     int w = tm->warmup > 0 ? tm->warmup : 1;
     for (int i = 0; i < w; i++) {
-        double t0 = MPI_Wtime();
-        fn(arg);
-        double t = MPI_Wtime() - t0;
+        double t = timed_call(ctx, fn, arg);
         est = i == 0 || t < est ? t : est;
     }
     MPI_Allreduce(MPI_IN_PLACE, &est, 1, MPI_DOUBLE, MPI_MAX, ctx->world);
@@ -64,9 +80,7 @@ static int time_op(struct llmb_ctx *ctx, const struct timing *tm, void (*fn)(voi
     *samples = calloc((size_t)n, sizeof **samples);
     for (int i = 0; i < n; i++) {
         MPI_Barrier(ctx->world);
-        double t0 = MPI_Wtime();
-        fn(arg);
-        double t = MPI_Wtime() - t0;
+        double t = timed_call(ctx, fn, arg);
         if (*samples)
             (*samples)[i] = t;
     }
@@ -233,7 +247,8 @@ static int validate_or_count(struct cphase *c, enum llmb_kernel_id id, struct ll
                              uint64_t seed, double *err, const char *what)
 {
     *err = INFINITY;
-    int bad = llmb_kernel_validate(c->k, id, 0, &vs, seed, err) != 0 || !(*err <= LLMB_KERNEL_TOL);
+    int bad = llmb_kernel_validate(c->k, id, 0, &vs, seed, err) != 0 ||
+              !(*err <= llmb_kernel_tol(c->k, id));
     if (bad) {
         c->failed = 1;
         c->ctx->wrong++;
@@ -283,7 +298,9 @@ static int fill_random(const struct llmb_kernels *k, float *x, size_t n, uint64_
 static int gemms(struct cphase *c, const struct llmb_plan *plan)
 {
     const struct llmb_kernels *k = c->k;
-    int sq = c->ctx->opt->quick ? 1024 : 2048;
+    /* a GPU runs 2048^3 in tens of microseconds, far from its peak: 8192^3 there */
+    int sq = c->ctx->be->gpu_per_rank ? (c->ctx->opt->quick ? 4096 : 8192)
+                                      : c->ctx->opt->quick ? 1024 : 2048;
     size_t maxa = (size_t)sq * sq, maxb = maxa, maxc = maxa;
     for (int i = 0; i < plan->ngemm; i++) {
         const struct llmb_plan_gemm *g = &plan->gemm[i];
@@ -393,15 +410,22 @@ static long long count_not(const struct llmb_kernels *k, const float *x, size_t 
 /* 3. memory bandwidth: a = b + s*c, each array 4x the last-level cache shared by the node's
  * ranks (all ranks run it at once, so together they are 4x beyond the cache), at least 32 MiB
  * together and 1 MiB each, at most 1 GiB */
+/* bytes of one array of the bandwidth tests: 4 x the last-level cache (*llc) shared by the
+ * node's ranks, at least 32 MiB / ranks and 1 MiB, at most 1 GiB */
+static size_t stream_bytes(struct cphase *c, size_t *llc)
+{
+    *llc = llmb_llc_bytes();
+    size_t ranks = (size_t)(c->ctx->node_size > 0 ? c->ctx->node_size : 1);
+    size_t per = 4 * *llc / ranks, floor = ((size_t)32 << 20) / ranks;
+    floor = floor < ((size_t)1 << 20) ? (size_t)1 << 20 : floor;
+    return per < floor ? floor : per > ((size_t)1 << 30) ? (size_t)1 << 30 : per;
+}
+
 static void triad(struct cphase *c)
 {
     const struct llmb_kernels *k = c->k;
     llmb_progress(c->ctx, "compute", ++c->point, c->npoints, "stream triad");
-    size_t llc = llmb_llc_bytes();
-    size_t ranks = (size_t)(c->ctx->node_size > 0 ? c->ctx->node_size : 1);
-    size_t per = 4 * llc / ranks, floor = ((size_t)32 << 20) / ranks;
-    floor = floor < ((size_t)1 << 20) ? (size_t)1 << 20 : floor;
-    per = per < floor ? floor : per > ((size_t)1 << 30) ? (size_t)1 << 30 : per;
+    size_t llc, per = stream_bytes(c, &llc);
     struct triad_op t = {.k = k, .n = per / 4, .a = k->alloc(per), .b = k->alloc(per),
                          .c = k->alloc(per)};
     int oom = !t.a || !t.b || !t.c || fill_value(k, t.b, t.n, 1.0f) || fill_value(k, t.c, t.n, 2.0f);
@@ -431,6 +455,92 @@ static void triad(struct cphase *c)
     if (t.c) k->free(t.c);
 }
 
+/* one timed copy: device -> device (k->copy), host -> device or device -> host */
+struct copy_op {
+    const struct llmb_kernels *k;
+    int dir;            /* 0: dev -> dev2, 1: host -> dev, 2: dev -> host */
+    float *dev, *dev2, *host;
+    size_t n;
+};
+
+static void run_copy(void *arg)
+{
+    struct copy_op *o = arg;
+    if (o->dir == 0)
+        o->k->copy(o->dev2, o->dev, o->n);
+    else if (o->dir == 1)
+        o->k->to_device(o->dev, o->host, o->n * sizeof(float));
+    else
+        o->k->to_host(o->host, o->dev, o->n * sizeof(float));
+    o->k->sync();
+}
+
+/* GB/s of one copy direction into r[name] (null when not measured or wrong): bytes_per_call
+ * counts what moves (a device copy reads and writes: 2 x its size) */
+static void time_copy(struct cphase *c, struct copy_op *o, const char *name, double bytes_per_call)
+{
+    double *x = NULL, gbs = 0;
+    struct llmb_summary s;
+    llmb_progress(c->ctx, "compute", ++c->point, c->npoints, name);
+    int n = time_op(c->ctx, &c->tm, run_copy, o, &x);
+    long long wrong = 0; /* every copied element is 1 */
+    if (o->dir == 2) {
+        for (size_t i = 0; i < o->n; i++)
+            wrong += o->host[i] != 1.0f;
+    } else {
+        wrong = count_not(o->k, o->dir == 0 ? o->dev2 : o->dev, o->n, 1.0f);
+    }
+    if (wrong) {
+        c->failed = 1;
+        c->ctx->wrong += wrong;
+        llmb_error("compute: %s wrong in %lld elements", name, wrong);
+    }
+    if (llmb_summarize(x, (size_t)n, &s) != 0)
+        memset(&s, 0, sizeof s);
+    gbs = !wrong && s.median > 0 ? bytes_per_call / s.median / 1e9 : 0;
+    free(x);
+    json_object_set_new(c->r, name, gbs > 0 ? json_real(gbs) : json_null());
+}
+
+/* device_copy_gbs always; h2d_gbs and d2h_gbs when the backend's memory is not the host's, from
+ * its page-locked host memory where it has some (host_pinned), else from malloc's */
+static void copies(struct cphase *c, size_t bytes)
+{
+    const struct llmb_kernels *k = c->k;
+    int host = c->ctx->be->host_memory, pinned = 0;
+    struct copy_op o = {.k = k, .n = bytes / 4, .dev = k->alloc(bytes), .dev2 = k->alloc(bytes)};
+    if (!host && k->host_alloc && (o.host = k->host_alloc(bytes)))
+        pinned = 1;
+    else if (!host)
+        o.host = malloc(bytes);
+    int oom = !o.dev || !o.dev2 || (!host && !o.host) || fill_value(k, o.dev, o.n, 1.0f);
+    if (!any_rank(c->ctx, oom)) {
+        time_copy(c, &o, "device_copy_gbs", 2.0 * bytes);
+        if (!host) {
+            for (size_t i = 0; i < o.n; i++)
+                o.host[i] = 1.0f;
+            o.dir = 1;
+            time_copy(c, &o, "h2d_gbs", (double)bytes);
+            o.dir = 2;
+            time_copy(c, &o, "d2h_gbs", (double)bytes);
+        }
+    } else {
+        c->point += host ? 1 : 3;
+        json_object_set_new(c->r, "device_copy_gbs", json_null());
+    }
+    for (int i = 0; !host && i < 2; i++) /* not measured: null, never 0 */
+        if (!json_object_get(c->r, i ? "d2h_gbs" : "h2d_gbs"))
+            json_object_set_new(c->r, i ? "d2h_gbs" : "h2d_gbs", json_null());
+    if (!host)
+        json_object_set_new(c->r, "host_pinned", json_boolean(pinned));
+    if (o.dev) k->free(o.dev);
+    if (o.dev2) k->free(o.dev2);
+    if (pinned)
+        k->host_free(o.host);
+    else
+        free(o.host);
+}
+
 /* 4. validate, then time, each kernel of lk; returns their JSON array; *sum_s = sum of the
  * medians x per_step of the timed ones */
 static json_t *time_kernels(struct cphase *c, const struct timed_kernel *lk, int nk,
@@ -446,7 +556,7 @@ static json_t *time_kernels(struct cphase *c, const struct timed_kernel *lk, int
         struct llmb_kshape vs = validation_shape(lk[i].id, lk[i].s);
         double err = INFINITY, flops, bytes;
         int bad = llmb_kernel_validate(c->k, lk[i].id, lk[i].bwd, &vs, seed + i, &err) != 0 ||
-                  !(err <= LLMB_KERNEL_TOL);
+                  !(err <= llmb_kernel_tol(c->k, lk[i].id));
         llmb_kernel_cost(lk[i].id, lk[i].bwd, &lk[i].s, &flops, &bytes);
         json_t *e = json_pack("{s:s, s:s, s:s, s:f, s:f, s:f}", "name", lk[i].name, "kernel",
                               llmb_kernel_name(lk[i].id), "pass", lk[i].bwd ? "bwd" : "fwd",
@@ -460,7 +570,7 @@ static json_t *time_kernels(struct cphase *c, const struct timed_kernel *lk, int
             c->failed = 1;
             c->ctx->wrong++;
             llmb_error("compute: kernel %s differs from its reference (rel L2 %g > %g): "
-                       "not timed", what, err, LLMB_KERNEL_TOL);
+                       "not timed", what, err, llmb_kernel_tol(c->k, lk[i].id));
         }
         struct llmb_kernel_run *run = NULL;
         if (!any_rank(c->ctx, bad) &&
@@ -588,11 +698,13 @@ static int rank_compute(struct llmb_ctx *ctx, const struct llmb_model_config *cf
     int nk = plan_kernels(&plan, 1, lk), nsk = plan_kernels(&plan, 0, sk), nsweep = 0;
     for (int i = 0; i < plan.ngemm; i++)
         nsweep += !plan.gemm[i].in_kernel;
-    c.npoints = 2 + nsweep + nk + nsk + 1;
+    c.npoints = 2 + nsweep + nk + nsk + 1 + (ctx->be->host_memory ? 1 : 3);
 
     int rc = gemms(&c, &plan);
     if (rc == 0) {
         triad(&c);
+        size_t llc;
+        copies(&c, stream_bytes(&c, &llc));
         json_object_set_new(r, "kernels", time_kernels(&c, lk, nk, c.seed + 100, &c.layer_s));
         json_object_set_new(r, "layer_time_s", json_real(c.layer_s));
         json_object_set_new(r, "step_kernels", time_kernels(&c, sk, nsk, c.seed + 300, &c.other_s));
@@ -681,7 +793,10 @@ int llmb_phase_compute(struct llmb_ctx *ctx, json_t *out)
         json_object_set_new(out, "batch", json_integer(cfg.batch));
         json_object_set_new(out, "seq", json_integer(cfg.seq));
         json_object_set_new(out, "quick_capped_tokens", json_boolean(capped));
-        json_object_set_new(out, "tolerance_rel_l2", json_real(LLMB_KERNEL_TOL));
+        json_object_set_new(out, "precision", json_string(k->precision ? k->precision : "fp32"));
+        json_object_set_new(out, "tolerance_rel_l2", json_real(llmb_kernel_tol(k, LLMB_K_GELU)));
+        json_object_set_new(out, "tolerance_rel_l2_gemm",
+                            json_real(llmb_kernel_tol(k, LLMB_K_GEMM)));
         json_object_set_new(out, "ranks", ranks);
         json_t *sum = json_object();
         double pmin = 0;

@@ -54,13 +54,13 @@ fuzz/fuzz_report: $(top_srcdir)/fuzz/fuzz_report.c $(libllmb_a_SOURCES) $(libllm
 
 fuzz/fuzz_options: $(top_srcdir)/fuzz/fuzz_options.c $(top_srcdir)/bench/options.c \
 		$(top_srcdir)/bench/backend.c $(libllmb_a_SOURCES) $(libllmb_coll_a_SOURCES) \
-		$(libllmb_kernels_a_SOURCES) $(libllmb_cluster_a_SOURCES) config.h
+		$(libllmb_kernels_a_SOURCES) $(libllmb_cluster_a_SOURCES) config.h $(FUZZ_CUDA_DEPS)
 	@$(FUZZ_NEED_CC)
 	@$(MKDIR_P) fuzz
 	$(AM_V_GEN)srcs='bench/options.c bench/backend.c $(libllmb_a_SOURCES) $(libllmb_coll_a_SOURCES) $(libllmb_kernels_a_SOURCES) $(libllmb_cluster_a_SOURCES)'; \
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(FUZZ_CPPFLAGS) $(FUZZ_MPI_CPPFLAGS) -fopenmp \
 	  -o $@.tmp $(top_srcdir)/fuzz/fuzz_options.c `$(FUZZ_C_OF)` \
-	  $(FUZZ_MPI_LIBS) $(HWLOC_LIBS) $(JANSSON_LIBS) $(BLAS_LIBS) -lm && \
+	  $(FUZZ_MPI_LIBS) $(HWLOC_LIBS) $(JANSSON_LIBS) $(BLAS_LIBS) $(FUZZ_CUDA_LIBS) -lm && \
 	mv -f $@.tmp $@
 
 fuzz-build: fuzz/fuzz_report fuzz/fuzz_options

@@ -4,7 +4,8 @@
  *   llmb_kernels_cpu   kernels/cpu/   OpenMP + CBLAS sgemm, fp32
  *   llmb_kernels_ref   kernels/ref/   naive loops, single thread, double accumulators: the
  *                                     obviously correct reference every kernel is checked against
- *   (a CUDA backend implements the same table; its pointers are device pointers)
+ *   llmb_kernels_cuda_*  kernels/cuda/  cuBLAS GEMMs in bf16/fp16/tf32/fp32, own fp32 kernels
+ *                                     (kernels/cuda/cuda.h); its pointers are device pointers
  *
  * Conventions (llm.c style):
  * - fp32 everywhere; N = B*T rows (tokens); row-major, the last dimension contiguous.
@@ -25,10 +26,13 @@
 #include <stdint.h>
 
 struct llmb_kernels {
-    const char *name;                        /* "cpu", "ref", "cuda" */
-    const char *precision;                   /* the GEMMs' arithmetic, the peak MFU is
-                                                held to: "fp32", "tf32" or "bf16"; NULL:
-                                                fp32 */
+    const char *name;                        /* "cpu", "ref", "cuda-bf16", ... */
+    /* The precision its GEMMs (gemm, matmul) run in, the peak MFU is held to: "fp32", "tf32",
+     * "bf16", "fp16" (NULL: fp32); and the relative L2 error its kernels may have against the
+     * reference (0: LLMB_KERNEL_TOL): gemm_tol for gemm, matmul and attention, tol for every
+     * other kernel (llmb_kernel_tol()). */
+    const char *precision;
+    double tol, gemm_tol;
 
     /* memory */
     void *(*alloc)(size_t bytes);            /* zeroed; NULL on failure */
@@ -125,6 +129,18 @@ struct llmb_kernels {
      * params (n), grads (n), m (n), v (n) updated in place */
     void (*adamw)(float *params, const float *grads, float *m, float *v, size_t n, float lr,
                   float beta1, float beta2, float eps, float weight_decay, int t);
+
+    /* Optional, last (NULL: callers time with a wall clock around the call and its sync):
+     * device-side timing.  timer_start() marks the start on the device's queue;
+     * timer_elapsed_s() returns the seconds from that mark to the last sync() after it, on the
+     * device's clock (CUDA events), or -1 when there was no such sync or the device cannot
+     * tell; each start is read once. */
+    void (*timer_start)(void);
+    double (*timer_elapsed_s)(void);
+    /* Optional (NULL: malloc/free): page-locked host memory for copies to and from the device
+     * at full link speed (cudaMallocHost); NULL when it cannot be had. */
+    void *(*host_alloc)(size_t bytes);
+    void (*host_free)(void *p);
 };
 
 extern const struct llmb_kernels llmb_kernels_cpu;
@@ -177,11 +193,16 @@ void llmb_kernel_cost(enum llmb_kernel_id id, int bwd, const struct llmb_kshape 
 /* The relative L2 error a kernel may have against its reference, and still be timed. */
 #define LLMB_KERNEL_TOL 1e-4
 
+/* The relative L2 error kernel id of backend k may have (its tol or gemm_tol, else
+ * LLMB_KERNEL_TOL).  Callers refuse a kernel unless err <= this: NaN never passes. */
+double llmb_kernel_tol(const struct llmb_kernels *k, enum llmb_kernel_id id);
+
 /* ||x - ref|| / max(||ref||, tiny), accumulated in double. */
 double llmb_rel_l2(const float *x, const float *ref, size_t n);
 
 /* Run kernel `id` (pass bwd) of backend k and of the reference on the same random inputs
- * (from seed) at shape s and store the worst relative L2 error over its outputs in *err.
+ * (from seed; for gemm and matmul of a table with bf16 GEMMs, values rounded to bf16 and
+ * upcast) at shape s and store the worst relative L2 error over its outputs in *err.
  * Returns 0, or -1 (message printed) when memory runs out. */
 int llmb_kernel_validate(const struct llmb_kernels *k, enum llmb_kernel_id id, int bwd,
                          const struct llmb_kshape *s, uint64_t seed, double *err);

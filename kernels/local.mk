@@ -4,7 +4,7 @@
 # GPT/Llama model that executes it.  No MPI.
 noinst_LIBRARIES += libllmb_kernels.a
 libllmb_kernels_a_SOURCES = \
-	kernels/kernels.h \
+	kernels/kernels.h kernels/math.h \
 	kernels/cpu/cpu.c \
 	kernels/ref/ref.c \
 	kernels/cost.c \

@@ -49,9 +49,9 @@ static int load_train_workload(struct rr_ld_ctx *c, json_t *ph)
         rr_ld_num(f, P, ph, "comm_alone_s", 0, MAX_TIME_S, &run->comm_alone_s) < 0)
         return -1;
     if (run->precision[0] && strcmp(run->precision, "fp32") && strcmp(run->precision, "tf32") &&
-        strcmp(run->precision, "bf16"))
-        return llmb_results_error(f, "phases.train.peak_precision", "'%s': expected fp32, tf32 "
-                                  "or bf16", run->precision);
+        strcmp(run->precision, "bf16") && strcmp(run->precision, "fp16"))
+        return llmb_results_error(f, "phases.train.peak_precision", "'%s': expected fp32, tf32, "
+                                  "bf16 or fp16", run->precision);
     /* files before these fields: no run recomputed activations; llm.c's count from the model */
     if (isnan(run->hardware_flops_per_step))
         run->hardware_flops_per_step = run->flops_per_step;

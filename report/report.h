@@ -206,7 +206,8 @@ struct rr_run {
      * field), hardware FLOPs with the run's recomputation (absent: flops_per_step, no run
      * recomputed before the field); NAN unknown */
     double flops_per_step_llmc, hardware_flops_per_step;
-    char precision[8];      /* phases.train.peak_precision: "fp32", "tf32", "bf16"; "" absent */
+    char precision[8];      /* phases.train.peak_precision: "fp32", "tf32", "bf16", "fp16"
+                               (held to the 16-bit dense peak, as bf16); "" absent */
     double peak_nominal_train, peak_measured_train, hidden_frac;
     double *steps;
     size_t nsteps;

@@ -15,6 +15,7 @@
 #endif
 
 #include "kernels/kernels.h"
+#include "kernels/math.h"
 
 static int nthreads(void)
 {
@@ -34,36 +35,10 @@ static int thread_id(void)
 #endif
 }
 
-/* ---- fast, vectorizable exp and tanh ----
- * glibc's expf/tanhf are scalar library calls (no vector variants without -ffast-math), which
- * makes GELU, SwiGLU and the softmax 10-50x slower than memory.  These are plain arithmetic
- * the compiler vectorizes inside `omp simd` loops.  exp: x = n ln2 + r, |r| <= ln2/2,
- * e^r by its degree-6 Taylor polynomial, 2^n through the exponent bits; relative error
- * < 2e-7 on [-87, 88].  tanh(u) = 1 - 2 / (e^(2u) + 1), |u| clamped to 9 (tanh 9 = 1 - 3e-8);
- * absolute error < 1.5e-7.  (Built with -fno-math-errno -fno-trapping-math, which lets the
- * compiler turn the clamps into selects and vectorize.) */
-static inline __attribute__((always_inline)) float fast_expf(float x)
-{
-    x = x < -87.0f ? -87.0f : x;
-    x = x > 88.0f ? 88.0f : x;
-    float t = x * 1.44269504088896341f;
-    float n = (t + 12582912.0f) - 12582912.0f; /* round to nearest */
-    float r = x - n * 0.693145751953125f;      /* ln2 split in two for precision */
-    r = r - n * 1.428606765330187045e-06f;
-    float p = 1.0f + r * (1.0f + r * (0.5f + r * (1.0f / 6 + r * (1.0f / 24 + r * (1.0f / 120 +
-                                                                              r * (1.0f / 720))))));
-    int32_t bits = ((int32_t)n + 127) << 23;
-    float scale;
-    memcpy(&scale, &bits, sizeof scale); /* 2^n; a bit cast the vectorizer understands */
-    return p * scale;
-}
-
-static inline __attribute__((always_inline)) float fast_tanhf(float x)
-{
-    x = x < -9.0f ? -9.0f : x;
-    x = x > 9.0f ? 9.0f : x;
-    return 1.0f - 2.0f / (fast_expf(2.0f * x) + 1.0f);
-}
+/* exp, tanh and the per-element formulas come from kernels/math.h (shared with the CUDA
+ * backend): plain arithmetic the compiler vectorizes inside `omp simd` loops (glibc's expf/tanhf
+ * are scalar calls).  (Built with -fno-math-errno -fno-trapping-math, which lets the compiler
+ * turn the clamps into selects and vectorize.) */
 
 /* ---- memory ---- */
 
@@ -180,7 +155,7 @@ static void cpu_layernorm_forward(float *out, float *mean, float *rstd, const fl
 #pragma omp simd reduction(+ : v)
         for (int c = 0; c < C; c++)
             v += (x[c] - m) * (x[c] - m);
-        float s = 1.0f / sqrtf(v / C + 1e-5f);
+        float s = llmb_norm_rstd(v, C);
 #pragma omp simd
         for (int c = 0; c < C; c++)
             y[c] = (x[c] - m) * s * w[c] + b[c];
@@ -231,7 +206,7 @@ static void norm_backward(float *dinp, float *dw, float *db, const float *dout,
                 pw[c] += dy[c] * xh;
                 if (!rms && pb)
                     pb[c] += dy[c];
-                dx[c] += s * (g - gm - xh * gxm);
+                dx[c] += llmb_norm_dx(s, g, gm, xh, gxm);
             }
         }
     }
@@ -267,7 +242,7 @@ static void cpu_rmsnorm_forward(float *out, float *rstd, const float *inp, const
 #pragma omp simd reduction(+ : ss)
         for (int c = 0; c < C; c++)
             ss += x[c] * x[c];
-        float s = 1.0f / sqrtf(ss / C + 1e-5f);
+        float s = llmb_norm_rstd(ss, C);
 #pragma omp simd
         for (int c = 0; c < C; c++)
             y[c] = x[c] * s * w[c];
@@ -402,7 +377,7 @@ static void rope(float *qkv, int B, int T, int NH, int KVH, int HD, float sign)
             if (!cs)
                 continue;
             for (int i = 0; i < half; i++) {
-                double th = sign * t * pow(10000.0, -2.0 * i / HD);
+                double th = llmb_rope_theta(t, i, HD, sign);
                 cs[2 * i] = (float)cos(th);
                 cs[2 * i + 1] = (float)sin(th);
             }
@@ -411,9 +386,7 @@ static void rope(float *qkv, int B, int T, int NH, int KVH, int HD, float sign)
                 float *p = row + (size_t)h * HD;
 #pragma omp simd
                 for (int i = 0; i < half; i++) {
-                    float x0 = p[2 * i], x1 = p[2 * i + 1], c = cs[2 * i], s = cs[2 * i + 1];
-                    p[2 * i] = x0 * c - x1 * s;
-                    p[2 * i + 1] = x0 * s + x1 * c;
+                    llmb_rope_rotate(&p[2 * i], &p[2 * i + 1], cs[2 * i], cs[2 * i + 1]);
                 }
             }
         }
@@ -462,7 +435,7 @@ static void cpu_attention_forward(float *out, float *att, const float *qkv, int 
                 float sum = 0.0f;
 #pragma omp simd reduction(+ : sum)
                 for (int u = 0; u <= t; u++) {
-                    a[u] = fast_expf(a[u] - mx);
+                    a[u] = llmb_expf(a[u] - mx);
                     sum += a[u];
                 }
                 float inv = 1.0f / sum;
@@ -557,27 +530,18 @@ static void cpu_residual_backward(float *da, float *db, const float *dout, size_
     }
 }
 
-#define GELU_K 0.7978845608028654f /* sqrt(2/pi) */
-
 static void cpu_gelu_forward(float *out, const float *inp, size_t n)
 {
 #pragma omp parallel for simd schedule(static)
-    for (size_t i = 0; i < n; i++) {
-        float x = inp[i];
-        out[i] = 0.5f * x * (1.0f + fast_tanhf(GELU_K * (x + 0.044715f * x * x * x)));
-    }
+    for (size_t i = 0; i < n; i++)
+        out[i] = llmb_gelu(inp[i]);
 }
 
 static void cpu_gelu_backward(float *dinp, const float *inp, const float *dout, size_t n)
 {
 #pragma omp parallel for simd schedule(static)
-    for (size_t i = 0; i < n; i++) {
-        float x = inp[i];
-        float th = fast_tanhf(GELU_K * (x + 0.044715f * x * x * x));
-        float g = 0.5f * (1.0f + th) +
-                  0.5f * x * (1.0f - th * th) * GELU_K * (1.0f + 3.0f * 0.044715f * x * x);
-        dinp[i] += g * dout[i];
-    }
+    for (size_t i = 0; i < n; i++)
+        dinp[i] += llmb_gelu_grad(inp[i]) * dout[i];
 }
 
 /* inp (N,2F) [gate | up] -> out (N,F) */
@@ -589,7 +553,7 @@ static void cpu_swiglu_forward(float *out, const float *inp, int N, int F)
         float *o = out + (size_t)i * F;
 #pragma omp simd
         for (int j = 0; j < F; j++)
-            o[j] = g[j] / (1.0f + fast_expf(-g[j])) * u[j];
+            o[j] = llmb_swiglu(g[j], u[j]);
     }
 }
 
@@ -601,9 +565,10 @@ static void cpu_swiglu_backward(float *dinp, const float *inp, const float *dout
         float *dg = dinp + (size_t)i * 2 * F, *du = dg + F;
 #pragma omp simd
         for (int j = 0; j < F; j++) {
-            float sg = 1.0f / (1.0f + fast_expf(-g[j]));
-            dg[j] += dy[j] * u[j] * sg * (1.0f + g[j] * (1.0f - sg));
-            du[j] += dy[j] * g[j] * sg;
+            float a, b;
+            llmb_swiglu_grad(g[j], u[j], dy[j], &a, &b);
+            dg[j] += a;
+            du[j] += b;
         }
     }
 }
@@ -625,7 +590,7 @@ static void cpu_softmax_xent_forward(float *probs, float *losses, const float *l
         float sum = 0.0f; /* simd lanes: partial sums of V/8 terms each */
 #pragma omp simd reduction(+ : sum)
         for (int v = 0; v < V; v++) {
-            float e = fast_expf(x[v] - mx);
+            float e = llmb_expf(x[v] - mx);
             p[v] = e;
             sum += e;
         }
@@ -633,7 +598,7 @@ static void cpu_softmax_xent_forward(float *probs, float *losses, const float *l
 #pragma omp simd
         for (int v = 0; v < V; v++)
             p[v] *= inv;
-        losses[i] = logf(sum) - (xt - mx);
+        losses[i] = llmb_xent_loss(sum, xt, mx);
     }
 }
 
@@ -643,11 +608,11 @@ static void cpu_softmax_xent_backward(float *dlogits, const float *probs, const 
 #pragma omp parallel for schedule(static)
     for (int i = 0; i < N; i++) {
         const float *p = probs + (size_t)i * V;
-        float *d = dlogits + (size_t)i * V;
+        float *d = dlogits + (size_t)i * V, pt = p[targets[i]]; /* d may alias p */
 #pragma omp simd
         for (int v = 0; v < V; v++)
-            d[v] = p[v] * dloss;
-        d[targets[i]] -= dloss;
+            d[v] = llmb_xent_grad(p[v], 0, dloss);
+        d[targets[i]] = llmb_xent_grad(pt, 1, dloss);
     }
 }
 
@@ -656,17 +621,10 @@ static void cpu_softmax_xent_backward(float *dlogits, const float *probs, const 
 static void cpu_adamw(float *params, const float *grads, float *m, float *v, size_t n, float lr,
                       float beta1, float beta2, float eps, float wd, int t)
 {
-    float bc1 = (float)(1.0 / (1.0 - pow(beta1, t))), bc2 = (float)(1.0 / (1.0 - pow(beta2, t)));
+    float bc1 = llmb_adamw_bias_correction(beta1, t), bc2 = llmb_adamw_bias_correction(beta2, t);
 #pragma omp parallel for simd schedule(static)
-    for (size_t i = 0; i < n; i++) {
-        float g = grads[i];
-        float mm = beta1 * m[i] + (1.0f - beta1) * g;
-        float vv = beta2 * v[i] + (1.0f - beta2) * g * g;
-        float mh = mm * bc1, vh = vv * bc2;
-        params[i] -= lr * (mh / (sqrtf(vh) + eps) + wd * params[i]);
-        m[i] = mm;
-        v[i] = vv;
-    }
+    for (size_t i = 0; i < n; i++)
+        llmb_adamw_update(&params[i], &m[i], &v[i], grads[i], lr, beta1, beta2, eps, wd, bc1, bc2);
 }
 
 const struct llmb_kernels llmb_kernels_cpu = {

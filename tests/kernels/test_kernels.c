@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "kernels/kernels.h"
+#include "kernels/math.h"
 #include "util.h"
 
 static uint64_t seed = 12345;
@@ -222,12 +223,51 @@ static void test_validator_catches(void **state)
     assert_true(llmb_rel_l2(y, x, 4) > 0.07 && llmb_rel_l2(y, x, 4) < 0.08);
 }
 
+/* a CPU GEMM that rounds its operands to bf16 first, as the cuda table's GEMMs do */
+static void round_bf16(float *dst, const float *src, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        dst[i] = llmb_bf16_to_float(llmb_bf16_from_float(src[i]));
+}
+
+static void bf16_gemm(int ta, int tb, int M, int N, int K, float alpha, const float *A, int lda,
+                      const float *B, int ldb, float beta, float *C, int ldc)
+{
+    size_t na = (size_t)(ta ? K : M) * lda, nb = (size_t)(tb ? N : K) * ldb;
+    float *a = malloc(na * sizeof *a), *b = malloc(nb * sizeof *b);
+    assert_non_null(a);
+    assert_non_null(b);
+    round_bf16(a, A, na);
+    round_bf16(b, B, nb);
+    llmb_kernels_ref.gemm(ta, tb, M, N, K, alpha, a, lda, b, ldb, beta, C, ldc);
+    free(a);
+    free(b);
+}
+
+/* A table labelled bf16 is validated on bf16-representable inputs: its error is then its
+ * arithmetic alone (here none beyond fp32); labelled fp32, the same GEMM shows its input
+ * rounding (about 2^-9). */
+static void test_validator_upcasts_bf16(void **state)
+{
+    (void)state;
+    struct llmb_kernels t = llmb_kernels_cpu;
+    t.gemm = bf16_gemm;
+    struct llmb_kshape s = {.N = 16, .C = 96, .OC = 40};
+    double err_bf16 = 1, err_fp32 = 0;
+    t.precision = "bf16";
+    assert_int_equal(llmb_kernel_validate(&t, LLMB_K_GEMM, 0, &s, 7, &err_bf16), 0);
+    t.precision = "fp32";
+    assert_int_equal(llmb_kernel_validate(&t, LLMB_K_GEMM, 0, &s, 7, &err_fp32), 0);
+    assert_true(err_bf16 < 1e-6);
+    assert_true(err_fp32 > 3e-4 && err_fp32 < 2e-2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_encoder),     cmocka_unit_test(test_norms),
         cmocka_unit_test(test_matmul),      cmocka_unit_test(test_gemm),
-        cmocka_unit_test(test_attention),
+        cmocka_unit_test(test_attention),   cmocka_unit_test(test_validator_upcasts_bf16),
         cmocka_unit_test(test_elementwise), cmocka_unit_test(test_softmax_xent),
         cmocka_unit_test(test_memory),      cmocka_unit_test(test_random_stream),
         cmocka_unit_test(test_validator_catches),
