@@ -43,7 +43,7 @@ static int cuda_failed(const char *what, cudaError_t rc)
 /* One in-flight operation (struct llmb_coll_req.dev). */
 struct op {
     cudaEvent_t done;
-    ncclComm_t comm;
+    struct llmb_nccl_comm *nc;
 };
 
 /* ---- communicators ---- */
@@ -96,12 +96,21 @@ static int comm_init(struct llmb_coll_comm *c)
              (ce = cudaEventCreate(&nc->t0)) != cudaSuccess ||
              (ce = cudaEventCreate(&nc->t1)) != cudaSuccess)
         mine = cuda_failed("cudaEventCreate", ce);
-    else if ((nr = ncclCommInitRank(&nc->comm, c->n, boot.id, c->rank)) != ncclSuccess)
-        mine = nccl_failed("ncclCommInitRank", nr, NULL);
     c->backend = nc;
+    /* ncclCommInitRank waits for every rank: none may enter it unless all will */
     int bad = mine != 0;
     MPI_Allreduce(&bad, &worst, 1, MPI_INT, MPI_MAX, c->mpi);
+    if (!worst && (nr = ncclCommInitRank(&nc->comm, c->n, boot.id, c->rank)) != ncclSuccess) {
+        mine = nccl_failed("ncclCommInitRank", nr, NULL);
+    }
+    bad = mine != 0;
+    if (!worst)
+        MPI_Allreduce(&bad, &worst, 1, MPI_INT, MPI_MAX, c->mpi);
     if (worst) {
+        if (nc && nc->comm) /* peers may have failed: abort, ncclCommDestroy could wait for them */
+            ncclCommAbort(nc->comm);
+        if (nc)
+            nc->comm = NULL;
         comm_free(c);
         return mine ? mine : (int)ncclRemoteError;
     }
@@ -120,22 +129,26 @@ static int after_compute(const struct llmb_nccl_comm *nc)
     return ce == cudaSuccess ? 0 : cuda_failed("ordering after the compute stream", ce);
 }
 
-/* NCCL's asynchronous error of comm: 0 while none; else the communicator is aborted (its
- * operations will never complete) and the error code returned. */
-static int async_error(ncclComm_t comm)
+/* NCCL's asynchronous error of nc's communicator: 0 while none; else the communicator is
+ * aborted (its operations will never complete; ncclCommAbort frees it, so nc->comm becomes
+ * NULL and comm_free does not destroy it again) and the error code returned. */
+static int async_error(struct llmb_nccl_comm *nc)
 {
-    ncclResult_t a = ncclSuccess, r = ncclCommGetAsyncError(comm, &a);
+    if (!nc->comm)
+        return nccl_failed("communicator already aborted", ncclInvalidUsage, NULL);
+    ncclResult_t a = ncclSuccess, r = ncclCommGetAsyncError(nc->comm, &a);
     if (r != ncclSuccess)
-        return nccl_failed("ncclCommGetAsyncError", r, comm);
+        return nccl_failed("ncclCommGetAsyncError", r, nc->comm);
     if (a == ncclSuccess || a == ncclInProgress)
         return 0;
-    nccl_failed("operation failed", a, comm);
-    ncclCommAbort(comm);
+    nccl_failed("operation failed", a, nc->comm);
+    ncclCommAbort(nc->comm);
+    nc->comm = NULL;
     return (int)a;
 }
 
 /* Poll until query() says done: 0, or the CUDA or NCCL error. */
-static int poll_done(cudaError_t (*query)(void *), void *what, ncclComm_t comm)
+static int poll_done(cudaError_t (*query)(void *), void *what, struct llmb_nccl_comm *nc)
 {
     for (;;) {
         cudaError_t q = query(what);
@@ -143,7 +156,7 @@ static int poll_done(cudaError_t (*query)(void *), void *what, ncclComm_t comm)
             return 0;
         if (q != cudaErrorNotReady)
             return cuda_failed("waiting for a collective", q);
-        int rc = async_error(comm);
+        int rc = async_error(nc);
         if (rc)
             return rc;
         sched_yield();
@@ -166,7 +179,7 @@ int llmb_nccl_run(llmb_nccl_enqueue_fn enqueue, const struct llmb_coll_args *a,
     if (r != ncclSuccess)
         return nccl_failed("enqueue", r, nc->comm);
     cudaEventRecord(nc->t1, nc->stream);
-    rc = poll_done(stream_query, nc->stream, nc->comm);
+    rc = poll_done(stream_query, nc->stream, nc);
     nc->timed = rc == 0;
     return rc;
 }
@@ -183,11 +196,11 @@ static double device_seconds(const struct llmb_coll_comm *c)
 int llmb_nccl_start(llmb_nccl_enqueue_fn enqueue, const struct llmb_coll_args *a,
                     const struct llmb_coll_comm *c, struct llmb_coll_req *req)
 {
-    const struct llmb_nccl_comm *nc = c->backend;
+    struct llmb_nccl_comm *nc = c->backend;
     struct op *op = calloc(1, sizeof *op);
     if (!op)
         return llmb_error("nccl: out of memory");
-    op->comm = nc->comm;
+    op->nc = nc;
     int rc = after_compute(nc);
     cudaError_t ce;
     if (!rc && (ce = cudaEventCreateWithFlags(&op->done, cudaEventDisableTiming)) != cudaSuccess)
@@ -233,7 +246,7 @@ static int nccl_test(struct llmb_coll_req *r, int n, int *done)
         cudaError_t q = cudaEventQuery(op->done);
         if (q == cudaErrorNotReady) {
             *done = 0;
-            return async_error(op->comm);
+            return async_error(op->nc);
         }
         if (q != cudaSuccess)
             return cuda_failed("testing a collective", q);
@@ -247,7 +260,7 @@ static int nccl_wait(struct llmb_coll_req *r, int n)
     for (int i = 0; i < n; i++) {
         struct op *op = r[i].dev;
         if (op) {
-            int rc = poll_done(event_query, op->done, op->comm);
+            int rc = poll_done(event_query, op->done, op->nc);
             if (rc)
                 return rc;
             op_finish(&r[i]);
