@@ -910,16 +910,42 @@ extern "C" int llmb_cuda_select_device(int node_rank, char *what, size_t len)
     return 0;
 }
 
-/* dense FLOP per clock per SM: fp32 (CUDA cores), tf32, bf16/fp16 (tensor cores) */
+/* dense FLOP per clock per SM: fp32 (CUDA cores), tf32, bf16/fp16 (tensor cores); tc_clock: the
+ * fraction of the peak clock (cudaDevAttrClockRate) the tensor cores' dense rate holds at */
 struct arch_rate {
     int major, minor;
-    double fp32, tf32, half;
+    double fp32, tf32, half, tc_clock;
 };
 
 static const struct arch_rate rates[] = {
-    {8, 0, 128, 1024, 2048}, /* A100: 19.5 / 156 / 312 TFLOP/s at 108 SMs, 1.41 GHz */
-    {9, 0, 256, 2048, 4096}, /* H100/H200 SXM: 67 / 495 / 989 TFLOP/s at 132 SMs, 1.83 GHz */
+    /* A100: 19.5 / 156 / 312 TFLOP/s at 108 SMs, 1.41 GHz (its peak clock) */
+    {8, 0, 128, 1024, 2048, 1.0},
+    /* H100/H200 SXM: 67 TFLOP/s fp32 at 132 SMs and the 1.98 GHz peak clock, but 495 / 989
+     * TFLOP/s tf32 / bf16 at 1.83 GHz: the H100 white paper's tensor-core boost clock (SXM5
+     * 1830 of 1980 MHz, PCIe 1620 of 1755 MHz: both 0.924 of the peak clock) */
+    {9, 0, 256, 2048, 4096, 1830.0 / 1980.0},
 };
+
+extern "C" double llmb_cuda_peak_gflops(int major, int minor, int sms, int khz, const char *prec,
+                                        char *deriv, size_t len)
+{
+    for (size_t i = 0; i < sizeof rates / sizeof rates[0]; i++)
+        if (rates[i].major == major && rates[i].minor == minor) {
+            int fp32 = strcmp(prec, "fp32") == 0;
+            double per = fp32 ? rates[i].fp32 : strcmp(prec, "tf32") == 0 ? rates[i].tf32
+                                                                            : rates[i].half;
+            double ghz = khz / 1e6 * (fp32 ? 1.0 : rates[i].tc_clock);
+            double g = sms * ghz * per;
+            snprintf(deriv, len, "sm_%d%d: %d SMs x %.3f GHz (%s) x %.0f dense %s "
+                     "FLOP/cycle/SM = %.1f GFLOP/s", major, minor, sms, ghz,
+                     fp32 || rates[i].tc_clock == 1.0 ? "peak clock" : "tensor-core clock", per,
+                     prec, g);
+            return g;
+        }
+    snprintf(deriv, len, "unknown: sm_%d%d, whose FLOP/cycle/SM this build does not know (sm_80 "
+             "and sm_90 only)", major, minor);
+    return 0;
+}
 
 extern "C" double llmb_cuda_nominal_peak_gflops(const char *prec, char *deriv, size_t len)
 {
@@ -929,21 +955,15 @@ extern "C" double llmb_cuda_nominal_peak_gflops(const char *prec, char *deriv, s
         cudaDeviceGetAttribute(&khz, cudaDevAttrClockRate, dev) != cudaSuccess ||
         cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, dev) != cudaSuccess ||
         cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, dev) != cudaSuccess) {
+        cudaGetLastError();
         snprintf(deriv, len, "unknown: the device's attributes cannot be read");
         return 0;
     }
-    for (size_t i = 0; i < sizeof rates / sizeof rates[0]; i++)
-        if (rates[i].major == major && rates[i].minor == minor) {
-            double per = strcmp(prec, "fp32") == 0   ? rates[i].fp32
-                         : strcmp(prec, "tf32") == 0 ? rates[i].tf32
-                                                     : rates[i].half;
-            double g = sms * (khz / 1e6) * per;
-            snprintf(deriv, len, "CUDA device %d, sm_%d%d: %d SMs x %.3f GHz (peak clock) x %.0f "
-                     "dense %s FLOP/cycle/SM = %.1f GFLOP/s", dev, major, minor, sms, khz / 1e6,
-                     per, prec, g);
-            return g;
-        }
-    snprintf(deriv, len, "unknown: CUDA device %d is sm_%d%d, whose FLOP/cycle/SM this build "
-             "does not know (sm_80 and sm_90 only)", dev, major, minor);
-    return 0;
+    char how[200];
+    double g = llmb_cuda_peak_gflops(major, minor, sms, khz, prec, how, sizeof how);
+    if (g > 0)
+        snprintf(deriv, len, "CUDA device %d, %s", dev, how);
+    else
+        snprintf(deriv, len, "%s (CUDA device %d)", how, dev);
+    return g;
 }

@@ -42,6 +42,13 @@ int llmb_cuda_select_device(int node_rank, char *what, size_t len);
  * architecture (known for sm_80 and sm_90); the derivation in deriv; 0 when unknown. */
 double llmb_cuda_nominal_peak_gflops(const char *prec, char *deriv, size_t len);
 
+/* The same from the device's facts (no device needed): compute capability major.minor, sms SMs,
+ * peak clock khz (cudaDevAttrClockRate, kHz); the tensor-core precisions at the clock their dense
+ * rate is specified at (sm_90: 0.924 of the peak clock).  0 with "unknown: ..." in deriv for
+ * another architecture. */
+double llmb_cuda_peak_gflops(int major, int minor, int sms, int khz, const char *prec,
+                             char *deriv, size_t len);
+
 #ifdef __cplusplus
 }
 #endif

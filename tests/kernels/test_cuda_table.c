@@ -9,6 +9,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <math.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -73,10 +74,40 @@ static void test_no_device(void **state)
     assert_non_null(strstr(deriv, "unknown"));
 }
 
+/* the nominal peaks from the device's facts against the vendors' dense figures: A100 SXM (108
+ * SMs, 1410 MHz) 19.5 / 156 / 312 TFLOP/s; H100 SXM (132 SMs, peak clock 1980 MHz) 66.9 fp32,
+ * 494.7 tf32, 989.4 bf16 and fp16 (tensor cores at 1830 MHz); H100 PCIe (114 SMs, 1755 MHz) 756
+ * bf16 (tensor cores at 1620 MHz) */
+static void test_peak(void **state)
+{
+    (void)state;
+    struct {
+        int major, minor, sms, khz;
+        const char *prec;
+        double tflops;
+    } t[] = {
+        {8, 0, 108, 1410000, "fp32", 19.5},  {8, 0, 108, 1410000, "tf32", 156},
+        {8, 0, 108, 1410000, "bf16", 312},   {9, 0, 132, 1980000, "fp32", 66.9},
+        {9, 0, 132, 1980000, "tf32", 494.7}, {9, 0, 132, 1980000, "bf16", 989.4},
+        {9, 0, 132, 1980000, "fp16", 989.4}, {9, 0, 114, 1755000, "bf16", 756},
+    };
+    char deriv[256];
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        double g = llmb_cuda_peak_gflops(t[i].major, t[i].minor, t[i].sms, t[i].khz, t[i].prec,
+                                         deriv, sizeof deriv);
+        if (fabs(g / (t[i].tflops * 1e3) - 1) > 0.005)
+            fail_msg("sm_%d%d %d SMs %d kHz %s: %.1f GFLOP/s, want %.0f (%s)", t[i].major,
+                     t[i].minor, t[i].sms, t[i].khz, t[i].prec, g, t[i].tflops * 1e3, deriv);
+    }
+    assert_true(llmb_cuda_peak_gflops(10, 0, 148, 1965000, "bf16", deriv, sizeof deriv) == 0);
+    assert_non_null(strstr(deriv, "unknown"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tables),
+        cmocka_unit_test(test_peak),
         cmocka_unit_test(test_no_device),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
