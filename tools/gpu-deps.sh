@@ -15,7 +15,9 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 dir=${1:-$top/gpu-deps}
 mkdir -p "$dir/debs"
 # runtime libraries and their non-base dependencies, the -dev packages for headers, .so links
-# and .pc files, pkg-config itself; the GPU machine is assumed to have libc, libstdc++, zlib
+# and .pc files, pkg-config itself; the GPU machine is assumed to have libc, libstdc++, zlib, and
+# a glibc at least as new as this suite's (Debian 12: 2.36, which its libevent needs; Ubuntu
+# 22.04's 2.35 is too old: gpu-check.sh then stops with that line)
 pkgs="openmpi-bin openmpi-common libopenmpi3 libopenmpi-dev
       libevent-core-2.1-7 libevent-pthreads-2.1-7 libevent-dev libpmix2 libmunge2
       libhwloc15 libhwloc-dev libudev1 libjansson4 libjansson-dev

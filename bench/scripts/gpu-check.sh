@@ -105,6 +105,11 @@ else
 fi
 say "mpicc: $(mpicc --showme 2>&1 | head -n 1)"
 say "mpirun: $(mpirun --version 2>&1 | head -n 1)"
+if ! mpirun --version >/dev/null 2>&1; then # e.g. Debian 12's libevent wants glibc 2.36
+    say "gpu-check: mpirun does not run here (glibc $(ldd --version 2>&1 | head -n 1 | awk '{print $NF}');" \
+        "gpu-deps/ is for glibc >= 2.36): $(mpirun --version 2>&1 | grep -m 1 -i 'error\|not found')"
+    exit 2
+fi
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_btl_vader_single_copy_mechanism=none
 export OMPI_MCA_plm_rsh_agent=
