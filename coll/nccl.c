@@ -4,8 +4,9 @@
  *
  * Bootstrap: rank 0 of the MPI communicator makes the unique id (ncclGetUniqueId) and
  * broadcasts it over MPI with its status, so that a failure there stops every rank with an
- * error instead of leaving them waiting in ncclCommInitRank; the ranks then agree (MPI_Allreduce)
- * on whether every one of them got its communicator.
+ * error instead of leaving them waiting in ncclCommInitRank; the ranks agree (MPI_Allreduce)
+ * that every one of them has its stream and events before any enters ncclCommInitRank, and
+ * after it that every one got its communicator (else each aborts its own).
  *
  * Completion is polled (cudaEventQuery / cudaStreamQuery, with ncclCommGetAsyncError between
  * polls): a blocking cudaStreamSynchronize would wait forever for a peer that failed, NCCL's
@@ -100,9 +101,8 @@ static int comm_init(struct llmb_coll_comm *c)
     /* ncclCommInitRank waits for every rank: none may enter it unless all will */
     int bad = mine != 0;
     MPI_Allreduce(&bad, &worst, 1, MPI_INT, MPI_MAX, c->mpi);
-    if (!worst && (nr = ncclCommInitRank(&nc->comm, c->n, boot.id, c->rank)) != ncclSuccess) {
+    if (!worst && (nr = ncclCommInitRank(&nc->comm, c->n, boot.id, c->rank)) != ncclSuccess)
         mine = nccl_failed("ncclCommInitRank", nr, NULL);
-    }
     bad = mine != 0;
     if (!worst)
         MPI_Allreduce(&bad, &worst, 1, MPI_INT, MPI_MAX, c->mpi);
