@@ -26,9 +26,10 @@ struct llmb_backend {
     int gpu_per_rank;                        /* 1: each rank drives one GPU of its node */
     /* Can this backend run on this rank?  0, or -1 with the reason in why (one line). */
     int (*available)(char *why, size_t len);
-    /* NULL, or: bind this rank to its device, node_rank % (devices visible), once the backend
-     * is chosen (every rank).  0 with what the rank got in what, or -1 with the reason. */
-    int (*select_device)(int node_rank, char *what, size_t len);
+    /* NULL, or: bind this rank to its device, node_rank of the node's node_size ranks, once the
+     * backend is chosen (every rank).  0 with what the rank got in what, or -1 with the reason
+     * (among them: more ranks on the node than devices visible: one rank per GPU). */
+    int (*select_device)(int node_rank, int node_size, char *what, size_t len);
     /* Nominal peak of this rank's compute units (GFLOP/s = 1e9 FLOP/s, in the precision of its
      * GEMMs: k->precision, fp32 for cpu) for `pus` PUs of its binding (the CPU's) or of its
      * device (a GPU backend's), with how it was derived in deriv. */

@@ -54,7 +54,7 @@ static int select_device(struct llmb_ctx *ctx)
 {
     char what[256] = "";
     int bad = ctx->be->select_device &&
-              ctx->be->select_device(ctx->node_rank, what, sizeof what) != 0;
+              ctx->be->select_device(ctx->node_rank, ctx->node_size, what, sizeof what) != 0;
     int first = first_rank(ctx, bad);
     if (ctx->rank == first)
         llmb_error("--backend %s: %s (rank %d): %s", ctx->be->name, ctx->host, ctx->rank, what);

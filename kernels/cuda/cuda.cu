@@ -884,7 +884,7 @@ extern "C" int llmb_cuda_available(char *why, size_t len)
     return 0;
 }
 
-extern "C" int llmb_cuda_select_device(int node_rank, char *what, size_t len)
+extern "C" int llmb_cuda_select_device(int node_rank, int node_size, char *what, size_t len)
 {
     int n = 0, dev;
     cudaError_t e = cudaGetDeviceCount(&n);
@@ -893,7 +893,12 @@ extern "C" int llmb_cuda_select_device(int node_rank, char *what, size_t len)
                  e != cudaSuccess ? cudaGetErrorString(e) : "0 devices visible");
         return -1;
     }
-    dev = node_rank % n;
+    if (node_size > n) {
+        snprintf(what, len, "%d ranks on this node but %d CUDA device%s visible: run one rank "
+                 "per GPU (mpirun --map-by ppr:%d:node)", node_size, n, n == 1 ? "" : "s", n);
+        return -1;
+    }
+    dev = node_rank;
     char busid[32] = "unknown";
     struct cudaDeviceProp prop;
     if ((e = cudaSetDevice(dev)) != cudaSuccess ||

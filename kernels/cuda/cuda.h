@@ -32,10 +32,12 @@ extern const struct llmb_kernels llmb_kernels_cuda_fp32;
  * the reason in why: "no CUDA device (cudaGetDeviceCount: <CUDA's message>)". */
 int llmb_cuda_available(char *why, size_t len);
 
-/* Make device node_rank % (visible devices) this process's device and create the cuBLAS
- * handle.  0 with "CUDA device <ordinal> (<PCI bus id>, <name>)" in what, or -1 with the
- * reason in what. */
-int llmb_cuda_select_device(int node_rank, char *what, size_t len);
+/* Make device node_rank (of node_size ranks on this node) this process's device and create the
+ * cuBLAS handle.  0 with "CUDA device <ordinal> (<PCI bus id>, <name>)" in what, or -1 with
+ * the reason in what: no device, or more ranks on the node than devices visible (NCCL cannot
+ * put two ranks of a communicator on one GPU, and two ranks sharing one would halve what each
+ * measures). */
+int llmb_cuda_select_device(int node_rank, int node_size, char *what, size_t len);
 
 /* Nominal dense peak (GFLOP/s = 1e9 FLOP/s) of the selected device for the GEMM precision
  * prec ("bf16", "fp16", "tf32", "fp32"): SMs x peak clock x FLOP per clock per SM of its

@@ -68,7 +68,7 @@ static void test_no_device(void **state)
     if (llmb_cuda_available(why, sizeof why) == 0)
         skip(); /* a device is present */
     assert_non_null(strstr(why, "no CUDA device (cudaGetDeviceCount: "));
-    assert_int_equal(llmb_cuda_select_device(0, why, sizeof why), -1);
+    assert_int_equal(llmb_cuda_select_device(0, 1, why, sizeof why), -1);
     assert_non_null(strstr(why, "no CUDA device"));
     assert_true(llmb_cuda_nominal_peak_gflops("bf16", deriv, sizeof deriv) == 0);
     assert_non_null(strstr(deriv, "unknown"));
