@@ -42,4 +42,4 @@ FORCE:
 
 EXTRA_DIST += bench/scripts/bench_compute.sh bench/scripts/bench_comm.sh \
 	bench/scripts/bare_allreduce.c bench/scripts/bench_train.sh \
-	bench/scripts/bench_scale.sh
+	bench/scripts/bench_scale.sh bench/scripts/bytes_per_rank.py
