@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "comm.h"
+#include "detail.h"
 #include "error.h"
 #include "metrics.h"
 #include "results.h"
@@ -130,9 +131,11 @@ static void stats_compute(struct point_stats *st, int nranks, int iters, const d
     free(tmp);
 }
 
-/* The per-communicator medians (groups of several communicators) and the per-rank figures. */
+/* The per-communicator medians (groups of several communicators) and the per-rank figures:
+ * of every member up to `budget` members, beyond it of the outlying members only
+ * (llmb_detail_pick) with per_rank_summary: the spread of each figure over every member. */
 static void ranks_json(const struct point_stats *st, const struct group *g, const int *colors,
-                       json_t *pt)
+                       int budget, json_t *pt)
 {
     int iters = st->iters;
     if (g->ncomms > 1) {
@@ -150,12 +153,38 @@ static void ranks_json(const struct point_stats *st, const struct group *g, cons
         }
         json_object_set_new(pt, "comms", cm);
     }
+    /* per member: wait, lateness, last fraction, time inside */
+    static const char *const keys[] = {"wait_median_s", "lateness_mean_s", "last_frac",
+                                       "inside_median_s"};
+    enum { NK = sizeof keys / sizeof *keys };
+    size_t M = (size_t)st->M;
+    double *v = malloc((M ? M : 1) * NK * sizeof *v);
+    char *keep = malloc(M ? M : 1);
+    if (!v || !keep)
+        llmb_abort(LLMB_EFAIL, "out of memory analysing a point");
+    for (size_t m = 0; m < M; m++) {
+        v[m] = median_of(st->wait + m * iters, (size_t)iters);
+        v[M + m] = st->late[m] / iters;
+        v[2 * M + m] = (double)st->last[m] / iters;
+        v[3 * M + m] = median_of(st->inside + m * iters, (size_t)iters);
+    }
+    /* beyond the budget: the outlying members listed, every member in the spreads */
+    int listed = llmb_detail_pick(v, NK, st->M, budget, keep);
     json_t *pr = json_array();
-    for (int m = 0; m < st->M; m++)
-        json_array_append_new(pr, json_pack("{s:i, s:f, s:f, s:f, s:f}", "rank", st->who[m],
-            "wait_median_s", median_of(st->wait + (size_t)m * iters, (size_t)iters),
-            "lateness_mean_s", st->late[m] / iters, "last_frac", (double)st->last[m] / iters,
-            "inside_median_s", median_of(st->inside + (size_t)m * iters, (size_t)iters)));
+    for (size_t m = 0; m < M; m++)
+        if (keep[m] || listed < 0)
+            json_array_append_new(pr, json_pack("{s:i, s:f, s:f, s:f, s:f}", "rank", st->who[m],
+                                                keys[0], v[m], keys[1], v[M + m], keys[2],
+                                                v[2 * M + m], keys[3], v[3 * M + m]));
+    if (listed >= 0 && listed < st->M) {
+        json_t *sum = json_pack("{s:i, s:i, s:i}", "members", st->M, "listed", listed,
+                                "budget_ranks", budget);
+        for (int k = 0; k < NK; k++)
+            json_object_set_new(sum, keys[k], llmb_detail_spread(v + (size_t)k * M, st->who,
+                                                                 st->M));
+        json_object_set_new(pt, "per_rank_summary", sum);
+    }
+    free(v), free(keep);
     json_object_set_new(pt, "per_rank", pr);
 }
 
@@ -163,7 +192,8 @@ static void ranks_json(const struct point_stats *st, const struct group *g, cons
  * (COMM_KEEP_ITERS at most, COMM_MIN_KEPT at least) of at most COMM_SAMPLE_BUDGET / kept
  * members, evenly spaced (all of them while they fit): at most COMM_SAMPLE_BUDGET of each kind
  * per point whatever the ranks (256 ranks kept 20 x 256 before).  `rows` names the members'
- * world ranks.  The summaries (per_rank) are of every member and every iteration. */
+ * world ranks.  The summaries (per_rank) are of every iteration of every member (beyond
+ * --detail-ranks members, of the outlying members; per_rank_summary spans all of them). */
 static json_t *samples_json(const struct point_stats *st, const double *all)
 {
     int iters = st->iters, kept = COMM_SAMPLE_BUDGET / (st->M > 0 ? st->M : 1);
@@ -211,7 +241,7 @@ json_t *llmb_comm_analyze(const struct phase *ph, const struct group *g, enum ll
     json_object_set_new(pt, "busbw_gbs", rate_ok ? json_real(llmb_busbw_gbs(coll, g->nranks, (double)bytes, so.median)) : json_null());
     json_object_set_new(pt, "arrival_skew", summary(st.skew, (size_t)iters));
     json_object_set_new(pt, "wrong", json_integer(wrong));
-    ranks_json(&st, g, colors, pt);
+    ranks_json(&st, g, colors, ph->opt->detail_ranks, pt);
     json_object_set_new(pt, "samples", samples_json(&st, all));
     stats_free(&st);
     return pt;

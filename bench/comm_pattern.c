@@ -138,7 +138,8 @@ static json_t *timed(struct phase *ph, struct pattern *p, int reps, int calls, c
 }
 
 /* One layer's backward kernels in the compute phase (sum of their medians), median over
- * ranks: the interval between two progress calls of the backward pass.  Rank 0; <= 0 when
+ * ranks (a summarised rank's layer_backward_s): the interval between two progress calls of
+ * the backward pass.  Rank 0; <= 0 when
  * the compute phase did not run or timed nothing. */
 static double layer_backward_s(struct llmb_ctx *ctx)
 {
@@ -157,6 +158,9 @@ static double layer_backward_s(struct llmb_ctx *ctx)
             if (pass && strcmp(pass, "bwd") == 0 && json_is_number(m))
                 s += json_number_value(m);
         }
+        json_t *lb = json_object_get(r, "layer_backward_s"); /* a summarised rank's */
+        if (s == 0 && json_is_number(lb))
+            s = json_number_value(lb);
         if (s > 0)
             v[n++] = s;
     }

@@ -13,6 +13,7 @@ llmbench_SOURCES += \
 	bench/buckets.c bench/buckets.h \
 	bench/phase_probe.c \
 	bench/phase_compute.c \
+	bench/detail.c bench/detail.h \
 	bench/phase_comm.c bench/comm.h bench/comm_analyze.c bench/comm_links.c \
 	bench/comm_pattern.c \
 	bench/phase_train.c bench/train.h bench/train_comm.c bench/train_summary.c \
@@ -41,4 +42,4 @@ FORCE:
 
 EXTRA_DIST += bench/scripts/bench_compute.sh bench/scripts/bench_comm.sh \
 	bench/scripts/bare_allreduce.c bench/scripts/bench_train.sh \
-	bench/scripts/bench_scale.sh
+	bench/scripts/bench_scale.sh bench/scripts/bytes_per_rank.py

@@ -1,6 +1,7 @@
 /* bench/options.c - the llmbench command line (options.h). */
 #include "options.h"
 #include "backend.h"
+#include "detail.h"
 #include "metrics.h"
 #include "error.h"
 #include "model.h"
@@ -18,7 +19,7 @@ enum {
     OPT_SEQ, OPT_OUTPUT, OPT_TAG, OPT_WARMUP, OPT_MIN_ITERS, OPT_TIME_PER_POINT, OPT_SIZES,
     OPT_SEED, OPT_THREADS, OPT_COLLECTIVES, OPT_GROUPS, OPT_NO_LINK_MATRIX, OPT_STEPS, OPT_ACCUM,
     OPT_BUCKET_SIZE, OPT_NO_OVERLAP, OPT_ZERO, OPT_TOPOLOGY_XML, OPT_DESCRIBE_MODEL, OPT_HELP, OPT_DEADLINE,
-    OPT_VERSION
+    OPT_VERSION, OPT_DETAIL_RANKS
 };
 
 static const struct option long_opts[] = {
@@ -41,6 +42,7 @@ static const struct option long_opts[] = {
     {"collectives", required_argument, NULL, OPT_COLLECTIVES},
     {"groups", required_argument, NULL, OPT_GROUPS},
     {"no-link-matrix", no_argument, NULL, OPT_NO_LINK_MATRIX},
+    {"detail-ranks", required_argument, NULL, OPT_DETAIL_RANKS},
     {"steps", required_argument, NULL, OPT_STEPS},
     {"accum", required_argument, NULL, OPT_ACCUM},
     {"bucket-size", required_argument, NULL, OPT_BUCKET_SIZE},
@@ -83,6 +85,7 @@ void llmb_options_defaults(struct llmb_options *opt)
     strcpy(opt->output, "results");
     opt->warmup = 3;
     opt->min_iters = 10;
+    opt->detail_ranks = LLMB_DETAIL_RANKS_DEFAULT;
     opt->time_per_point_s = 0.2;
     opt->size_min = 8;
     opt->size_max = (size_t)256 << 20;
@@ -269,6 +272,8 @@ static int parse_number(struct llmb_options *opt, int c, const char *arg, struct
     case OPT_MIN_ITERS:
         gv->iters = 1;
         return parse_int("--min-iters", arg, 1, 10000000, &opt->min_iters, errbuf, errlen);
+    case OPT_DETAIL_RANKS:
+        return parse_int("--detail-ranks", arg, 1, 1 << 30, &opt->detail_ranks, errbuf, errlen);
     case OPT_STEPS:
         gv->steps = 1;
         return parse_int("--steps", arg, 1, 1000000, &opt->steps, errbuf, errlen);
@@ -442,6 +447,11 @@ static const char usage_text[] =
 "  --groups LIST          world,intra,inter communicators (default: all)\n"
 "  --no-link-matrix       skip the node-pair link matrix\n"
 "\n"
+"Results file:\n"
+"  --detail-ranks N       beyond N ranks, keep the compute phase's per-rank detail and the\n"
+"                         comm phase's per-rank summaries only for the outlying ranks (at\n"
+"                         most N), the key figures of every rank (default: 256)\n"
+"\n"
 "Training (train):\n"
 "  --steps N              timed steps (default: 10; --quick 3)\n"
 "  --accum N              gradient accumulation micro-steps (default: 1)\n"
@@ -499,6 +509,7 @@ void *llmb_options_json(const struct llmb_options *opt)
     json_object_set_new(o, "tag", json_string(opt->tag));
     json_object_set_new(o, "warmup", json_integer(opt->warmup));
     json_object_set_new(o, "min_iters", json_integer(opt->min_iters));
+    json_object_set_new(o, "detail_ranks", json_integer(opt->detail_ranks));
     json_object_set_new(o, "time_per_point_s", json_real(opt->time_per_point_s));
     json_object_set_new(o, "size_min_bytes", json_integer((json_int_t)opt->size_min));
     json_object_set_new(o, "size_max_bytes", json_integer((json_int_t)opt->size_max));

@@ -30,6 +30,7 @@ struct llmb_options {
     char tag[64];                  /* "" = host name */
     int warmup;                    /* warm-up iterations per point / warm-up steps */
     int min_iters;                 /* minimum timed iterations per point */
+    int detail_ranks;              /* ranks kept in full per-rank detail (bench/detail.h) */
     double time_per_point_s;       /* time budget per point, seconds */
     size_t size_min, size_max;     /* --sizes, bytes */
     unsigned size_factor;

@@ -13,8 +13,9 @@
  *     timed, counted in ctx->wrong, and the phase fails);
  *   - one whole training step of the model (forward + backward + AdamW) where memory allows:
  *     model FLOPs (PaLM) per second against the measured peak.
- * Per-rank results are gathered to rank 0 as JSON text.  Results: phases.compute in
- * doc/results-schema.md.
+ * Per-rank results are gathered to rank 0 as JSON text; beyond --detail-ranks ranks only the
+ * outlying ranks send their full record, the others their key figures (bench/detail.h).
+ * Results: phases.compute in doc/results-schema.md.
  *
  * Test-only environment: LLMBENCH_CORRUPT_KERNEL=gelu makes the GELU forward wrong in one
  * element, so the suite can check that a kernel differing from its reference is refused. */
@@ -29,6 +30,7 @@
 #endif
 
 #include "cluster/machine.h"
+#include "detail.h"
 #include "error.h"
 #include "kernels/gpt.h"
 #include "kernels/kernels.h"
@@ -721,6 +723,81 @@ static int rank_compute(struct llmb_ctx *ctx, const struct llmb_model_config *cf
     return rc;
 }
 
+/* ---- the per-rank detail budget (bench/detail.h) ---- */
+
+/* the figures of a rank that decide whether it keeps its detail (the findings name a rank by
+ * them: GEMM rate, memory bandwidth, kernel times) */
+static const char *const detail_keys[] = {"measured_peak_gflops", "stream_triad_gbs",
+                                          "layer_time_s", "step_kernels_time_s"};
+#define NKEYS (int)(sizeof detail_keys / sizeof *detail_keys)
+
+static double num_or_nan(json_t *v) { return json_is_number(v) ? json_number_value(v) : NAN; }
+
+/* Sum of key of the kernels of r[name] whose pass is `pass` (NULL: every pass). */
+static double kernel_sum(json_t *r, const char *key, const char *pass)
+{
+    size_t i;
+    json_t *k;
+    double s = 0;
+    json_array_foreach(json_object_get(r, "kernels"), i, k) {
+        const char *p = json_string_value(json_object_get(k, "pass"));
+        json_t *v = json_object_get(k, key);
+        if ((!pass || (p && strcmp(p, pass) == 0)) && json_is_number(v))
+            s += json_number_value(v);
+    }
+    return s;
+}
+
+/* A rank's record without its detail: the GEMM sweep, the kernels, the triad's detail and the
+ * raw samples go; the figures the reporter and the later phases read stay, with the layer's
+ * FLOPs and backward time computed from the kernels (doc/results-schema.md). */
+static void summarise_rank(json_t *r)
+{
+    json_object_set_new(r, "layer_flops", json_real(kernel_sum(r, "flops", NULL)));
+    json_object_set_new(r, "layer_backward_s", json_real(kernel_sum(r, "median_s", "bwd")));
+    json_object_del(r, "gemm");
+    json_object_del(r, "kernels");
+    json_object_del(r, "step_kernels");
+    json_object_del(r, "stream_triad");
+    json_object_del(json_object_get(json_object_get(r, "gemm_square"), "summary"), "samples_s");
+    json_object_del(json_object_get(json_object_get(r, "model_step"), "summary"), "samples_s");
+    json_object_set_new(r, "summarised", json_true());
+}
+
+/* Every rank learns every rank's key figures and whether it keeps its detail (the same set on
+ * every rank); a rank beyond the budget's outliers summarises its own record before the gather.
+ * Rank 0: detail = {budget_ranks, summarised_ranks, full_ranks[] (when some are summarised)}. */
+static json_t *apply_budget(struct llmb_ctx *ctx, json_t *mine)
+{
+    int n = ctx->size, budget = ctx->opt->detail_ranks;
+    double key[NKEYS], *all = malloc((size_t)n * NKEYS * sizeof *all);
+    double *by_key = malloc((size_t)n * NKEYS * sizeof *by_key);
+    char *keep = malloc((size_t)n);
+    if (!all || !by_key || !keep)
+        llmb_abort(LLMB_EFAIL, "compute: out of memory for the key figures of %d ranks", n);
+    for (int k = 0; k < NKEYS; k++)
+        key[k] = num_or_nan(json_object_get(mine, detail_keys[k]));
+    MPI_Allgather(key, NKEYS, MPI_DOUBLE, all, NKEYS, MPI_DOUBLE, ctx->world);
+    for (int r = 0; r < n; r++) /* rank-major as gathered -> key-major for llmb_detail_pick */
+        for (int k = 0; k < NKEYS; k++)
+            by_key[(size_t)k * n + r] = all[(size_t)r * NKEYS + k];
+    int kept = llmb_detail_pick(by_key, NKEYS, n, budget, keep);
+    if (kept < 0)
+        kept = n;
+    if (!keep[ctx->rank])
+        summarise_rank(mine);
+    json_t *d = json_pack("{s:i, s:i}", "budget_ranks", budget, "summarised_ranks", n - kept);
+    if (kept < n) {
+        json_t *full = json_array();
+        for (int r = 0; r < n; r++)
+            if (keep[r])
+                json_array_append_new(full, json_integer(r));
+        json_object_set_new(d, "full_ranks", full);
+    }
+    free(all), free(by_key), free(keep);
+    return d;
+}
+
 /* ---- the phase ---- */
 
 /* The test hook's kernel: the backend's GELU forward, then one element changed. */
@@ -764,7 +841,8 @@ int llmb_phase_compute(struct llmb_ctx *ctx, json_t *out)
     int failed = 0;
     int rc = rank_compute(ctx, &cfg, k, mine, &failed);
 
-    /* every rank's object to rank 0 */
+    /* every rank's object to rank 0, beyond the budget most of them summarised */
+    json_t *detail = apply_budget(ctx, mine);
     json_t *gathered = llmb_gather_json(mine, ctx->world);
     int any_failed = any_rank(ctx, failed);
     if (ctx->rank == 0) {
@@ -798,6 +876,7 @@ int llmb_phase_compute(struct llmb_ctx *ctx, json_t *out)
         json_object_set_new(out, "tolerance_rel_l2_gemm",
                             json_real(llmb_kernel_tol(k, LLMB_K_GEMM)));
         json_object_set_new(out, "ranks", ranks);
+        json_object_set_new(out, "detail", json_incref(detail));
         json_t *sum = json_object();
         double pmin = 0;
         for (int i = 0; i < np; i++)
@@ -820,6 +899,7 @@ int llmb_phase_compute(struct llmb_ctx *ctx, json_t *out)
         free(bws);
         json_decref(gathered);
     }
+    json_decref(detail);
     if (rc)
         return rc;
     return any_failed ? LLMB_EFAIL : LLMB_OK;

@@ -410,6 +410,10 @@ static int load_compute_gemm(struct rr_ld_ctx *c, const char *p, json_t *e, stru
     }
     if (ks && sum > 0)
         rk->layer_flops = sum;
+    if (!ks && rr_ld_num(f, p, e, "layer_flops", 0, MAX_FLOPS, &rk->layer_flops) < 0)
+        return -1; /* a summarised rank: the kernels' FLOPs summed by the driver */
+    if (rk->layer_flops == 0)
+        rk->layer_flops = NAN;
     return 0;
 }
 
@@ -425,6 +429,11 @@ static int load_compute_rank(struct rr_ld_ctx *c, const char *p, json_t *e, stru
         return -1;
     if (rk->threads < 0 && rr_ld_int(f, p, e, "threads", 1, 1e6, 0, &rk->threads) < 0)
         return -1;
+    int bad = 0;
+    json_t *sm = llmb_jget(f, p, e, "summarised", JSON_TRUE, 0, &bad);
+    if (bad)
+        return -1;
+    c->run->compute_summarised += json_is_true(sm);
     return load_compute_gemm(c, p, e, rk);
 }
 
@@ -433,6 +442,11 @@ static int load_compute(struct rr_ld_ctx *c, json_t *ph)
     int bad = 0;
     json_t *a = llmb_jget(c->file, "phases.compute", ph, "ranks", JSON_ARRAY, 1, &bad);
     if (!a)
+        return -1;
+    json_t *d;
+    if (rr_ld_object(c->file, "phases.compute", ph, "detail", &d) < 0 ||
+        (d && rr_ld_int(c->file, "phases.compute.detail", d, "budget_ranks", 1, 1 << 30, 0,
+                        &c->run->detail_budget) < 0))
         return -1;
     return rr_ld_for_each_rank(c, "phases.compute.ranks", a, 1, load_compute_rank);
 }

@@ -59,7 +59,7 @@ static int load_sweep(struct rr_ld_ctx *c, const char *p, json_t *e, struct rr_s
         double *row = rows + W * i;
         for (int j = 1; j < W; j++)
             row[j] = NAN;
-        json_t *op, *sk;
+        json_t *op, *sk, *sm;
         char kk[1400];
         if (!pt || llmb_jnum(f, k, pt, "bytes", 0, MAX_BYTES, 1, &row[0]) != 0 ||
             llmb_jnum(f, k, pt, "busbw_gbs", 0, MAX_GBS, 1, &row[1]) != 0 ||
@@ -74,10 +74,14 @@ static int load_sweep(struct rr_ld_ctx *c, const char *p, json_t *e, struct rr_s
                     rr_ld_num(f, kk, op, "p10_s", 0, MAX_TIME_S, &row[9]) < 0 ||
                     rr_ld_num(f, kk, op, "p90_s", 0, MAX_TIME_S, &row[10]) < 0)) ||
             (sk && rr_ld_num(f, llmb_jpath_key(kk, sizeof kk, k, "arrival_skew"), sk, "median_s",
-                           0, MAX_TIME_S, &row[4]) < 0)) {
+                           0, MAX_TIME_S, &row[4]) < 0) ||
+            rr_ld_object(f, k, pt, "per_rank_summary", &sm) < 0 ||
+            (sm && rr_ld_int(f, llmb_jpath_key(kk, sizeof kk, k, "per_rank_summary"), sm,
+                             "budget_ranks", 1, 1 << 30, 0, &c->run->detail_budget) < 0)) {
             free(rows);
             return -1;
         }
+        c->run->comm_summarised_points += sm != NULL; /* per_rank: the outlying members only */
     }
     qsort(rows, n, W * sizeof *rows, cmp_pts);
     s->npts = n;

@@ -292,6 +292,13 @@ static void print_about(FILE *o, const struct rr_report *rep, int i, enum rr_for
          run->version[0] ? run->version : "?");
     line(o, fmt, "phases: %s%s%s%s%s", present[0] ? present : "none",
          missing[0] ? "; not in this file: " : "", missing, failed[0] ? "; failed: " : "", failed);
+    if (run->compute_summarised || run->comm_summarised_points)
+        line(o, fmt, "note: beyond %d ranks (--detail-ranks) the file keeps full per-rank detail "
+             "for the outlying ranks only: %d of %d compute ranks summarised (their key figures "
+             "kept: GEMM rate, bandwidths, kernel times), %d comm points list their outlying "
+             "ranks with every rank's spread (per_rank_summary); the findings use every rank's "
+             "key figures.", run->detail_budget, run->compute_summarised, run->nranks,
+             run->comm_summarised_points);
     if (run->src.present)
         print_source(o, rep, i, fmt);
 }
@@ -697,6 +704,12 @@ static json_t *run_json(const struct rr_report *rep, int i)
         json_array_append_new(run->has[p] ? pres : miss, llmb_json_str(rr_phase_names[p]));
     json_object_set_new(r, "phases", pres);
     json_object_set_new(r, "missing_phases", miss);
+    json_object_set_new(r, "detail", json_pack("{s:o, s:i, s:i}", "budget_ranks",
+                                               run->detail_budget ? json_integer(run->detail_budget)
+                                                                  : json_null(),
+                                               "compute_ranks_summarised", run->compute_summarised,
+                                               "comm_points_summarised",
+                                               run->comm_summarised_points));
     int tr = run->has[RR_TRAIN];
     json_object_set_new(r, "tokens_per_s", jnum(tr ? run->tokens_per_s : NAN));
     json_object_set_new(r, "step_time_s", jnum(tr ? run->step_med : NAN));

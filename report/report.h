@@ -215,6 +215,9 @@ struct rr_run {
     size_t nbuckets;
     double comm_alone_s;    /* phases.train.comm_alone_s, NAN when absent */
     struct rr_train_pattern pattern; /* phases.comm.train_pattern */
+    /* the per-rank detail budget (doc/results-schema.md, --detail-ranks): compute ranks whose
+     * record was summarised, comm points whose per_rank lists only the outlying members */
+    int compute_summarised, comm_summarised_points, detail_budget;
     /* derived by rr_analyze() */
     int wait_in_comm;       /* train comm_s already contains wait_s */
     double step_med, step_cv;
