@@ -76,6 +76,6 @@ fuzz: fuzz-build
 print-sanitizer-tests:
 	@for t in $(TESTS); do \
 	  case " $(check_PROGRAMS) " in *" $$t "*|*" $$t$(EXEEXT) "*) echo "$$t"; continue;; esac; \
-	  case $$t in tests/report/*.sh|tests/size/*.sh|tests/fuzz/*.sh) echo "$$t";; esac; \
+	  case $$t in tests/report/*.sh|tests/size/*.sh|tests/fuzz/*.sh|tests/import/*.sh|tests/detail/report.sh) echo "$$t";; esac; \
 	done
 .PHONY: print-sanitizer-tests
