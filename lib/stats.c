@@ -29,6 +29,17 @@ static double sorted_percentile(const double *s, size_t n, double q)
     return s[i] + frac * (s[i + 1] - s[i]);
 }
 
+double llmb_best_of(const double *x, size_t n, size_t stride, int larger)
+{
+    double best = NAN;
+    for (size_t i = 0; i < n; i++) {
+        double v = x[i * stride];
+        if (!isnan(v) && (isnan(best) || (larger ? v > best : v < best)))
+            best = v;
+    }
+    return best;
+}
+
 double llmb_percentile(const double *x, size_t n, double q)
 {
     if (n == 0)

@@ -30,6 +30,11 @@ int llmb_summarize(const double *x, size_t n, struct llmb_summary *s);
 /* Percentile q in [0,1] of n samples (copy sorted internally). */
 double llmb_percentile(const double *x, size_t n, double q);
 
+/* The best of n values x[0], x[stride], ..., x[(n - 1) * stride], NaN ones skipped: the largest
+ * when larger is nonzero, else the smallest; NaN when every one is NaN (or n is 0).  The link
+ * matrix's passes combine this way (bandwidth: the largest, latency: the smallest). */
+double llmb_best_of(const double *x, size_t n, size_t stride, int larger);
+
 /* {"n", "median_s", "p10_s", "p90_s", "min_s", "max_s", "mean_s", "mad_s", "cv"} when unit is
  * "s"; the suffix follows unit ("_gbs", ...; "" for none).  Adds "unreliable": true when
  * n < LLMB_MIN_SAMPLES.  New reference. */

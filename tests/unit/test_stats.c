@@ -47,6 +47,21 @@ static void test_robust_z(void **state)
     assert_true(llmb_robust_z(6, 5, 0) > 1e6);
 }
 
+/* The link matrix's passes: the best of each pair and direction, a stalled pass ignored. */
+static void test_best_of(void **state)
+{
+    (void)state;
+    /* 3 passes of one 2-cell row, stride 2: cell 0 {1, 4, 2}, cell 1 {NAN, 3, NAN} */
+    const double x[] = {1, NAN, 4, 3, 2, NAN};
+    assert_float_equal(llmb_best_of(x, 3, 2, 1), 4, 0);
+    assert_float_equal(llmb_best_of(x, 3, 2, 0), 1, 0);
+    assert_float_equal(llmb_best_of(x + 1, 3, 2, 1), 3, 0);
+    assert_float_equal(llmb_best_of(x + 1, 3, 2, 0), 3, 0);
+    const double none[] = {NAN, NAN};
+    assert_true(isnan(llmb_best_of(none, 2, 1, 1)));
+    assert_true(isnan(llmb_best_of(x, 0, 2, 1)));
+}
+
 static void test_sizes(void **state)
 {
     size_t b, lo, hi;
@@ -74,6 +89,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_summary), cmocka_unit_test(test_summary_edges),
         cmocka_unit_test(test_robust_z), cmocka_unit_test(test_sizes),
+        cmocka_unit_test(test_best_of),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
