@@ -69,7 +69,7 @@ int llmb_comm_train_pattern_points(const struct llmb_options *opt);
 /* The node-pair link matrix (every rank calls it); its JSON on rank 0, NULL elsewhere. */
 json_t *llmb_comm_link_matrix(struct phase *ph);
 /* Its members: the nodes, or on one node min(ranks, LLMB_LINK_RANKS) ranks; it takes
- * llmb_round_robin_rounds() of that many progress points. */
+ * --link-passes times llmb_round_robin_rounds() of that many progress points. */
 int llmb_link_members(const struct llmb_ctx *ctx);
 
 #endif

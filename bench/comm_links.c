@@ -3,7 +3,9 @@
  * rounds of disjoint pairs, with MPI point-to-point on host memory: it measures the fabric
  * between hosts, whatever the backend.  Bandwidth and latency each way, verified.  The rounds
  * are O(nodes) (n - 1 or n), never O(ranks): with several nodes one rank per node takes part.
- * Method: doc/methodology.md. */
+ * The rounds are played in --link-passes passes, each in another order, and per pair and
+ * direction the best pass is kept: a stall of both ranks of a pair (the scheduler, not the
+ * link) during one pass does not make the link look slow.  Method: doc/methodology.md. */
 #include "config.h"
 
 #include <math.h>
@@ -70,13 +72,39 @@ static void link_direction(struct phase *ph, MPI_Comm comm, int me, int p, int s
     free(t);
 }
 
-static json_t *matrix_json(const double *x, int m)
+/* The tournament round that pass q of n plays in its slot s of r rounds: even passes forward,
+ * odd ones backward, pass q starting q r / n rounds further on.  With two passes a pair's two
+ * measurements are at least about r / 2 rounds apart. */
+static int pass_round(int q, int n, int s, int r)
+{
+    int off = (int)((long long)q * r / n);
+    return ((q % 2 ? r - 1 - s : s) + off) % r;
+}
+
+/* The members' labels in the tournament of pass q (lab[member], inv[label], m each): sigma^q,
+ * sigma(x) = (x xor 1, or x for the last of an odd m) + 1 mod m.  Pass 0 is the identity; the
+ * next pass's rounds group the pairs otherwise (for m >= 5 at most about half of the pairs
+ * that ran beside a pair in one pass run beside it in the next), so a pair does not meet the
+ * same concurrent pairs, e.g. the one of a slow link, in every pass. */
+static void pass_labels(int q, int m, int *lab, int *inv)
+{
+    for (int i = 0; i < m; i++) {
+        int x = i;
+        for (int k = 0; k < q; k++)
+            x = (((x ^ 1) < m ? x ^ 1 : x) + 1) % m;
+        lab[i] = x;
+        inv[x] = i;
+    }
+}
+
+/* An m x m matrix, row i at x + i * stride; NaN as null. */
+static json_t *matrix_json(const double *x, int m, size_t stride)
 {
     json_t *rows = json_array();
     for (int i = 0; i < m; i++) {
         json_t *row = json_array();
         for (int j = 0; j < m; j++)
-            json_array_append_new(row, isnan(x[(size_t)i * m + j]) ? json_null() : json_real(x[(size_t)i * m + j]));
+            json_array_append_new(row, isnan(x[i * stride + j]) ? json_null() : json_real(x[i * stride + j]));
         json_array_append_new(rows, row);
     }
     return rows;
@@ -106,7 +134,7 @@ json_t *llmb_comm_link_matrix(struct phase *ph)
     const struct llmb_options *opt = ph->opt;
     int node_level = ctx->nnodes > 1;
     int m = llmb_link_members(ctx);
-    int rounds = llmb_round_robin_rounds(m);
+    int rounds = llmb_round_robin_rounds(m), passes = opt->link_passes;
     if (m < 2) {
         if (ctx->rank == 0)
             json_array_append_new(ph->skipped, json_pack("{s:s, s:s}", "group", "link_matrix", "reason",
@@ -128,52 +156,70 @@ json_t *llmb_comm_link_matrix(struct phase *ph)
     int reps_bw = opt->min_iters < 5 ? 5 : opt->min_iters > 50 ? 50 : opt->min_iters;
     int reps_lat = opt->min_iters < 20 ? 20 : opt->min_iters > 1000 ? 1000 : opt->min_iters;
     long long wrong = 0;
-    double *bw = NULL, *lat = NULL;
+    /* on rank 0: all_bw[(i * passes + q) * m + j], i -> j in pass q; then the best of the passes */
+    double *all_bw = NULL, *all_lat = NULL, *pass_s = NULL;
     ph->point_seq++;
     if (comm != MPI_COMM_NULL) {
         int me;
         MPI_Comm_rank(comm, &me);
-        double *row_bw = malloc((size_t)m * sizeof *row_bw), *row_lat = malloc((size_t)m * sizeof *row_lat);
+        size_t row = (size_t)passes * m; /* this rank's rows, one per pass */
+        double *row_bw = malloc(row * sizeof *row_bw), *row_lat = malloc(row * sizeof *row_lat);
+        pass_s = malloc((size_t)passes * sizeof *pass_s);
         float *buf = malloc(bytes);
-        if (!row_bw || !row_lat || !buf)
+        int *lab = malloc((size_t)m * sizeof *lab), *inv = malloc((size_t)m * sizeof *inv);
+        if (!row_bw || !row_lat || !pass_s || !buf || !lab || !inv)
             llmb_abort(LLMB_EFAIL, "out of memory for the link matrix");
-        for (int j = 0; j < m; j++)
+        for (size_t j = 0; j < row; j++)
             row_bw[j] = row_lat[j] = NAN;
-        for (int t = 0; t < rounds; t++) {
-            int p = llmb_round_robin_partner(t, me, m);
+        for (int q = 0; q < passes; q++) {
+            double *pbw = row_bw + (size_t)q * m, *plat = row_lat + (size_t)q * m;
+            pass_labels(q, m, lab, inv);
             MPI_Barrier(comm);
-            if (p >= 0) {
-                int first = me < p; /* the lower index sends first */
-                link_direction(ph, comm, me, p, first, bytes, buf, reps_lat, reps_bw, &row_bw[p], &row_lat[p], &wrong);
-                link_direction(ph, comm, me, p, !first, bytes, buf, reps_lat, reps_bw, &row_bw[p], &row_lat[p], &wrong);
+            double t0 = llmb_now_s();
+            for (int s = 0; s < rounds; s++) {
+                int pl = llmb_round_robin_partner(pass_round(q, passes, s, rounds), lab[me], m);
+                int p = pl >= 0 ? inv[pl] : -1;
+                if (s > 0)
+                    MPI_Barrier(comm);
+                if (p >= 0) {
+                    int first = me < p; /* the lower index sends first */
+                    link_direction(ph, comm, me, p, first, bytes, buf, reps_lat, reps_bw, &pbw[p], &plat[p], &wrong);
+                    link_direction(ph, comm, me, p, !first, bytes, buf, reps_lat, reps_bw, &pbw[p], &plat[p], &wrong);
+                }
+                ph->point++;
+                char what[96];
+                snprintf(what, sizeof what, "link matrix pass %d/%d round %d/%d", q + 1, passes, s + 1, rounds);
+                llmb_progress(ctx, "comm", ph->point, ph->npoints, what);
             }
-            ph->point++;
-            char what[64];
-            snprintf(what, sizeof what, "link matrix round %d/%d", t + 1, rounds);
-            llmb_progress(ctx, "comm", ph->point, ph->npoints, what);
+            MPI_Barrier(comm);
+            pass_s[q] = llmb_now_s() - t0;
         }
         if (me == 0) {
-            bw = malloc((size_t)m * m * sizeof *bw);
-            lat = malloc((size_t)m * m * sizeof *lat);
-            if (!bw || !lat)
+            all_bw = malloc(row * m * sizeof *all_bw);
+            all_lat = malloc(row * m * sizeof *all_lat);
+            if (!all_bw || !all_lat)
                 llmb_abort(LLMB_EFAIL, "out of memory");
         }
-        MPI_Gather(row_bw, m, MPI_DOUBLE, bw, m, MPI_DOUBLE, 0, comm);
-        MPI_Gather(row_lat, m, MPI_DOUBLE, lat, m, MPI_DOUBLE, 0, comm);
+        MPI_Gather(row_bw, (int)row, MPI_DOUBLE, all_bw, (int)row, MPI_DOUBLE, 0, comm);
+        MPI_Gather(row_lat, (int)row, MPI_DOUBLE, all_lat, (int)row, MPI_DOUBLE, 0, comm);
         free(row_bw);
         free(row_lat);
         free(buf);
+        free(lab);
+        free(inv);
         MPI_Comm_free(&comm);
     } else { /* not in the matrix: its points pass at once (heartbeats stay in step) */
-        for (int t = 0; t < rounds; t++)
+        for (int t = 0; t < passes * rounds; t++)
             llmb_progress(ctx, "comm", ++ph->point, ph->npoints, "link matrix");
     }
     long long wsum = 0;
     MPI_Allreduce(&wrong, &wsum, 1, MPI_LONG_LONG, MPI_SUM, ctx->world);
     ctx->wrong += wrong;
     ph->wrong_total += wsum;
-    if (ctx->rank != 0)
+    if (ctx->rank != 0) {
+        free(pass_s);
         return NULL;
+    }
     json_t *names = json_array();
     for (int i = 0; i < m; i++) {
         char nm[LLMB_HOST_MAX + 16];
@@ -183,17 +229,40 @@ json_t *llmb_comm_link_matrix(struct phase *ph)
             snprintf(nm, sizeof nm, "rank %d", sampled_rank(i, m, ctx->size));
         json_array_append_new(names, json_string(nm));
     }
-    json_t *o = json_pack("{s:s, s:o, s:I, s:o, s:o, s:i, s:i, s:i, s:I, s:s}", "level", node_level ? "node" : "rank",
-                          "names", names, "bytes", (json_int_t)bytes, "bw_gbs", matrix_json(bw, m),
-                          "lat_s", matrix_json(lat, m), "rounds", rounds, "reps_bw", reps_bw, "reps_lat", reps_lat,
-                          "wrong", (json_int_t)wsum,
+    /* the best of the passes per pair and direction, and each pass as measured */
+    size_t stride = (size_t)passes * m;
+    double *bw = malloc((size_t)m * m * sizeof *bw), *lat = malloc((size_t)m * m * sizeof *lat);
+    if (!bw || !lat)
+        llmb_abort(LLMB_EFAIL, "out of memory");
+    for (int i = 0; i < m; i++)
+        for (int j = 0; j < m; j++) {
+            bw[(size_t)i * m + j] = llmb_best_of(all_bw + i * stride + j, (size_t)passes, (size_t)m, 1);
+            lat[(size_t)i * m + j] = llmb_best_of(all_lat + i * stride + j, (size_t)passes, (size_t)m, 0);
+        }
+    json_t *pbw = json_array(), *plat = json_array(), *ps = json_array();
+    for (int q = 0; q < passes; q++) {
+        json_array_append_new(pbw, matrix_json(all_bw + (size_t)q * m, m, stride));
+        json_array_append_new(plat, matrix_json(all_lat + (size_t)q * m, m, stride));
+        json_array_append_new(ps, json_real(pass_s[q]));
+    }
+    json_t *o = json_pack("{s:s, s:o, s:I, s:o, s:o, s:i, s:i, s:o, s:o, s:o, s:i, s:i, s:I, s:s}", "level",
+                          node_level ? "node" : "rank", "names", names, "bytes", (json_int_t)bytes, "bw_gbs",
+                          matrix_json(bw, m, (size_t)m), "lat_s", matrix_json(lat, m, (size_t)m), "rounds", rounds,
+                          "passes", passes, "pass_bw_gbs", pbw, "pass_lat_s", plat, "pass_s", ps, "reps_bw", reps_bw,
+                          "reps_lat", reps_lat, "wrong", (json_int_t)wsum,
                           "method", "rounds of disjoint pairs (round-robin tournament) of the nodes' first ranks, or on "
-                          "one node of at most 16 evenly spaced ranks; per pair and direction: "
-                          "median of 8-byte ping-pong round trips / 2, and bytes / median time of one message "
-                          "plus a zero-byte acknowledgement");
+                          "one node of at most 16 evenly spaced ranks, played in passes (the members relabelled each "
+                          "pass so that other pairs run together; even passes forward, odd ones backward, pass q "
+                          "starting q rounds / passes further on); per pair, direction and "
+                          "pass: median of 8-byte ping-pong round trips / 2, and bytes / median time of one message "
+                          "plus a zero-byte acknowledgement; bw_gbs and lat_s: the best pass (highest bandwidth, "
+                          "lowest latency)");
     /* Console: the bandwidth matrix. */
-    llmb_say(ctx, "\n# link matrix (%s level, %s messages, GB/s, row sends to column)\n",
-             node_level ? "node" : "rank", llmb_format_size(bytes, (char[32]){0}, 32));
+    llmb_say(ctx, "\n# link matrix (%s level, %s messages, GB/s, row sends to column; best of %d pass%s:",
+             node_level ? "node" : "rank", llmb_format_size(bytes, (char[32]){0}, 32), passes, passes > 1 ? "es" : "");
+    for (int q = 0; q < passes; q++)
+        llmb_say(ctx, " %.3f s", pass_s[q]);
+    llmb_say(ctx, ")\n");
     if (!opt->quiet && m <= 16) {
         for (int i = 0; i < m; i++) {
             llmb_say(ctx, "  %3d", i);
@@ -207,6 +276,9 @@ json_t *llmb_comm_link_matrix(struct phase *ph)
     }
     free(bw);
     free(lat);
+    free(all_bw);
+    free(all_lat);
+    free(pass_s);
     return o;
 }
 

@@ -19,7 +19,7 @@ enum {
     OPT_SEQ, OPT_OUTPUT, OPT_TAG, OPT_WARMUP, OPT_MIN_ITERS, OPT_TIME_PER_POINT, OPT_SIZES,
     OPT_SEED, OPT_THREADS, OPT_COLLECTIVES, OPT_GROUPS, OPT_NO_LINK_MATRIX, OPT_STEPS, OPT_ACCUM,
     OPT_BUCKET_SIZE, OPT_NO_OVERLAP, OPT_ZERO, OPT_TOPOLOGY_XML, OPT_DESCRIBE_MODEL, OPT_HELP, OPT_DEADLINE,
-    OPT_VERSION, OPT_DETAIL_RANKS
+    OPT_VERSION, OPT_DETAIL_RANKS, OPT_LINK_PASSES
 };
 
 static const struct option long_opts[] = {
@@ -42,6 +42,7 @@ static const struct option long_opts[] = {
     {"collectives", required_argument, NULL, OPT_COLLECTIVES},
     {"groups", required_argument, NULL, OPT_GROUPS},
     {"no-link-matrix", no_argument, NULL, OPT_NO_LINK_MATRIX},
+    {"link-passes", required_argument, NULL, OPT_LINK_PASSES},
     {"detail-ranks", required_argument, NULL, OPT_DETAIL_RANKS},
     {"steps", required_argument, NULL, OPT_STEPS},
     {"accum", required_argument, NULL, OPT_ACCUM},
@@ -94,6 +95,7 @@ void llmb_options_defaults(struct llmb_options *opt)
     opt->collectives = (1u << LLMB_COLL_RUN_COUNT) - 1;
     opt->groups = LLMB_GROUP_ALL;
     opt->link_matrix = 1;
+    opt->link_passes = 2;
     opt->steps = 10;
     opt->accum = 1;
     opt->bucket_bytes = (size_t)25 << 20;
@@ -274,6 +276,8 @@ static int parse_number(struct llmb_options *opt, int c, const char *arg, struct
         return parse_int("--min-iters", arg, 1, 10000000, &opt->min_iters, errbuf, errlen);
     case OPT_DETAIL_RANKS:
         return parse_int("--detail-ranks", arg, 1, 1 << 30, &opt->detail_ranks, errbuf, errlen);
+    case OPT_LINK_PASSES:
+        return parse_int("--link-passes", arg, 1, 8, &opt->link_passes, errbuf, errlen);
     case OPT_STEPS:
         gv->steps = 1;
         return parse_int("--steps", arg, 1, 1000000, &opt->steps, errbuf, errlen);
@@ -446,6 +450,8 @@ static const char usage_text[] =
 "  --collectives LIST     %COLLECTIVES% (default: all)\n"
 "  --groups LIST          world,intra,inter communicators (default: all)\n"
 "  --no-link-matrix       skip the node-pair link matrix\n"
+"  --link-passes N        link matrix passes, rounds in another order each, best kept\n"
+"                         (1 to 8; default: 2)\n"
 "\n"
 "Results file:\n"
 "  --detail-ranks N       beyond N ranks, keep the compute phase's per-rank detail and the\n"
@@ -527,6 +533,7 @@ void *llmb_options_json(const struct llmb_options *opt)
             json_array_append_new(gr, json_string(group_names[i]));
     json_object_set_new(o, "groups", gr);
     json_object_set_new(o, "link_matrix", json_boolean(opt->link_matrix));
+    json_object_set_new(o, "link_passes", json_integer(opt->link_passes));
     json_object_set_new(o, "steps", json_integer(opt->steps));
     json_object_set_new(o, "accum", json_integer(opt->accum));
     json_object_set_new(o, "bucket_bytes", json_integer((json_int_t)opt->bucket_bytes));

@@ -41,6 +41,7 @@ struct llmb_options {
     unsigned collectives;          /* 1 << enum llmb_coll */
     unsigned groups;               /* LLMB_GROUP_* */
     int link_matrix;               /* node-pair link matrix on/off */
+    int link_passes;               /* its passes (rounds in another order each), best kept */
     /* train */
     int steps;                     /* timed training steps */
     int accum;                     /* gradient accumulation micro-steps */

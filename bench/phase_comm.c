@@ -500,7 +500,7 @@ int llmb_phase_comm(struct llmb_ctx *ctx, json_t *out)
                 ph->npoints += ph->nsizes * (impls[k]->in_place ? 2 : 1);
     ph->npoints += llmb_comm_train_pattern_points(opt);
     if (opt->link_matrix)
-        ph->npoints += llmb_round_robin_rounds(llmb_link_members(ctx));
+        ph->npoints += opt->link_passes * llmb_round_robin_rounds(llmb_link_members(ctx));
 
     if (ctx->rank == 0) {
         ph->sweeps = json_array();

@@ -59,6 +59,15 @@ for i in range(n):
         assert (lm["bw_gbs"][i][j] is None) == (i == j) and (lm["lat_s"][i][j] is None) == (i == j)
         assert i == j or (lm["bw_gbs"][i][j] > 0 and lm["lat_s"][i][j] > 0)
 assert lm["wrong"] == 0
+# two passes by default (--link-passes), each measures every pair; bw_gbs / lat_s are their best
+assert lm["passes"] == 2 and len(lm["pass_bw_gbs"]) == 2 and len(lm["pass_lat_s"]) == 2
+assert len(lm["pass_s"]) == 2 and all(x > 0 for x in lm["pass_s"])
+for i in range(n):
+    for j in range(n):
+        if i != j:
+            assert all(m[i][j] > 0 for m in lm["pass_bw_gbs"] + lm["pass_lat_s"])
+            assert lm["bw_gbs"][i][j] == max(m[i][j] for m in lm["pass_bw_gbs"])
+            assert lm["lat_s"][i][j] == min(m[i][j] for m in lm["pass_lat_s"])
 ck = c["clock"]
 assert len(ck["offsets_s"]) == n and len(ck["residual_s"]) == n and ck["offsets_s"][0] == 0
 assert c["timing"]["mode"] == "barrier-separated" and "nccl-tests" in c["timing"]["size_convention"]

@@ -37,6 +37,7 @@ static void test_defaults(void **state)
     assert_int_equal(opt.size_max, 256u << 20);
     assert_int_equal(opt.size_factor, 2);
     assert_int_equal(opt.overlap, 1);
+    assert_int_equal(opt.link_passes, 2);
     assert_int_equal(opt.collectives, (1u << LLMB_COLL_RUN_COUNT) - 1);
 }
 
@@ -47,7 +48,7 @@ static void test_good_values(void **state)
                            "--time-per-point", "0.5", "--backend", "cpu", "--model", "tiny",
                            "--layers", "1", "--batch", "2", "--seq", "8", "--bucket-size", "1M",
                            "--no-overlap", "--zero", "--collectives", "allreduce,sendrecv",
-                           "--groups", "intra", "--quiet", NULL), 0);
+                           "--groups", "intra", "--quiet", "--link-passes", "3", NULL), 0);
     assert_int_equal(opt.phases, LLMB_PHASE_PROBE | LLMB_PHASE_COMM);
     assert_int_equal(opt.size_min, 1024);
     assert_int_equal(opt.size_max, 64u << 20);
@@ -65,6 +66,7 @@ static void test_good_values(void **state)
     assert_int_equal(opt.collectives, (1u << LLMB_COLL_ALLREDUCE) | (1u << LLMB_COLL_SENDRECV));
     assert_int_equal(opt.groups, LLMB_GROUP_INTRA);
     assert_int_equal(opt.quiet, 1);
+    assert_int_equal(opt.link_passes, 3);
 }
 
 static void test_quick(void **state)
@@ -110,6 +112,8 @@ static void test_bad_values(void **state)
 #endif
     expect_bad("--warmup", "-1", "integer");
     expect_bad("--min-iters", "0", NULL);
+    expect_bad("--link-passes", "0", "--link-passes");
+    expect_bad("--link-passes", "9", "--link-passes");
     expect_bad("--time-per-point", "abc", "seconds");
     expect_bad("--tag", "a/b", NULL);
     expect_bad("--model", "gpt5", "known:");
