@@ -21,10 +21,12 @@ static int node_index(const struct rr_run *run, const char *name)
 }
 
 /* The measured pairs of the link matrix: the slower direction of each, bw[k] between names
- * pi[k] and pj[k]. */
+ * pi[k] and pj[k] (with passes, of the best of them per direction). */
 struct pairs {
     int k;
     double *bw, med, lo;   /* GB/s: per pair, median pair, slowest slow pair */
+    double *spread;        /* per pair: its fastest pass / its slowest (NAN: one pass) */
+    int nspread;           /* pairs whose passes disagree (spread above RR_LINK_PASS_SPREAD) */
     int *pi, *pj;
     int nslow, shared;     /* pairs below RR_SLOW_PAIR_FRAC of the median; the one name they
                             * point at (-1: none): the name in all of them, or the only name
@@ -35,7 +37,28 @@ struct pairs {
 
 static void pairs_free(struct pairs *p)
 {
-    free(p->bw), free(p->pi), free(p->pj), free(p->count);
+    free(p->bw), free(p->spread), free(p->pi), free(p->pj), free(p->count);
+}
+
+/* The slower direction of the pair i, j in an n x n matrix x; NAN when neither is measured. */
+static double pair_bw(const double *x, int n, int i, int j)
+{
+    double a = x[i * n + j], b = x[j * n + i];
+    return isnan(a) ? b : isnan(b) ? a : fmin(a, b);
+}
+
+/* Pair i, j's fastest pass / its slowest (each pass's slower direction); NAN with fewer than
+ * two measured passes. */
+static double pass_spread(const struct rr_run *run, int i, int j)
+{
+    int n = run->link_n, got = 0;
+    double hi = 0, lo = INFINITY;
+    for (int q = 0; q < run->link_passes; q++) {
+        double v = pair_bw(run->link_pass_bw + (size_t)q * n * n, n, i, j);
+        if (!isnan(v))
+            got++, hi = fmax(hi, v), lo = fmin(lo, v);
+    }
+    return got < 2 ? NAN : lo > 0 ? hi / lo : INFINITY;
 }
 
 /* Fill p from the run's link matrix; 0, or -1 when it has no slow pair to report. */
@@ -44,19 +67,23 @@ static int slow_pairs(const struct rr_run *run, struct pairs *p)
     int n = run->link_n, np = n * (n - 1) / 2;
     memset(p, 0, sizeof *p);
     p->bw = malloc((size_t)np * sizeof *p->bw);
+    p->spread = malloc((size_t)np * sizeof *p->spread);
     p->pi = malloc((size_t)np * sizeof *p->pi), p->pj = malloc((size_t)np * sizeof *p->pj);
     p->count = calloc((size_t)n, sizeof *p->count);
     double *tmp = malloc((size_t)np * sizeof *tmp);
-    if (!p->bw || !tmp || !p->pi || !p->pj || !p->count) {
+    if (!p->bw || !p->spread || !tmp || !p->pi || !p->pj || !p->count) {
         free(tmp);
         return -1;
     }
     for (int i = 0; i < n; i++)
         for (int j = i + 1; j < n; j++) {
-            double a = run->link_bw[i * n + j], b = run->link_bw[j * n + i];
-            double v = isnan(a) ? b : isnan(b) ? a : fmin(a, b);
-            if (!isnan(v))
-                p->bw[p->k] = tmp[p->k] = v, p->pi[p->k] = i, p->pj[p->k] = j, p->k++;
+            double v = pair_bw(run->link_bw, n, i, j);
+            if (isnan(v))
+                continue;
+            p->bw[p->k] = tmp[p->k] = v, p->pi[p->k] = i, p->pj[p->k] = j;
+            p->spread[p->k] = pass_spread(run, i, j);
+            p->nspread += p->spread[p->k] > RR_LINK_PASS_SPREAD;
+            p->k++;
         }
     p->med = p->k >= 3 ? rr_median(tmp, (size_t)p->k) : NAN;
     free(tmp);
@@ -123,12 +150,21 @@ void rr_eval_slow_pair(const struct rr_find_ctx *cx, const struct rr_finding_def
     snprintf(f->evidence, sizeof f->evidence, "%d of %d %s pairs below %.0f%% of the median "
              "%.3g GB/s:", p.nslow, p.k, level_rank ? "rank" : "node", 100 * RR_SLOW_PAIR_FRAC,
              p.med);
-    int shown = 0;
+    int shown = 0, unsure = 0;
     for (int q = 0; q < p.k; q++)
-        if (p.bw[q] < RR_SLOW_PAIR_FRAC * p.med && shown++ < 6)
-            rr_cat(f->evidence, sizeof f->evidence, "%s %s-%s %.3g", shown > 1 ? "," : "",
-                   run->link_names[p.pi[q]], run->link_names[p.pj[q]], p.bw[q]);
+        if (p.bw[q] < RR_SLOW_PAIR_FRAC * p.med) {
+            unsure += p.spread[q] > RR_LINK_PASS_SPREAD;
+            if (shown++ < 6)
+                rr_cat(f->evidence, sizeof f->evidence, "%s %s-%s %.3g", shown > 1 ? "," : "",
+                       run->link_names[p.pi[q]], run->link_names[p.pj[q]], p.bw[q]);
+        }
     rr_cat(f->evidence, sizeof f->evidence, "%s GB/s", p.nslow > 6 ? ", ..." : "");
+    if (run->link_passes > 1) /* how far the passes agreed: a loaded machine stalls some pairs */
+        rr_cat(f->evidence, sizeof f->evidence, "; best of %d passes, which differ by more than "
+               "%gx on %d of the %d slow pairs%s and on %d of all %d pairs", run->link_passes,
+               RR_LINK_PASS_SPREAD, unsure, p.nslow,
+               unsure ? " (lower confidence: transient stalls? rerun to confirm)" : "", p.nspread,
+               p.k);
     if (p.shared >= 0 && !p.majority)
         rr_cat(f->evidence, sizeof f->evidence, "; every slow pair involves %s",
                run->link_names[p.shared]);

@@ -25,6 +25,7 @@
 #define RR_SEV_WARN_FRAC 0.02  /* >= 2%: warning */
 #define RR_SLOW_PAIR_FRAC 0.70 /* a node pair below 70% of the median pair */
 #define RR_SLOW_PAIR_CRIT 0.50
+#define RR_LINK_PASS_SPREAD 2.0 /* a pair's link matrix passes disagree: fastest / slowest above */
 #define RR_BUSBW_WARN 0.80     /* busbw below 80% of nominal (buyer rule of thumb) */
 #define RR_BUSBW_CRIT 0.50
 #define RR_GEMM_EXPECT 0.80    /* achievable GEMM is ~80% of the dense peak (MAMF) */

@@ -635,6 +635,7 @@ void rr_free(struct rr_run *run)
     free(run->nodes);
     free(run->link_names);
     free(run->link_bw);
+    free(run->link_pass_bw);
     free(run->steps);
     free(run->buckets);
     rr_params_free(&run->params);

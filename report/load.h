@@ -14,6 +14,7 @@
 #define MAX_BYTES 9007199254740992.0 /* 2^53 */
 #define MAX_FLOPS 1e30
 #define RR_MAX_POINTS 1024  /* points of one comm sweep */
+#define RR_MAX_LINK_PASSES 8 /* passes of the link matrix (llmbench --link-passes) */
 #define RR_MAX_SWEEPS 256   /* comm sweeps */
 #define RR_MAX_BUCKETS 65536 /* gradient buckets of one step */
 #define MIN_STEP_S 1e-9     /* a step time or a rank's total_s: the clock's resolution */

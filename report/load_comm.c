@@ -6,6 +6,7 @@
 #include "error.h"
 #include "metrics.h"
 #include "results.h"
+#include "stats.h"
 #include "util.h"
 
 #include <math.h>
@@ -100,12 +101,78 @@ static int load_sweep(struct rr_ld_ctx *c, const char *p, json_t *e, struct rr_s
     return 0;
 }
 
+/* An n x n matrix of numbers in [0, MAX_GBS] or nulls at path (arr) into out (NAN for null and
+ * on the diagonal). */
+static int load_matrix(const char *f, const char *path, json_t *arr, size_t n, double *out)
+{
+    char q[1100], k[1300];
+    if (!json_is_array(arr) || json_array_size(arr) != n)
+        return llmb_results_error(f, path, "expected %zu rows (one per name), found %zu", n,
+                                  json_array_size(arr));
+    for (size_t i = 0; i < n; i++) {
+        json_t *row = json_array_get(arr, i);
+        llmb_jpath_index(q, sizeof q, path, i);
+        if (!json_is_array(row) || json_array_size(row) != n)
+            return llmb_results_error(f, q, "expected an array of %zu numbers or nulls", n);
+        for (size_t j = 0; j < n; j++) {
+            json_t *v = json_array_get(row, j);
+            double x = NAN;
+            if (!json_is_null(v)) {
+                llmb_jpath_index(k, sizeof k, q, j);
+                if (!json_is_number(v) || !isfinite(json_number_value(v)) ||
+                    json_number_value(v) < 0 || json_number_value(v) > MAX_GBS)
+                    return llmb_results_error(f, k, "expected null or a number in [0, %g]",
+                                              MAX_GBS);
+                x = json_number_value(v);
+            }
+            out[i * n + j] = i == j ? NAN : x;
+        }
+    }
+    return 0;
+}
+
+/* The optional passes (pass_bw_gbs, one n x n matrix each): kept, and link_bw becomes their
+ * best per pair and direction. */
+static int load_passes(struct rr_ld_ctx *c, json_t *lm, size_t n)
+{
+    struct rr_run *run = c->run;
+    const char *f = c->file, *P = "phases.comm.link_matrix.pass_bw_gbs";
+    char q[1100];
+    json_t *pb = json_object_get(lm, "pass_bw_gbs");
+    if (!pb || json_is_null(pb))
+        return 0;
+    size_t np = json_is_array(pb) ? json_array_size(pb) : 0;
+    if (np < 1 || np > RR_MAX_LINK_PASSES)
+        return llmb_results_error(f, P, "expected an array of 1 to %d matrices (one per pass)",
+                                  RR_MAX_LINK_PASSES);
+    for (size_t p = 0; p < np; p++) { /* the shape before np n x n cells are allocated */
+        json_t *m = json_array_get(pb, p);
+        int ok = json_is_array(m) && json_array_size(m) == n;
+        for (size_t i = 0; ok && i < n; i++)
+            ok = json_array_size(json_array_get(m, i)) == n;
+        if (!ok)
+            return llmb_results_error(f, llmb_jpath_index(q, sizeof q, P, p), "expected %zu "
+                                      "arrays (one per name) of %zu numbers or nulls", n, n);
+    }
+    run->link_pass_bw = malloc(np * n * n * sizeof *run->link_pass_bw + 1);
+    if (!run->link_pass_bw)
+        return llmb_error("out of memory");
+    for (size_t p = 0; p < np; p++)
+        if (load_matrix(f, llmb_jpath_index(q, sizeof q, P, p), json_array_get(pb, p), n,
+                        run->link_pass_bw + p * n * n) < 0)
+            return -1;
+    run->link_passes = (int)np;
+    for (size_t k = 0; k < n * n; k++)
+        run->link_bw[k] = llmb_best_of(run->link_pass_bw + k, np, n * n, 1);
+    return 0;
+}
+
 static int load_link(struct rr_ld_ctx *c, json_t *lm)
 {
     struct rr_run *run = c->run;
     const char *f = c->file;
     const char *P = "phases.comm.link_matrix";
-    char q[1100], k[1300];
+    char q[1100];
     int bad = 0;
     json_t *names = llmb_jget(f, P, lm, "names", JSON_ARRAY, 1, &bad);
     json_t *bw = names ? llmb_jget(f, P, lm, "bw_gbs", JSON_ARRAY, 1, &bad) : NULL;
@@ -138,25 +205,10 @@ static int load_link(struct rr_ld_ctx *c, json_t *lm)
             return llmb_results_error(f, llmb_jpath_index(q, sizeof q,
                                       "phases.comm.link_matrix.names", i), "expected a string");
         llmb_utf8_cpy(run->link_names[i], json_string_value(nm), sizeof run->link_names[i]);
-        json_t *row = json_array_get(bw, i);
-        llmb_jpath_index(q, sizeof q, "phases.comm.link_matrix.bw_gbs", i);
-        if (!json_is_array(row) || json_array_size(row) != n)
-            return llmb_results_error(f, q, "expected an array of %zu numbers or nulls", n);
-        for (size_t j = 0; j < n; j++) {
-            json_t *v = json_array_get(row, j);
-            double x = NAN;
-            if (!json_is_null(v)) {
-                llmb_jpath_index(k, sizeof k, q, j);
-                if (!json_is_number(v) || !isfinite(json_number_value(v)) ||
-                    json_number_value(v) < 0 || json_number_value(v) > MAX_GBS)
-                    return llmb_results_error(f, k, "expected null or a number in [0, %g]",
-                                              MAX_GBS);
-                x = json_number_value(v);
-            }
-            run->link_bw[i * n + j] = i == j ? NAN : x;
-        }
     }
-    return 0;
+    if (load_matrix(f, "phases.comm.link_matrix.bw_gbs", bw, n, run->link_bw) < 0)
+        return -1;
+    return load_passes(c, lm, n);
 }
 
 /* ---------------------------------------------------------------- train_pattern */

@@ -193,7 +193,11 @@ struct rr_run {
     size_t nsweeps;
     int link_n;
     char (*link_names)[128];
-    double *link_bw;        /* link_n * link_n, NAN on the diagonal / unknown */
+    double *link_bw;        /* link_n * link_n, NAN on the diagonal / unknown; with passes the
+                               best of them (the largest) */
+    int link_passes;        /* passes of pass_bw_gbs; 0: a file without them (one pass) */
+    double *link_pass_bw;   /* link_passes * link_n * link_n: pass q's i -> j at
+                               (q * link_n + i) * link_n + j; NULL without passes */
     double link_bytes;
     char link_level[8];
     /* train */

@@ -7,7 +7,7 @@
 R=${LLMBENCH_REPORT:-$top_builddir/llmbench-report}
 case $R in /*) ;; *) R=$(pwd)/$R ;; esac
 PY=${PYTHON3:-python3}
-tap_plan 31
+tap_plan 34
 t=$(tap_tmpdir)
 trap 'rm -rf "$t"' EXIT
 fx=$t/fx
@@ -148,6 +148,12 @@ assert any(host in f['nodes'] for f in d['findings']), d['findings']"
 for f in step-zero total-zero step-huge step-short steps-differ step-denormal alone-denormal; do
     "$R" --no-plots "$hx/$f.json" > "$t/o.txt" 2> "$t/err.txt"; rc=$?
     if refused $rc "$hx/$f.json" && grep -q ": phases\\.train\\.[a-z_]*[][0-9.a-z_]*: " "$t/err.txt"; then
+        tap_ok "$f: $(cut -c1-70 < "$t/err.txt" | sed "s|$hx/||")..."
+    else tap_not_ok "$f: status $rc"; tap_diag "$(cat "$t/err.txt")"; fi
+done
+for f in passes-shape passes-value passes-9; do
+    "$R" --no-plots "$hx/$f.json" > "$t/o.txt" 2> "$t/err.txt"; rc=$?
+    if refused $rc "$hx/$f.json" && grep -q ": phases\.comm\.link_matrix\.pass_bw_gbs[][0-9]*: " "$t/err.txt"; then
         tap_ok "$f: $(cut -c1-70 < "$t/err.txt" | sed "s|$hx/||")..."
     else tap_not_ok "$f: status $rc"; tap_diag "$(cat "$t/err.txt")"; fi
 done

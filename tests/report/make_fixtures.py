@@ -39,7 +39,8 @@ def make_run(run_id, ranks=4, nodes=2, seed=1, steps=20, compute_s=0.100, jitter
              rank_slow=None, slow_frac=1.0, gemm=None, shared=None, intra_gbs=20.0,
              inter_gbs=11.0, nic_gbs=12.5, link_slow_node=None, bucket_bytes=16 * MiB,
              nbuckets=4, env=None, unbound=(), cliff=None, other_t=0.002, cur_mhz=3000,
-             backend="cpu", gpus=None, link_noisy_pair=None, round_robin=False):
+             backend="cpu", gpus=None, link_noisy_pair=None, round_robin=False,
+             link_passes=None):
     rng = random.Random(seed)
     per_node = ranks // nodes
     # blocks of ranks per node, or (round_robin) rank r on node r % nodes, as many as fall
@@ -144,6 +145,19 @@ def make_run(run_id, ranks=4, nodes=2, seed=1, steps=20, compute_s=0.100, jitter
         link = {"level": "node", "names": names, "bytes": 16 * MiB, "bw_gbs": bw,
                 "lat_s": [[None if i == j else 2e-5 for j in range(nodes)] for i in range(nodes)],
                 "rounds": 3}
+        if link_passes is not None:
+            # per pass, (a, b, GB/s) on top of the matrix above: a pair stalled in that pass
+            # (both directions). bw_gbs stays the first pass's: the report combines the passes
+            # itself, so a fixture shows that it does
+            passes = []
+            for over in link_passes:
+                m = [row[:] for row in bw]
+                for a, b, v in over:
+                    m[a][b] = m[b][a] = v
+                passes.append(m)
+            link.update({"bw_gbs": passes[0], "passes": len(passes), "pass_bw_gbs": passes,
+                         "pass_lat_s": [link["lat_s"]] * len(passes),
+                         "pass_s": [0.01] * len(passes)})
     doc["phases"]["comm"] = {"elapsed_s": 3.0, "status": "ok",
                              "clock": {"method": "pingpong", "offsets_s": [0.0] * ranks,
                                        "residual_s": [1e-6] * ranks},
@@ -300,6 +314,18 @@ def main():
     # one bad node among eight, and one slow pair elsewhere: the bad node alone is named
     write(out, "slow-pair8.json", make_run("slow-pair8", ranks=8, nodes=8, seed=4,
                                            link_slow_node=5, link_noisy_pair=(0, 7)))
+    # two passes of the link matrix (llmbench --link-passes): stalls in one pass only (node03
+    # with every partner in the first, the pair node02-node07 in the second) are no slow pair
+    stall3 = [(2, k, 1.0) for k in range(8) if k != 2]
+    write(out, "link-passes-stall.json", make_run("link-passes-stall", ranks=8, nodes=8, seed=4,
+                                                  link_passes=[stall3 + [(0, 7, 2.0)],
+                                                               [(1, 6, 0.5)]]))
+    # node06 slow in both passes (node01-node06 four times slower still in the first) among
+    # stalls of one pass: node06 alone is named, with the passes' disagreement
+    write(out, "link-passes-slow.json", make_run("link-passes-slow", ranks=8, nodes=8, seed=4,
+                                                 link_slow_node=5,
+                                                 link_passes=[stall3 + [(0, 5, 0.75)],
+                                                              [(1, 6, 0.5)]]))
     write(out, "gemm-outlier.json", make_run("gemm-outlier", ranks=4, nodes=2, seed=5,
                                              gemm={2: 40.0}))
     # 128 ranks on 128 nodes: rank 100 (node101) straggles and is one of 65 unbound ranks, the

@@ -112,6 +112,13 @@ def main():
     mutate("steps-differ.json", steps_differ)
     mutate("step-denormal.json", lambda d: tr(d)["step_time_samples_s"].__setitem__(0, 5e-324))
     mutate("alone-denormal.json", lambda d: tr(d).__setitem__("comm_alone_s", 1e-300))
+    # the link matrix's passes: a pass of the wrong shape, a negative bandwidth, 9 passes
+    lm = lambda d: d["phases"]["comm"]["link_matrix"]
+    mutate("passes-shape.json", lambda d: lm(d).__setitem__("pass_bw_gbs",
+                                                            [lm(d)["bw_gbs"], [[None]]]))
+    mutate("passes-value.json", lambda d: lm(d).__setitem__("pass_bw_gbs",
+                                                            [[[None, -1.0], [1.0, None]]]))
+    mutate("passes-9.json", lambda d: lm(d).__setitem__("pass_bw_gbs", [lm(d)["bw_gbs"]] * 9))
 
     # 6. bounds
     mutate("ranks-1e9.json", lambda d: d["world"].__setitem__("ranks", 10 ** 9))

@@ -5,7 +5,7 @@
 . "$top_srcdir/tests/tap.sh"
 R=${LLMBENCH_REPORT:-$top_builddir/llmbench-report}
 PY=${PYTHON3:-python3}
-tap_plan 57
+tap_plan 59
 t=$(tap_tmpdir)
 trap 'rm -rf "$t"' EXIT
 fx=$t/fx
@@ -155,6 +155,17 @@ CHECK='assert top["id"] == "link.slow_pair", top
 assert top["nodes"] == ["node06"], top
 assert "node06 is slow with 7 of its 7 partners" in top["evidence"], top["evidence"]'
 rj "$fx/slow-pair8.json" && tap_check "one bad node among eight and a noisy pair: link.slow_pair names node06 alone" check || tap_not_ok "slow-pair8: exit 0"
+
+# two link matrix passes: the report keeps each pair's best (bw_gbs there is the first pass's)
+CHECK='assert not [x for x in f if x["id"] == "link.slow_pair"], f'
+rj "$fx/link-passes-stall.json" && tap_check "link matrix passes: a node and pairs stalled in one pass only are no slow pair" check || tap_not_ok "link-passes-stall: exit 0"
+
+CHECK='assert top["id"] == "link.slow_pair", top
+assert top["nodes"] == ["node06"], top
+assert "every slow pair involves node06" in top["evidence"], top["evidence"]
+assert "best of 2 passes, which differ by more than 2x on 2 of the 7 slow pairs (lower confidence" in top["evidence"], top["evidence"]
+assert "and on 9 of all 28 pairs" in top["evidence"], top["evidence"]'
+rj "$fx/link-passes-slow.json" && tap_check "link matrix passes: node06 slow in both passes is named, the passes' disagreement said" check || tap_not_ok "link-passes-slow: exit 0"
 
 CHECK='assert top["id"] == "compute.rank_outlier", top
 assert top["ranks"] == [2], top
