@@ -61,6 +61,19 @@ static double pass_spread(const struct rr_run *run, int i, int j)
     return got < 2 ? NAN : lo > 0 ? hi / lo : INFINITY;
 }
 
+int rr_link_disagreement(const struct rr_run *run, int *pairs)
+{
+    int n = run->link_n, d = 0;
+    *pairs = 0;
+    for (int i = 0; run->link_passes > 1 && i < n; i++)
+        for (int j = i + 1; j < n; j++) {
+            double s = pass_spread(run, i, j);
+            if (!isnan(s))
+                (*pairs)++, d += s > RR_LINK_PASS_SPREAD;
+        }
+    return d;
+}
+
 /* Fill p from the run's link matrix; 0, or -1 when it has no slow pair to report. */
 static int slow_pairs(const struct rr_run *run, struct pairs *p)
 {
@@ -140,7 +153,10 @@ void rr_eval_slow_pair(const struct rr_find_ctx *cx, const struct rr_finding_def
     if (run->link_n < 3)
         return;
     struct rr_finding *f = NULL;
+    /* slow pairs with no node in common, in a matrix whose passes disagree on many pairs: the
+     * machine's load, not a link (stats.unreliable says so); one node in common stays named */
     if (slow_pairs(run, &p) < 0 ||
+        (p.shared < 0 && run->link_passes > 1 && p.nspread > RR_LINK_NOISY_FRAC * p.k) ||
         !(f = rr_finding_new(cx, def, p.lo < RR_SLOW_PAIR_CRIT * p.med ? RR_CRITICAL : def->sev)))
         goto done;
     name_slow(run, &p, f);

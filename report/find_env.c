@@ -105,6 +105,14 @@ static int stats_phases(const struct rr_run *run, char *ev, size_t len, int sev)
                run->src.tool, RR_SPREAD_WARN, worst);
         sev = RR_WARNING;
     }
+    int pairs, noisy = rr_link_disagreement(run, &pairs);
+    if (pairs >= 3 && noisy > RR_LINK_NOISY_FRAC * pairs) {
+        rr_cat(ev, len, "%slink matrix: its %d passes differ by more than %gx on %d of %d node "
+               "pairs (the machine was busy while it ran; slow pairs with no node in common are "
+               "not named from it)", ev[0] ? "; " : "", run->link_passes, RR_LINK_PASS_SPREAD,
+               noisy, pairs);
+        sev = RR_WARNING;
+    }
     int fewg = 0, hicv = 0;
     for (int r = 0; run->has[RR_COMPUTE] && r < run->nranks; r++) {
         if (run->ranks[r].gemm_n > 0 && run->ranks[r].gemm_n < LLMB_MIN_SAMPLES)

@@ -26,6 +26,8 @@
 #define RR_SLOW_PAIR_FRAC 0.70 /* a node pair below 70% of the median pair */
 #define RR_SLOW_PAIR_CRIT 0.50
 #define RR_LINK_PASS_SPREAD 2.0 /* a pair's link matrix passes disagree: fastest / slowest above */
+#define RR_LINK_NOISY_FRAC 0.25 /* passes disagreeing on more than this share of the pairs: the
+                                 * matrix measured the machine's load, not its links */
 #define RR_BUSBW_WARN 0.80     /* busbw below 80% of nominal (buyer rule of thumb) */
 #define RR_BUSBW_CRIT 0.50
 #define RR_GEMM_EXPECT 0.80    /* achievable GEMM is ~80% of the dense peak (MAMF) */
@@ -115,6 +117,9 @@ struct rr_late {
 /* Fill late (free it with rr_late_free); returns nset. */
 int rr_late_ranks(const struct rr_run *run, struct rr_late *late);
 void rr_late_free(struct rr_late *late);
+/* Of the link matrix's pairs measured in two passes or more (*pairs), how many disagree by
+ * more than RR_LINK_PASS_SPREAD (find_comm.c). */
+int rr_link_disagreement(const struct rr_run *run, int *pairs);
 rr_eval_fn rr_eval_env, rr_eval_stats;                              /* find_env.c */
 rr_eval_fn rr_eval_size_cliff;                                      /* find_cliff.c */
 rr_eval_fn rr_eval_oversubscribed, rr_eval_idle_cores;              /* find_cores.c */

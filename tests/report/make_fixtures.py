@@ -326,6 +326,14 @@ def main():
                                                  link_slow_node=5,
                                                  link_passes=[stall3 + [(0, 5, 0.75)],
                                                               [(1, 6, 0.5)]]))
+    # a busy machine: the passes disagree on 8 of 28 pairs and three pairs with no node in
+    # common are slow in both: no slow pair is named, stats.unreliable says why
+    both = [(0, 1, 2.0), (2, 3, 2.0), (4, 5, 2.0)]
+    write(out, "link-passes-noisy.json", make_run("link-passes-noisy", ranks=8, nodes=8, seed=4,
+                                                  link_passes=[both + [(0, 2, 1.0), (1, 3, 1.0),
+                                                                       (4, 6, 1.0), (5, 7, 1.0)],
+                                                               both + [(0, 4, 1.0), (1, 5, 1.0),
+                                                                       (2, 6, 1.0), (3, 7, 1.0)]]))
     write(out, "gemm-outlier.json", make_run("gemm-outlier", ranks=4, nodes=2, seed=5,
                                              gemm={2: 40.0}))
     # 128 ranks on 128 nodes: rank 100 (node101) straggles and is one of 65 unbound ranks, the

@@ -5,7 +5,7 @@
 . "$top_srcdir/tests/tap.sh"
 R=${LLMBENCH_REPORT:-$top_builddir/llmbench-report}
 PY=${PYTHON3:-python3}
-tap_plan 59
+tap_plan 60
 t=$(tap_tmpdir)
 trap 'rm -rf "$t"' EXIT
 fx=$t/fx
@@ -166,6 +166,11 @@ assert "every slow pair involves node06" in top["evidence"], top["evidence"]
 assert "best of 2 passes, which differ by more than 2x on 2 of the 7 slow pairs (lower confidence" in top["evidence"], top["evidence"]
 assert "and on 9 of all 28 pairs" in top["evidence"], top["evidence"]'
 rj "$fx/link-passes-slow.json" && tap_check "link matrix passes: node06 slow in both passes is named, the passes' disagreement said" check || tap_not_ok "link-passes-slow: exit 0"
+
+CHECK='assert not [x for x in f if x["id"] == "link.slow_pair"], f
+u = [x for x in f if x["id"] == "stats.unreliable"][0]
+assert "link matrix: its 2 passes differ by more than 2x on 8 of 28 node pairs" in u["evidence"], u["evidence"]'
+rj "$fx/link-passes-noisy.json" && tap_check "link matrix passes disagreeing on 8 of 28 pairs: scattered slow pairs not named, stats.unreliable says why" check || tap_not_ok "link-passes-noisy: exit 0"
 
 CHECK='assert top["id"] == "compute.rank_outlier", top
 assert top["ranks"] == [2], top
