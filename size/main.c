@@ -24,7 +24,7 @@ static void usage(FILE *o)
         "usage: llmbench-size [options] RESULTS.json [MORE.json ...]\n"
         "  each file is an offer: its measured compute and communication price the target\n"
         " target model (default: the first run's model):\n"
-        "  --model NAME            preset (llmbench --list-models)\n"
+        "  --model NAME            preset (an unknown name lists them)\n"
         "  --family gpt2|llama --layers N --d-model N --heads N --kv-heads N --d-ff N\n"
         "  --vocab N               explicit dimensions (without --model: all of layers, d-model,\n"
         "                          heads, d-ff, vocab; with it: override the preset's)\n"
