@@ -8,6 +8,7 @@
 #include "import.h"
 
 #include "error.h"
+#include "util.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -92,34 +93,20 @@ int imp_text_read(const char *file, struct imp_text *t)
 {
     memset(t, 0, sizeof *t);
     t->file = file;
-    FILE *f = fopen(file, "rb");
-    if (!f)
-        return llmb_error("%s: cannot open: %s", file, strerror(errno));
-    size_t cap = 1 << 16, len = 0;
-    t->buf = malloc(cap);
-    while (t->buf) {
-        if (len + 1 >= cap) {
-            char *b = cap <= IMP_MAX_FILE_BYTES ? realloc(t->buf, 2 * cap) : NULL;
-            if (!b) {
-                fclose(f);
-                return llmb_error("%s: larger than the %lu MiB an input may be", file,
-                                  IMP_MAX_FILE_BYTES >> 20);
-            }
-            t->buf = b, cap *= 2;
-        }
-        size_t r = fread(t->buf + len, 1, cap - 1 - len, f);
-        len += r;
-        if (r == 0)
-            break;
-    }
-    int err = ferror(f);
-    fclose(f);
-    if (!t->buf || err)
-        return llmb_error("%s: cannot read%s", file, t->buf ? "" : ": out of memory");
-    if (len > IMP_MAX_FILE_BYTES)
+    size_t len;
+    int err;
+    switch (llmb_read_file(file, IMP_MAX_FILE_BYTES, &t->buf, &len, &err)) {
+    case 0:
+        break;
+    case LLMB_READ_OPEN:
+        return llmb_error("%s: cannot open: %s", file, strerror(err));
+    case LLMB_READ_TOO_BIG:
         return llmb_error("%s: larger than the %lu MiB an input may be", file,
                           IMP_MAX_FILE_BYTES >> 20);
-    t->buf[len] = '\0';
+    default:
+        return llmb_error("%s: cannot read: %s", file,
+                          err == ENOMEM ? "out of memory" : strerror(err));
+    }
     char *z = memchr(t->buf, '\0', len);
     if (z) {
         int line = 1;

@@ -1,5 +1,6 @@
 #include "results.h"
 #include "error.h"
+#include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -491,56 +492,25 @@ int llmb_results_checksum_ok(const char *path, const json_t *doc)
  * at most LLMB_RESULTS_MAX_BYTES.  0, or -1 after one line. */
 static int read_text(const char *path, char **text, size_t *n)
 {
-    *text = NULL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return llmb_results_error(path, NULL, "cannot open: %s", strerror(errno));
-    struct stat st;
-    if (fstat(fd, &st) < 0) {
-        int saved = errno;
-        close(fd);
-        return llmb_results_error(path, NULL, "cannot read: %s", strerror(saved));
-    }
-    if (S_ISDIR(st.st_mode)) {
-        close(fd);
+    int err;
+    switch (llmb_read_file(path, LLMB_RESULTS_MAX_BYTES, text, n, &err)) {
+    case 0:
+        return 0;
+    case LLMB_READ_OPEN:
+        return llmb_results_error(path, NULL, "cannot open: %s", strerror(err));
+    case LLMB_READ_DIR:
         return llmb_results_error(path, NULL, "is a directory, not a results file");
-    }
-    if (S_ISREG(st.st_mode) && (unsigned long long)st.st_size > LLMB_RESULTS_MAX_BYTES) {
-        close(fd);
-        return llmb_results_error(path, NULL, "%lld bytes: larger than the %lu MiB a results "
-                                  "file may be", (long long)st.st_size,
-                                  LLMB_RESULTS_MAX_BYTES >> 20);
-    }
-    size_t cap = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 1 << 16, len = 0;
-    char *buf = malloc(cap);
-    ssize_t r = 1;
-    while (buf && r > 0) {
-        if (len + 1 >= cap) { /* grew while read, or a pipe */
-            char *b = len < LLMB_RESULTS_MAX_BYTES ? realloc(buf, 2 * cap) : NULL;
-            if (!b)
-                break;
-            buf = b, cap *= 2;
-        }
-        r = read(fd, buf + len, cap - 1 - len);
-        if (r > 0)
-            len += (size_t)r;
-        else if (r < 0 && errno == EINTR)
-            r = 1;
-    }
-    int saved = errno;
-    close(fd);
-    if (!buf || r != 0 || len > LLMB_RESULTS_MAX_BYTES) {
-        free(buf);
-        if (len > LLMB_RESULTS_MAX_BYTES)
-            return llmb_results_error(path, NULL, "larger than the %lu MiB a results file may "
-                                      "be", LLMB_RESULTS_MAX_BYTES >> 20);
+    case LLMB_READ_TOO_BIG:
+        if (*n)
+            return llmb_results_error(path, NULL, "%llu bytes: larger than the %lu MiB a "
+                                      "results file may be", (unsigned long long)*n,
+                                      LLMB_RESULTS_MAX_BYTES >> 20);
+        return llmb_results_error(path, NULL, "larger than the %lu MiB a results file may "
+                                  "be", LLMB_RESULTS_MAX_BYTES >> 20);
+    default:
         return llmb_results_error(path, NULL, "cannot read: %s",
-                                  buf ? strerror(saved) : "out of memory");
+                                  err == ENOMEM ? "out of memory" : strerror(err));
     }
-    buf[len] = '\0';
-    *text = buf;
-    *n = len;
-    return 0;
 }
 
 /* The top-level member "schema" seen in the text (its value as written, not unescaped). */

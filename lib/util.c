@@ -2,11 +2,14 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 int llmb_parse_size(const char *text, size_t *bytes)
 {
@@ -179,4 +182,51 @@ const char *llmb_join(const char *const *names, int n, const char *sep, char *bu
     }
     buf[used] = '\0';
     return buf;
+}
+
+int llmb_read_file(const char *path, size_t max_bytes, char **text, size_t *n, int *err)
+{
+    *text = NULL, *n = 0, *err = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return *err = errno, LLMB_READ_OPEN;
+    struct stat st;
+    int code = 0;
+    if (fstat(fd, &st) < 0)
+        code = LLMB_READ_IO, *err = errno;
+    else if (S_ISDIR(st.st_mode))
+        code = LLMB_READ_DIR, *err = EISDIR;
+    else if (S_ISREG(st.st_mode) && (unsigned long long)st.st_size > max_bytes)
+        code = LLMB_READ_TOO_BIG, *n = (size_t)st.st_size;
+    if (code) {
+        close(fd);
+        return code;
+    }
+    size_t cap = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 1 << 16, len = 0;
+    char *buf = malloc(cap);
+    ssize_t r = 1;
+    while (buf && r > 0) {
+        if (len + 1 >= cap) { /* grew while read, or a pipe */
+            char *b = len < max_bytes ? realloc(buf, 2 * cap) : NULL;
+            if (!b)
+                break;
+            buf = b, cap *= 2;
+        }
+        r = read(fd, buf + len, cap - 1 - len);
+        if (r > 0)
+            len += (size_t)r;
+        else if (r < 0 && errno == EINTR)
+            r = 1;
+    }
+    int saved = buf ? errno : ENOMEM;
+    close(fd);
+    if (!buf || r != 0 || len > max_bytes) {
+        free(buf);
+        if (len >= max_bytes)
+            return LLMB_READ_TOO_BIG;
+        return *err = saved, LLMB_READ_IO;
+    }
+    buf[len] = '\0';
+    *text = buf, *n = len;
+    return 0;
 }

@@ -41,4 +41,12 @@ int llmb_list_index(const char *const *names, int n, const char *name);
 /* Copy at most len-1 bytes and terminate; returns -1 when truncated. */
 int llmb_strlcpy(char *dst, const char *src, size_t len);
 
+/* Read the whole of path (a regular file or a pipe, not a directory) into *text (malloc'd,
+ * NUL-terminated; the caller frees it), *n bytes, at most max_bytes.  0, or the reason it could
+ * not, with errno in *err; nothing is printed (the caller names the file its own way).
+ * LLMB_READ_TOO_BIG: *n is the size fstat gave, 0 when the file grew past max_bytes while read
+ * (or is a pipe). */
+enum { LLMB_READ_OPEN = 1, LLMB_READ_DIR, LLMB_READ_TOO_BIG, LLMB_READ_IO };
+int llmb_read_file(const char *path, size_t max_bytes, char **text, size_t *n, int *err);
+
 #endif
